@@ -1,0 +1,52 @@
+# Dataplane: the only entry points a user needs.
+#   make deps    install system packages (idempotent; quick when present)
+#   make build   compile BPF objects, then the .NET solution
+#   make test    run every test (privileged ones need root) and print "N passed, N failed, N skipped"
+#   make demo    build, then run the demo lab in throwaway namespaces
+#   make bench   side-by-side benchmarks (BENCH_ARGS=--quick for the short run)
+
+ARCH        := $(shell uname -m)
+CONFIG      ?= Release
+BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -std=gnu11 \
+               -Ibpf/include -Ibpf/lib -I/usr/include/$(ARCH)-linux-gnu
+BPF_HEADERS := $(wildcard bpf/include/*.h bpf/lib/*.h)
+BPF_OBJS    := $(patsubst bpf/%.bpf.c,bpf/out/%.bpf.o,$(wildcard bpf/*.bpf.c))
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 \
+                iptables nftables netsniff-ng wrk procps gnuplot-nox
+
+.PHONY: deps build bpf test demo bench clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (dotnet on PATH)"; exit 1; }
+
+bpf: $(BPF_OBJS) $(TEST_BPF_OBJS)
+
+bpf/out/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS)
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+tests/bpf/out/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HEADERS)
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+build: bpf
+	dotnet build Dataplane.sln -c $(CONFIG) -warnaserror -nologo -v q
+
+test: build
+	@tests/run
+
+demo: build
+	@dotnet controlplane/Dataplane.Cli/bin/$(CONFIG)/net10.0/dataplane.dll demo
+
+bench: build
+	@perf/run $(BENCH_ARGS)
+
+clean:
+	rm -rf bpf/out tests/bpf/out TestResults
+	dotnet clean Dataplane.sln -nologo -v q
