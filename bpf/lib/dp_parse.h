@@ -45,7 +45,10 @@ struct dp_pkt {
 	__u8  tcp_flags;        /* TCP flag byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
 	__u8  icmp_type;
 	__u8  has_ports;        /* TCP/UDP, or ICMP echo: translatable */
-	__u8  pad;
+	__u8  icmp_err;         /* ICMP error quoting a packet: inner_* valid */
+	struct dp_ct_key inner; /* tuple of the quoted packet, as quoted */
+	__u32 inner_l3_off;
+	__u32 inner_l4_off;
 };
 
 #define DP_TCP_FIN 0x01
@@ -100,6 +103,50 @@ static __always_inline int dp_parse_ipv4(struct dp_cursor *c, struct dp_pkt *p)
 		p->frag = DP_FRAG_FIRST;
 	c->pos += hlen;
 	return DP_PARSE_OK;
+}
+
+static __always_inline int dp_is_icmp_error(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+/* The packet an ICMP error quotes: IPv4 header (options allowed) and the
+ * first 8 bytes of its L4 header, enough for ports or the echo id. */
+static __always_inline void dp_parse_icmp_inner(struct dp_cursor *c, struct dp_pkt *p)
+{
+	struct iphdr *ip = c->pos;
+	__u8 *l4;
+	__u32 hlen;
+
+	if ((void *)(ip + 1) > c->end || ip->version != 4 || ip->ihl < 5)
+		return;
+	hlen = ip->ihl * 4;
+	l4 = c->pos + hlen;
+	if ((void *)(l4 + 8) > c->end)
+		return;
+	p->inner.saddr = ip->saddr;
+	p->inner.daddr = ip->daddr;
+	p->inner.proto = ip->protocol;
+	p->inner_l3_off = c->pos - c->start;
+	p->inner_l4_off = p->inner_l3_off + hlen;
+	switch (ip->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		p->inner.sport = *(__be16 *)l4;
+		p->inner.dport = *(__be16 *)(l4 + 2);
+		break;
+	case IPPROTO_ICMP:
+		if (l4[0] == ICMP_ECHO)
+			p->inner.sport = *(__be16 *)(l4 + 4);
+		else if (l4[0] == ICMP_ECHOREPLY)
+			p->inner.dport = *(__be16 *)(l4 + 4);
+		else
+			return;
+		break;
+	default:
+		return;
+	}
+	p->icmp_err = 1;
 }
 
 /* L4 header must lie inside both the buffer and the IPv4 total length. */
@@ -158,6 +205,9 @@ static __always_inline int dp_parse_l4(struct dp_cursor *c, struct dp_pkt *p)
 		} else if (icmp->type == ICMP_ECHOREPLY) {
 			p->tuple.dport = icmp->un.echo.id;
 			p->has_ports = 1;
+		} else if (dp_is_icmp_error(icmp->type)) {
+			c->pos = icmp + 1;
+			dp_parse_icmp_inner(c, p);
 		}
 		break;
 	}
@@ -186,8 +236,9 @@ static __always_inline int dp_parse(void *data, void *data_end, struct dp_pkt *p
 	return dp_parse_l4(&c, p);
 }
 
-/* Largest header stack we ever read: eth + IPv4 with options + TCP. */
-#define DP_PULL_LEN (ETH_HLEN + 60 + sizeof(struct tcphdr))
+/* Largest header stack we ever read: eth + IPv4 with options + ICMP +
+ * quoted IPv4 with options + 8 bytes. */
+#define DP_PULL_LEN (ETH_HLEN + 60 + 8 + 60 + 8)
 
 /* tc: parse the linear part; if headers sit beyond it, pull once and retry. */
 static __always_inline int dp_parse_skb(struct __sk_buff *skb, struct dp_pkt *p)

@@ -3,7 +3,7 @@
 #ifndef DP_UPLINK_H
 #define DP_UPLINK_H
 
-#include "dp_nat.h"
+#include "dp_icmp.h"
 
 /* No flow and no published port: drop what targets containers directly. */
 static __always_inline int dp_uplink_unknown(const struct dp_pkt *p)
@@ -22,7 +22,13 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 	struct dp_portmap_val *pm;
 	struct dp_ct_val *v;
 	struct dp_ct_key k;
+	int rc;
 
+	if (p->icmp_err && p->ttl > 1) {
+		rc = dp_icmp_error(skb, p);
+		if (rc)
+			return rc;
+	}
 	/* Later fragments carry no ports: never translated (the host stack
 	 * reassembles what is its own; see the note on fragments). */
 	if (!p->has_ports || p->ttl <= 1)

@@ -3,7 +3,7 @@
 #ifndef DP_VETH_H
 #define DP_VETH_H
 
-#include "dp_nat.h"
+#include "dp_icmp.h"
 
 /* Container -> published port of the host (its own or another container's). */
 static __always_inline int dp_veth_hairpin(struct __sk_buff *skb, const struct dp_pkt *p,
@@ -31,6 +31,11 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 	struct dp_ct_key k;
 	int verdict;
 
+	if (p->icmp_err && p->ttl > 1) {
+		verdict = dp_icmp_error(skb, p);
+		if (verdict)
+			return verdict;
+	}
 	dp_ct_key_of(&k, p);
 	if (p->has_ports && p->ttl > 1) {
 		v = bpf_map_lookup_elem(&dp_ct, &k);
