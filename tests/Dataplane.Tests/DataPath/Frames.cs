@@ -7,7 +7,7 @@ namespace Dataplane.Tests.DataPath;
 internal static class Frames
 {
     public const int EthLength = 14;
-    public const byte Icmp = 1, Tcp = 6, Udp = 17;
+    public const byte ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17;
     public const byte Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10;
 
     public static readonly byte[] ClientMac = Convert.FromHexString("020000000001");
@@ -27,7 +27,7 @@ internal static class Frames
         l4[13] = flags;
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(14), 65535);
         Fill(l4.AsSpan(20));
-        return Build(ip, Tcp, l4, 16);
+        return Build(ip, ProtoTcp, l4, 16);
     }
 
     public static byte[] Udp(Ip ip, ushort sport, ushort dport, int payload = 16, bool checksum = true)
@@ -37,7 +37,7 @@ internal static class Frames
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(2), dport);
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(4), (ushort)l4.Length);
         Fill(l4.AsSpan(8));
-        return Build(ip, Udp, l4, checksum ? 6 : -1);
+        return Build(ip, ProtoUdp, l4, checksum ? 6 : -1);
     }
 
     public static byte[] IcmpEcho(Ip ip, ushort id, bool reply, int payload = 16)
@@ -48,7 +48,19 @@ internal static class Frames
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(6), 1);
         Fill(l4.AsSpan(8));
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(2), InternetChecksum.Compute(l4));
-        return Build(ip, Icmp, l4, -1);
+        return Build(ip, ProtoIcmp, l4, -1);
+    }
+
+    /// <summary>ICMP "fragmentation needed" (type 3 code 4, MTU 1400) quoting an IPv4 packet's head.</summary>
+    public static byte[] IcmpError(Ip ip, ReadOnlySpan<byte> quoted)
+    {
+        var l4 = new byte[8 + quoted.Length];
+        l4[0] = 3;
+        l4[1] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(6), 1400);
+        quoted.CopyTo(l4.AsSpan(8));
+        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(2), InternetChecksum.Compute(l4));
+        return Build(ip, ProtoIcmp, l4, -1);
     }
 
     /// <summary>An IPv4 packet of another protocol (e.g. GRE 47) with an opaque payload.</summary>
@@ -93,7 +105,7 @@ internal static class Frames
         if (l4CsumOffset >= 0)
         {
             var sum = InternetChecksum.Compute(l4, InternetChecksum.PseudoHeader(h[12..], h[16..], proto, l4.Length));
-            if (proto == Udp && sum == 0) sum = 0xffff;
+            if (proto == ProtoUdp && sum == 0) sum = 0xffff;
             BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(l4CsumOffset), sum);
         }
         l4.CopyTo(h[ihl..]);

@@ -36,14 +36,14 @@ internal static class InternetChecksum
         var l4 = ip[ihl..total];
         switch (proto)
         {
-            case Frames.Tcp:
+            case Frames.ProtoTcp:
                 Assert.True(Compute(l4, PseudoHeader(ip[12..], ip[16..], proto, l4.Length)) == 0, "TCP checksum does not verify");
                 break;
-            case Frames.Udp:
+            case Frames.ProtoUdp:
                 if (BinaryPrimitives.ReadUInt16BigEndian(l4[6..]) == 0) return; // no checksum
                 Assert.True(Compute(l4, PseudoHeader(ip[12..], ip[16..], proto, l4.Length)) == 0, "UDP checksum does not verify");
                 break;
-            case Frames.Icmp:
+            case Frames.ProtoIcmp:
                 Assert.True(Compute(l4) == 0, "ICMP checksum does not verify");
                 break;
         }
