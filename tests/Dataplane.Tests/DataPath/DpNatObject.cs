@@ -136,6 +136,14 @@ internal sealed unsafe class DpNatObject : IDisposable
 
     public RunResult Run(string prog, byte[] frame, int repeat = 1)
     {
+        var rc = TryRun(prog, frame, out var result, repeat);
+        Check(rc, $"test_run {prog}");
+        return result;
+    }
+
+    /// <summary>Returns libbpf's result (0 or -errno) instead of throwing.</summary>
+    public int TryRun(string prog, byte[] frame, out RunResult result, int repeat = 1)
+    {
         var output = new byte[frame.Length + 256];
         fixed (byte* input = frame)
         fixed (byte* outp = output)
@@ -149,8 +157,9 @@ internal sealed unsafe class DpNatObject : IDisposable
                 data_size_out = (uint)output.Length,
                 repeat = repeat,
             };
-            Check(bpf_prog_test_run_opts(ProgFd(prog), &opts), $"test_run {prog}");
-            return new RunResult((int)opts.retval, output[..(int)opts.data_size_out], opts.duration);
+            var rc = bpf_prog_test_run_opts(ProgFd(prog), &opts);
+            result = rc == 0 ? new RunResult((int)opts.retval, output[..(int)opts.data_size_out], opts.duration) : default;
+            return rc;
         }
     }
 
