@@ -47,8 +47,11 @@ public abstract class DataPathTestBase : IDisposable
 
     internal int CtEntries => O.Keys<CtKey>(DataPathAbi.MapCt).Count;
 
+    private protected virtual void DisposeMore() { }
+
     public void Dispose()
     {
+        DisposeMore();
         _obj?.Dispose();
         GC.SuppressFinalize(this);
     }
