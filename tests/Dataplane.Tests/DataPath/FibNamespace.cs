@@ -70,6 +70,9 @@ internal sealed partial class FibNamespace : IDisposable
         return tcs.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Runs ip(8) inside the namespace (test fixture only, e.g. extra addresses).</summary>
+    public void Exec(string ipArgs) => Run(() => IpOutput(ipArgs));
+
     private static void Ip(string args) => IpOutput(args);
 
     // Children fork from the calling thread, so ip(8) runs in this thread's namespace.

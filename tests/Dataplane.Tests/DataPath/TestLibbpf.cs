@@ -88,6 +88,12 @@ internal static unsafe partial class TestLibbpf
     [LibraryImport(Lib)]
     public static partial int libbpf_num_possible_cpus();
 
+    [LibraryImport(Lib)]
+    public static partial int bpf_prog_attach(int progFd, int attachableFd, int type, uint flags);
+
+    [LibraryImport(Lib)]
+    public static partial int bpf_prog_detach2(int progFd, int attachableFd, int type);
+
     [LibraryImport(Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int mount(string source, string target, string fstype, ulong flags, nint data);
 }
