@@ -97,6 +97,16 @@ internal sealed unsafe class DpNatObject : IDisposable
     public void Update<TK, TV>(string map, TK key, TV value, ulong flags = 0) where TK : unmanaged where TV : unmanaged
         => Check(bpf_map_update_elem(MapFd(map), &key, &value, flags), $"update {map}");
 
+    public bool Delete<TK>(string map, TK key) where TK : unmanaged => bpf_map_delete_elem(MapFd(map), &key) == 0;
+
+    public T[] PerCpu<T>(string map, uint index) where T : unmanaged
+    {
+        var values = new T[libbpf_num_possible_cpus()];
+        fixed (T* p = values)
+            Check(bpf_map_lookup_elem(MapFd(map), &index, p), $"lookup {map}[{index}]");
+        return values;
+    }
+
     public bool TryLookup<TK, TV>(string map, TK key, out TV value) where TK : unmanaged where TV : unmanaged
     {
         TV v;

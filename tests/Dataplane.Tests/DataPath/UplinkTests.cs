@@ -151,23 +151,6 @@ public sealed class UplinkTests : DataPathTestBase
     internal static CtKey Key(string s, string d, ushort sp, ushort dp, byte proto)
         => new() { SAddrBe = AddrBe(s), DAddrBe = AddrBe(d), SPortBe = PortBe(sp), DPortBe = PortBe(dp), Proto = proto };
 
-    /// <summary>Both entries of a masqueraded flow ctr:sport -> dst:dport leaving as host:hostPort.</summary>
-    internal void SeedMasqueradedFlow(string ctr, ushort sport, string dst, ushort dport, string host, ushort hostPort, byte proto = Frames.ProtoTcp)
-    {
-        var now = ConntrackEntry.MonotonicNowNs();
-        bool icmp = proto == Frames.ProtoIcmp;
-        var fwd = new CtValue
-        {
-            ExpiresNs = now + 60_000_000_000, LastSeenNs = now, State = (byte)(proto == Frames.ProtoTcp ? CtState.SynSent : CtState.Unreplied),
-            Flags = (byte)CtFlags.Snat, NatSAddrBe = AddrBe(host), NatDAddrBe = AddrBe(dst), NatSPortBe = PortBe(hostPort), NatDPortBe = PortBe(dport),
-        };
-        var rev = fwd with
-        {
-            Flags = (byte)(CtFlags.Snat | CtFlags.Reply), NatSAddrBe = AddrBe(dst), NatDAddrBe = AddrBe(ctr),
-            NatSPortBe = PortBe(dport), NatDPortBe = PortBe(sport),
-        };
-        O.Update(DataPathAbi.MapCt, Key(ctr, dst, sport, icmp ? (ushort)0 : dport, proto), fwd);
-        O.Update(DataPathAbi.MapCt, Key(dst, host, icmp ? (ushort)0 : dport, hostPort, proto), rev);
-        O.Update(DataPathAbi.MapSnat, new SnatKey { AddrBe = AddrBe(host), PortBe = PortBe(hostPort), Proto = proto }, Key(ctr, dst, sport, dport, proto));
-    }
+    private void SeedMasqueradedFlow(string ctr, ushort sport, string dst, ushort dport, string host, ushort hostPort, byte proto = ProtoTcp)
+        => FlowSeeder.Masqueraded(O, ctr, sport, dst, dport, host, hostPort, proto);
 }
