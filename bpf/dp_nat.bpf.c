@@ -12,6 +12,7 @@
 #include "dp_uplink.h"
 #include "dp_veth.h"
 #include "dp_sock.h"
+#include "dp_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -42,6 +43,13 @@ int dp_veth_in(struct __sk_buff *skb)
 	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
 	return dp_tc_verdict(&p, dp_veth(skb, &p));
+}
+
+/* Uplink fast path for established flows into containers; the rest goes to tc. */
+SEC("xdp")
+int dp_xdp_uplink(struct xdp_md *ctx)
+{
+	return dp_xdp_uplink_fast(ctx);
 }
 
 SEC("cgroup/connect4")

@@ -9,6 +9,7 @@ namespace Dataplane.Tests.DataPath;
 internal sealed unsafe class DpNatObject : IDisposable
 {
     public const int TcActOk = 0, TcActShot = 2, TcActRedirect = 7;
+    public const int XdpPass = 2, XdpRedirect = 4;
     private const string BpffsRoot = "/sys/fs/bpf";
 
     private nint _obj;
