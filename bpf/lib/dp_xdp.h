@@ -9,8 +9,13 @@
  *
  * Redirecting into a veth needs the container-side peer to accept XDP
  * frames (an XDP program attached there, or GRO/NAPI enabled on it);
- * otherwise the kernel drops them, so the loader attaches this program only
- * when the endpoints are set up for it.
+ * otherwise the kernel drops them.
+ *
+ * Only for uplinks whose frames carry complete L4 checksums (physical NICs).
+ * A veth uplink whose peer uses checksum offload delivers CHECKSUM_PARTIAL
+ * packets; XDP cannot see that, the redirected frame becomes CHECKSUM_NONE,
+ * and the container drops it as corrupt (seen in the lab: TCP stalls; with
+ * tx checksumming off on the peer it works). tc handles both cases.
  */
 #ifndef DP_XDP_H
 #define DP_XDP_H
