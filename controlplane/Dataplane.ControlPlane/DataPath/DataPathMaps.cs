@@ -38,6 +38,10 @@ public sealed class DataPathMaps(
             throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
         if (m.Proto is not (DataPathAbi.ProtoTcp or DataPathAbi.ProtoUdp))
             throw new ArgumentOutOfRangeException(nameof(m), $"protocol {m.Proto}: only TCP and UDP ports are published");
+        var (snatMin, snatMax) = SnatRange();
+        if (m.HostPort >= snatMin && m.HostPort <= snatMax)
+            throw new ArgumentOutOfRangeException(nameof(m),
+                $"host port {m.HostPort} lies in the masquerade port range {snatMin}-{snatMax}; replies of masqueraded flows would be taken for it");
         portmap.Update(KeyOf(m), new PortMapValue
         {
             CtrAddrBe = NetOrder.AddrBe(m.ContainerAddress),
@@ -105,6 +109,14 @@ public sealed class DataPathMaps(
         if (snatPortMin == 0 || snatPortMax < snatPortMin)
             throw new ArgumentOutOfRangeException(nameof(snatPortMin), $"masquerade port range {snatPortMin}-{snatPortMax} is empty");
         config.Update(0, new ConfigValue { NetnsCookie = netnsCookie, SnatPortMin = snatPortMin, SnatPortMax = snatPortMax });
+    }
+
+    /// <summary>The masquerade port range in force (the BPF defaults when not configured).</summary>
+    public (ushort Min, ushort Max) SnatRange()
+    {
+        if (config.TryLookup(0, out var c) && (c.SnatPortMin != 0 || c.SnatPortMax != 0))
+            return (c.SnatPortMin, c.SnatPortMax);
+        return (DataPathAbi.SnatPortMinDefault, DataPathAbi.SnatPortMaxDefault);
     }
 
     // ---- counters ----

@@ -84,6 +84,15 @@ public sealed class DataPathMapsTests : DataPathTestBase
     }
 
     [PrivilegedFact]
+    public void AddPortMapping_HostPortInsideMasqueradeRange_Refused()
+    {
+        M.Configure(0, 40000, 40100);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => M.AddPortMapping(Mapping(9, ProtoTcp, 40050, C3, 7)));
+        Assert.Contains("40000-40100", e.Message);
+        Assert.Equal((ushort)40000, M.SnatRange().Min);
+    }
+
+    [PrivilegedFact]
     public void Configure_EmptySnatRange_Refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => M.Configure(0, 62000, 61000));
 }
