@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * Dataplane NAT: every program of the data path in one object so they share
+ * the maps. Entry points only parse, dispatch and turn drop reasons into
+ * counted TC_ACT_SHOT; the logic lives in lib/.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_parse.h"
+#include "dp_stats.h"
+#include "dp_uplink.h"
+#include "dp_veth.h"
+#include "dp_sock.h"
+#include "dp_xdp.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+static __always_inline int dp_tc_verdict(const struct dp_pkt *p, int rc)
+{
+	if (rc >= TC_ACT_UNSPEC)
+		return rc;
+	dp_count_drop(rc, p->len);
+	return TC_ACT_SHOT;
+}
+
+/* Malformed, truncated and non-IPv4 frames pass untouched: never translated. */
+SEC("tc")
+int dp_uplink_in(struct __sk_buff *skb)
+{
+	struct dp_pkt p;
+
+	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
+		return TC_ACT_OK;
+	return dp_tc_verdict(&p, dp_uplink(skb, &p));
+}
+
+SEC("tc")
+int dp_veth_in(struct __sk_buff *skb)
+{
+	struct dp_pkt p;
+
+	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
+		return TC_ACT_OK;
+	return dp_tc_verdict(&p, dp_veth(skb, &p));
+}
+
+/* Uplink fast path for established flows into containers; the rest goes to tc. */
+SEC("xdp")
+int dp_xdp_uplink(struct xdp_md *ctx)
+{
+	return dp_xdp_uplink_fast(ctx);
+}
+
+SEC("cgroup/connect4")
+int dp_connect4(struct bpf_sock_addr *ctx)
+{
+	return dp_sock_redirect(ctx);
+}
+
+SEC("cgroup/sendmsg4")
+int dp_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return dp_sock_redirect(ctx);
+}
+
+SEC("cgroup/recvmsg4")
+int dp_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return dp_sock_restore(ctx);
+}
+
+SEC("cgroup/getpeername4")
+int dp_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return dp_sock_restore(ctx);
+}

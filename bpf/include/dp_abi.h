@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * dp_abi.h: the only kernel/user ABI of the Dataplane data path.
+ *
+ * Every map key and value, every enum user space reads, every limit.
+ * The C# mirrors (controlplane/.../DataPath) are checked against the BTF of
+ * the compiled object by a test, so change both sides in one commit.
+ *
+ * Conventions:
+ *  - __be* fields are in network byte order (C# names them ...Be).
+ *  - Explicit, zeroed padding; every struct's size is asserted below.
+ *  - Times are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns); the sweeper
+ *    compares them with clock_gettime(CLOCK_MONOTONIC).
+ *  - IPv4 only for now; IPv6 gets its own *_v6 key types with the same shape.
+ */
+#ifndef DP_ABI_H
+#define DP_ABI_H
+
+#include <linux/types.h>
+
+/* ---- limits (map sizes are defaults: the loader may change max_entries) ---- */
+#define DP_CT_MAX_DEFAULT        262144 /* entries; a flow uses two */
+#define DP_SNAT_MAX_DEFAULT      131072
+#define DP_PORTMAP_MAX           16384
+#define DP_MAPPING_ID_MAX        16384  /* mapping ids are 1..MAX-1; 0 = no mapping */
+#define DP_ENDPOINT_MAX          16384
+#define DP_NETWORK_MAX           1024
+#define DP_HOSTADDR_MAX          1024
+#define DP_IFADDR_MAX            1024
+#define DP_DROP_SLOTS            32     /* size of dp_drops; > number of reasons */
+
+/* Masquerade source ports when dp_config leaves the range zero: above the
+ * kernel's default ephemeral range (32768-60999) so host sockets and SNAT
+ * flows do not compete for the same ports. */
+#define DP_SNAT_PORT_MIN_DEFAULT 61000
+#define DP_SNAT_PORT_MAX_DEFAULT 65535
+#define DP_SNAT_PROBES_MAX       64     /* hard bound of the probing loop */
+
+/* ---- drop reasons ----
+ * Negative, below every TC_ACT_* (-1..8) and XDP_* (0..4) value, so a helper
+ * can return either a verdict or a reason. Counted in dp_drops at index
+ * DP_DROP_INDEX(reason). */
+enum dp_drop_reason {
+	DP_DROP_BASE            = -130,
+	DP_DROP_UNKNOWN         = -130, /* internal error, should not happen */
+	DP_DROP_DIRECT_ROUTED   = -131, /* outside -> container IP without NAT state */
+	DP_DROP_CT_FULL         = -132, /* conntrack table full: new flow refused */
+	DP_DROP_SNAT_EXHAUSTED  = -133, /* no free masquerade port in the range */
+	DP_DROP_INTER_NETWORK   = -134, /* container -> another network's subnet */
+	DP_DROP_ICC             = -135, /* same network, ICC disabled */
+	DP_DROP_INTERNAL_NET    = -136, /* internal network -> outside */
+	DP_DROP_NO_SNAT_ADDR    = -137, /* no masquerade address for the egress ifindex */
+	DP_DROP_REWRITE         = -138, /* a rewrite/checksum helper failed mid-way */
+	DP_DROP_NO_ENDPOINT     = -139, /* translated to a container that has no endpoint */
+	DP_DROP_FIB             = -140, /* translated packet has no usable route */
+	DP_DROP_FRAGMENT        = -141, /* non-first fragment that would leave untranslated */
+	DP_DROP_CT_COLLISION    = -142, /* reply tuple of a new flow already in use */
+	DP_DROP_NO_CT           = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
+	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
+	DP_DROP_LAST            = -144,
+};
+#define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
+#define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)
+
+/* ---- conntrack ---- */
+enum dp_ct_state {
+	DP_CT_NONE        = 0,
+	DP_CT_SYN_SENT    = 1,
+	DP_CT_SYN_RECV    = 2,
+	DP_CT_ESTABLISHED = 3,
+	DP_CT_FIN_WAIT    = 4, /* originator sent FIN */
+	DP_CT_CLOSE_WAIT  = 5, /* responder sent FIN */
+	DP_CT_LAST_ACK    = 6, /* both sent FIN */
+	DP_CT_TIME_WAIT   = 7,
+	DP_CT_CLOSE       = 8, /* RST seen */
+	DP_CT_UNREPLIED   = 9, /* UDP / ICMP echo, one direction seen */
+	DP_CT_REPLIED     = 10,/* UDP / ICMP echo, both directions seen */
+};
+
+/* Timeouts in seconds, close to nf_conntrack's defaults. */
+#define DP_CT_TO_SYN_SENT     120
+#define DP_CT_TO_SYN_RECV     60
+#define DP_CT_TO_ESTABLISHED  432000 /* 5 days */
+#define DP_CT_TO_FIN_WAIT     120
+#define DP_CT_TO_CLOSE_WAIT   60
+#define DP_CT_TO_LAST_ACK     30
+#define DP_CT_TO_TIME_WAIT    120
+#define DP_CT_TO_CLOSE        10
+#define DP_CT_TO_UDP          30
+#define DP_CT_TO_UDP_REPLIED  120
+#define DP_CT_TO_ICMP         30
+
+enum dp_ct_flags {
+	DP_CT_F_REPLY      = 1 << 0, /* entry matches the reply direction */
+	DP_CT_F_DNAT       = 1 << 1, /* destination translated (published port) */
+	DP_CT_F_SNAT       = 1 << 2, /* source translated; the flow owns a dp_snat entry */
+	DP_CT_F_SEEN_REPLY = 1 << 3,
+	DP_CT_F_HAIRPIN    = 1 << 4, /* container -> published port of the host */
+};
+
+/*
+ * One entry per direction, keyed by the tuple as the packet carries it.
+ * ICMP echo: the echo id is the port: sport = id for requests, dport = id for
+ * replies (the other port is 0), so reversing a tuple stays consistent.
+ */
+struct dp_ct_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8   proto;   /* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMP */
+	__u8   pad[3];
+};
+
+/*
+ * nat_* is the whole tuple after translation. The peer entry's key is the
+ * reverse of it: {nat_daddr, nat_saddr, nat_dport, nat_sport, proto}.
+ * Both entries carry the same state and expiry (updated together).
+ * The dp_snat key a DP_CT_F_SNAT flow owns is {nat_saddr, nat_sport, proto}
+ * in the original-direction entry, {daddr, dport, proto} of the reply key.
+ */
+struct dp_ct_val {
+	__u64  expires_ns;    /* CLOCK_MONOTONIC; sweeper deletes when < now */
+	__u64  last_seen_ns;
+	__u64  packets;       /* this direction; approximate under races */
+	__u64  bytes;
+	__be32 nat_saddr;
+	__be32 nat_daddr;
+	__be16 nat_sport;
+	__be16 nat_dport;
+	__u32  mapping_id;    /* published-port mapping that owns the flow, 0 = none */
+	__u8   state;         /* enum dp_ct_state */
+	__u8   flags;         /* enum dp_ct_flags */
+	__u8   pad[6];
+};
+
+/* Masquerade port reservation: {host address, port or echo id, proto} -> the
+ * original-direction conntrack key that owns it. */
+struct dp_snat_key {
+	__be32 addr;
+	__be16 port;
+	__u8   proto;
+	__u8   pad;
+};
+
+/* ---- published ports ---- */
+/* addr = 0 means every local host address (dp_hostaddr). A mapping on
+ * 127.0.0.0/8 is only seen by the cgroup socket hooks, never from the wire. */
+struct dp_portmap_key {
+	__be32 addr;
+	__be16 port;
+	__u8   proto;
+	__u8   pad;
+};
+
+struct dp_portmap_val {
+	__be32 ctr_addr;
+	__be16 ctr_port;
+	__u16  pad;
+	__u32  mapping_id;    /* 1..DP_MAPPING_ID_MAX-1, index of dp_mapstats */
+	__u32  flags;         /* reserved, 0 */
+};
+
+/* ---- endpoints (containers), keyed by container address ---- */
+struct dp_endpoint_key {
+	__be32 addr;
+};
+
+struct dp_endpoint {
+	__u32 ifindex;        /* host-side veth (bpf_redirect_peer target) */
+	__u32 network_id;
+	__u8  mac[6];         /* container's MAC */
+	__u8  gw_mac[6];      /* source MAC of frames we deliver (the bridge's MAC) */
+	__u32 flags;          /* reserved, 0 */
+};
+
+/* ---- networks: LPM trie subnet -> network ---- */
+struct dp_network_key {
+	__u32  prefixlen;     /* LPM trie key header */
+	__be32 addr;
+};
+
+enum dp_network_flags {
+	DP_NET_F_ICC        = 1 << 0, /* containers of this network may talk to each other */
+	DP_NET_F_INTERNAL   = 1 << 1, /* no outside access */
+	DP_NET_F_MASQUERADE = 1 << 2, /* masquerade traffic leaving the network */
+};
+
+struct dp_network {
+	__u32  network_id;
+	__u32  flags;         /* enum dp_network_flags */
+	__be32 gateway;       /* source of self-hairpin flows */
+	__u32  pad;
+};
+
+/* ---- host addresses ---- */
+/* Every local address of the host namespace (uplinks and bridge gateways):
+ * the destinations a wildcard published port matches. */
+struct dp_hostaddr_key {
+	__be32 addr;
+};
+
+struct dp_hostaddr {
+	__u32 ifindex;
+	__u32 flags;          /* reserved, 0 */
+};
+
+/* Masquerade source per egress ifindex (from bpf_fib_lookup); ifindex 0 is
+ * the fallback for egress devices without their own entry. */
+struct dp_ifaddr_key {
+	__u32 ifindex;
+};
+
+struct dp_ifaddr {
+	__be32 addr;
+	__u32  flags;         /* reserved, 0 */
+};
+
+/* ---- runtime configuration: dp_config[0] ---- */
+struct dp_config {
+	__u64 netns_cookie;   /* cgroup hooks act only in this netns; 0 = never act */
+	__u16 snat_port_min;  /* host order; 0/0 = defaults above */
+	__u16 snat_port_max;
+	__u32 flags;          /* reserved, 0 */
+};
+
+/* ---- counters (per-CPU arrays; user space sums the CPUs) ---- */
+struct dp_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ---- cgroup socket hooks: original destination per socket (sk_storage) ---- */
+struct dp_sock_orig {
+	__be32 addr;          /* what the application asked for */
+	__be32 ctr_addr;      /* what it was rewritten to */
+	__be16 port;
+	__be16 ctr_port;
+};
+
+/* ---- map names (pinned by name under the instance's pin directory) ---- */
+#define DP_MAP_CT        "dp_ct"
+#define DP_MAP_SNAT      "dp_snat"
+#define DP_MAP_PORTMAP   "dp_portmap"
+#define DP_MAP_ENDPOINTS "dp_endpoints"
+#define DP_MAP_NETWORKS  "dp_networks"
+#define DP_MAP_HOSTADDR  "dp_hostaddr"
+#define DP_MAP_IFADDR    "dp_ifaddr"
+#define DP_MAP_CONFIG    "dp_config"
+#define DP_MAP_MAPSTATS  "dp_mapstats"
+#define DP_MAP_DROPS     "dp_drops"
+#define DP_MAP_SOCKORIG  "dp_sock_orig"
+
+_Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
+_Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
+_Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
+_Static_assert(sizeof(struct dp_portmap_key) == 8, "dp_portmap_key");
+_Static_assert(sizeof(struct dp_portmap_val) == 16, "dp_portmap_val");
+_Static_assert(sizeof(struct dp_endpoint_key) == 4, "dp_endpoint_key");
+_Static_assert(sizeof(struct dp_endpoint) == 24, "dp_endpoint");
+_Static_assert(sizeof(struct dp_network_key) == 8, "dp_network_key");
+_Static_assert(sizeof(struct dp_network) == 16, "dp_network");
+_Static_assert(sizeof(struct dp_hostaddr_key) == 4, "dp_hostaddr_key");
+_Static_assert(sizeof(struct dp_hostaddr) == 8, "dp_hostaddr");
+_Static_assert(sizeof(struct dp_ifaddr_key) == 4, "dp_ifaddr_key");
+_Static_assert(sizeof(struct dp_ifaddr) == 8, "dp_ifaddr");
+_Static_assert(sizeof(struct dp_config) == 16, "dp_config");
+_Static_assert(sizeof(struct dp_counter) == 16, "dp_counter");
+_Static_assert(sizeof(struct dp_sock_orig) == 12, "dp_sock_orig");
+_Static_assert(DP_DROP_COUNT <= DP_DROP_SLOTS, "dp_drops too small");
+
+#endif /* DP_ABI_H */

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * Connection tracking for translated flows: two entries per flow (one per
+ * direction, keyed by the tuple as it appears on the wire), one TCP state
+ * machine close to nf_conntrack's, expiry computed here, collected by the
+ * control plane's sweeper.
+ */
+#ifndef DP_CT_H
+#define DP_CT_H
+
+#include "dp_maps.h"
+#include "dp_parse.h"
+
+#define DP_NS_PER_SEC 1000000000ULL
+
+static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
+{
+	__u32 s;
+
+	switch (state) {
+	case DP_CT_SYN_SENT:    s = DP_CT_TO_SYN_SENT; break;
+	case DP_CT_SYN_RECV:    s = DP_CT_TO_SYN_RECV; break;
+	case DP_CT_ESTABLISHED: s = DP_CT_TO_ESTABLISHED; break;
+	case DP_CT_FIN_WAIT:    s = DP_CT_TO_FIN_WAIT; break;
+	case DP_CT_CLOSE_WAIT:  s = DP_CT_TO_CLOSE_WAIT; break;
+	case DP_CT_LAST_ACK:    s = DP_CT_TO_LAST_ACK; break;
+	case DP_CT_TIME_WAIT:   s = DP_CT_TO_TIME_WAIT; break;
+	case DP_CT_REPLIED:
+		s = proto == IPPROTO_UDP ? DP_CT_TO_UDP_REPLIED : DP_CT_TO_ICMP;
+		break;
+	case DP_CT_UNREPLIED:
+		s = proto == IPPROTO_UDP ? DP_CT_TO_UDP : DP_CT_TO_ICMP;
+		break;
+	default:                s = DP_CT_TO_CLOSE; break;
+	}
+	return (__u64)s * DP_NS_PER_SEC;
+}
+
+/* TCP: next state from the current one, the packet's direction and flags. */
+static __always_inline __u8 dp_ct_tcp_next(__u8 state, int reply, __u8 flags)
+{
+	if (flags & DP_TCP_RST)
+		return DP_CT_CLOSE;
+	if (flags & DP_TCP_SYN) {
+		if (!(flags & DP_TCP_ACK)) {
+			/* A new SYN reopens a closed or closing tuple (port reuse). */
+			if (!reply && (state == DP_CT_NONE || state == DP_CT_SYN_SENT ||
+				       state == DP_CT_TIME_WAIT || state == DP_CT_CLOSE))
+				return DP_CT_SYN_SENT;
+			return state;
+		}
+		if (reply && (state == DP_CT_SYN_SENT || state == DP_CT_SYN_RECV))
+			return DP_CT_SYN_RECV;
+		return state;
+	}
+	if (flags & DP_TCP_FIN) {
+		switch (state) {
+		case DP_CT_SYN_RECV:
+		case DP_CT_ESTABLISHED:
+			return reply ? DP_CT_CLOSE_WAIT : DP_CT_FIN_WAIT;
+		case DP_CT_FIN_WAIT:
+			return reply ? DP_CT_LAST_ACK : state;
+		case DP_CT_CLOSE_WAIT:
+			return reply ? state : DP_CT_LAST_ACK;
+		}
+		return state;
+	}
+	if (flags & DP_TCP_ACK) {
+		if (state == DP_CT_SYN_RECV && !reply)
+			return DP_CT_ESTABLISHED;
+		if (state == DP_CT_LAST_ACK)
+			return DP_CT_TIME_WAIT;
+	}
+	return state;
+}
+
+static __always_inline __u8 dp_ct_next(const struct dp_pkt *p, __u8 state, int reply)
+{
+	if (p->tuple.proto == IPPROTO_TCP)
+		return dp_ct_tcp_next(state, reply, p->tcp_flags);
+	if (reply || state == DP_CT_REPLIED)
+		return DP_CT_REPLIED;
+	return DP_CT_UNREPLIED;
+}
+
+/* Opening packets are the only ones that may create a flow. */
+static __always_inline int dp_ct_opens(const struct dp_pkt *p)
+{
+	switch (p->tuple.proto) {
+	case IPPROTO_TCP:
+		return (p->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK | DP_TCP_RST)) == DP_TCP_SYN;
+	case IPPROTO_UDP:
+		return p->has_ports;
+	case IPPROTO_ICMP:
+		return p->icmp_type == ICMP_ECHO;
+	}
+	return 0;
+}
+
+static __always_inline void dp_ct_key_of(struct dp_ct_key *k, const struct dp_pkt *p)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->saddr = p->tuple.saddr;
+	k->daddr = p->tuple.daddr;
+	k->sport = p->tuple.sport;
+	k->dport = p->tuple.dport;
+	k->proto = p->tuple.proto;
+}
+
+/* The peer entry is keyed by the reverse of this entry's translated tuple. */
+static __always_inline void dp_ct_peer_key(struct dp_ct_key *k, const struct dp_ct_val *v, __u8 proto)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->saddr = v->nat_daddr;
+	k->daddr = v->nat_saddr;
+	k->sport = v->nat_dport;
+	k->dport = v->nat_sport;
+	k->proto = proto;
+}
+
+/*
+ * Account a packet of a known flow: advance the state of both entries and
+ * push their expiry. Races between CPUs may lose a counter increment or a
+ * state step; never a translation (that is immutable after creation).
+ */
+static __always_inline void dp_ct_touch(const struct dp_pkt *p, struct dp_ct_val *v)
+{
+	int reply = v->flags & DP_CT_F_REPLY;
+	__u8 state = dp_ct_next(p, v->state, reply);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 expires = now + dp_ct_timeout(p->tuple.proto, state);
+	struct dp_ct_key pk;
+	struct dp_ct_val *peer;
+
+	v->packets++;
+	v->bytes += p->len;
+	v->last_seen_ns = now;
+	v->expires_ns = expires;
+	v->state = state;
+	if (reply)
+		v->flags |= DP_CT_F_SEEN_REPLY;
+
+	dp_ct_peer_key(&pk, v, p->tuple.proto);
+	peer = bpf_map_lookup_elem(&dp_ct, &pk);
+	if (peer) {
+		peer->last_seen_ns = now;
+		peer->expires_ns = expires;
+		peer->state = state;
+		if (reply)
+			peer->flags |= DP_CT_F_SEEN_REPLY;
+	}
+}
+
+static __always_inline __u8 dp_ct_initial_state(const struct dp_pkt *p)
+{
+	return p->tuple.proto == IPPROTO_TCP ? DP_CT_SYN_SENT : DP_CT_UNREPLIED;
+}
+
+/* Reply entry of a flow whose original entry is *fwd (keyed *orig). */
+static __always_inline void dp_ct_make_reply(struct dp_ct_key *rk, struct dp_ct_val *rv,
+					     const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
+{
+	dp_ct_peer_key(rk, fwd, orig->proto);
+	__builtin_memcpy(rv, fwd, sizeof(*rv));
+	rv->packets = 0;
+	rv->bytes = 0;
+	rv->nat_saddr = orig->daddr;
+	rv->nat_daddr = orig->saddr;
+	rv->nat_sport = orig->dport;
+	rv->nat_dport = orig->sport;
+	rv->flags |= DP_CT_F_REPLY;
+}
+
+/*
+ * Insert both entries of a new flow with BPF_NOEXIST; if the second fails,
+ * remove the first (cilium's pattern), so a flow is either whole or absent.
+ * Returns 0, -EEXIST when another CPU created the same flow first, or a drop
+ * reason.
+ */
+static __always_inline int dp_ct_insert_pair(const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
+{
+	struct dp_ct_key rk;
+	struct dp_ct_val rv;
+	long err;
+
+	dp_ct_make_reply(&rk, &rv, orig, fwd);
+	err = bpf_map_update_elem(&dp_ct, orig, fwd, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */)
+		return -17;
+	if (err)
+		return DP_DROP_CT_FULL;
+	err = bpf_map_update_elem(&dp_ct, &rk, &rv, BPF_NOEXIST);
+	if (err) {
+		bpf_map_delete_elem(&dp_ct, orig);
+		return err == -17 ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
+	}
+	return 0;
+}
+
+#endif /* DP_CT_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/* Every map of the data path, in one object so all programs share them.
+ * Pinned by name: the loader sets pin_root_path to the instance's bpffs
+ * directory, so maps (and the flows in them) outlive the daemon. */
+#ifndef DP_MAPS_H
+#define DP_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+
+/* HASH, not LRU: a full table refuses new flows (counted) and never evicts
+ * an established one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_ct_key);
+	__type(value, struct dp_ct_val);
+	__uint(max_entries, DP_CT_MAX_DEFAULT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_snat_key);
+	__type(value, struct dp_ct_key);
+	__uint(max_entries, DP_SNAT_MAX_DEFAULT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_snat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_portmap_key);
+	__type(value, struct dp_portmap_val);
+	__uint(max_entries, DP_PORTMAP_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_portmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_endpoint_key);
+	__type(value, struct dp_endpoint);
+	__uint(max_entries, DP_ENDPOINT_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_endpoints SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct dp_network_key);
+	__type(value, struct dp_network);
+	__uint(max_entries, DP_NETWORK_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_networks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_hostaddr_key);
+	__type(value, struct dp_hostaddr);
+	__uint(max_entries, DP_HOSTADDR_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_hostaddr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_ifaddr_key);
+	__type(value, struct dp_ifaddr);
+	__uint(max_entries, DP_IFADDR_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_ifaddr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_counter);
+	__uint(max_entries, DP_MAPPING_ID_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_mapstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_counter);
+	__uint(max_entries, DP_DROP_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_drops SEC(".maps");
+
+/* Freed with the socket: no leak when applications never close cleanly. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__type(key, int);
+	__type(value, struct dp_sock_orig);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_sock_orig SEC(".maps");
+
+/* Knobs fixed at load time (set in .rodata before load). */
+const volatile __u32 dp_snat_probes = 32; /* ports tried per new masquerade flow, <= DP_SNAT_PROBES_MAX */
+
+#endif /* DP_MAPS_H */

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * Flow creation and translation: DNAT of published ports, masquerade with
+ * BPF-allocated source ports, and applying a flow's translation to a packet.
+ */
+#ifndef DP_NAT_H
+#define DP_NAT_H
+
+#include "dp_ct.h"
+#include "dp_fwd.h"
+#include "dp_stats.h"
+
+#define DP_EEXIST 17
+
+/* Translate a packet of a known flow and send it on. */
+static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_pkt *p,
+					struct dp_ct_val *v)
+{
+	__be32 saddr = v->nat_saddr, daddr = v->nat_daddr;
+	__be16 sport = v->nat_sport, dport = v->nat_dport;
+
+	dp_ct_touch(p, v);
+	dp_count_mapping(v->mapping_id, p->len);
+	if (dp_rewrite_tuple(skb, p, saddr, daddr, sport, dport))
+		return DP_DROP_REWRITE;
+	return dp_deliver(skb, p, saddr, daddr);
+}
+
+static __always_inline void dp_snat_range(__u32 *lo, __u32 *n)
+{
+	struct dp_config *cfg = dp_cfg();
+	__u32 min = cfg ? cfg->snat_port_min : 0;
+	__u32 max = cfg ? cfg->snat_port_max : 0;
+
+	if (!min && !max) {
+		min = DP_SNAT_PORT_MIN_DEFAULT;
+		max = DP_SNAT_PORT_MAX_DEFAULT;
+	}
+	*lo = min;
+	*n = (min && max >= min) ? max - min + 1 : 0; /* 0: bad range, nothing to allocate */
+}
+
+/*
+ * Insert a new flow. *fwd holds the translated tuple; with alloc the source
+ * port (ICMP: echo id) is chosen here: random start, linear probing, each
+ * candidate reserved in dp_snat with BPF_NOEXIST before the conntrack pair
+ * is inserted; any failure undoes the reservation. Returns 0, -EEXIST (the
+ * flow appeared on another CPU meanwhile) or a drop reason.
+ */
+static __always_inline int dp_flow_create(const struct dp_pkt *p, const struct dp_ct_key *orig,
+					  struct dp_ct_val *fwd, int alloc)
+{
+	struct dp_snat_key sk = {};
+	__u32 lo, n, start, i;
+	int rc;
+
+	fwd->state = dp_ct_initial_state(p);
+	fwd->last_seen_ns = bpf_ktime_get_ns();
+	fwd->expires_ns = fwd->last_seen_ns + dp_ct_timeout(p->tuple.proto, fwd->state);
+	fwd->packets = 1;
+	fwd->bytes = p->len;
+	if (!alloc)
+		return dp_ct_insert_pair(orig, fwd);
+
+	dp_snat_range(&lo, &n);
+	start = bpf_get_prandom_u32();
+	sk.addr = fwd->nat_saddr;
+	sk.proto = p->tuple.proto;
+	for (i = 0; i < DP_SNAT_PROBES_MAX; i++) {
+		long err;
+
+		if (i >= dp_snat_probes || i >= n)
+			break;
+		sk.port = bpf_htons((__u16)(lo + (start + i) % n));
+		err = bpf_map_update_elem(&dp_snat, &sk, orig, BPF_NOEXIST);
+		if (err == -DP_EEXIST)
+			continue;
+		if (err)
+			return DP_DROP_SNAT_EXHAUSTED; /* dp_snat itself is full */
+		fwd->nat_sport = sk.port;
+		rc = dp_ct_insert_pair(orig, fwd);
+		if (!rc)
+			return 0;
+		bpf_map_delete_elem(&dp_snat, &sk);
+		if (rc != DP_DROP_CT_COLLISION)
+			return rc;
+	}
+	return DP_DROP_SNAT_EXHAUSTED;
+}
+
+/* Finish a new flow: 0 = first packet translated, deliver it now; anything
+ * else is the final verdict (the flow another CPU created meanwhile was
+ * joined and delivered, or a drop reason). */
+static __always_inline int dp_flow_start(struct __sk_buff *skb, const struct dp_pkt *p,
+					 const struct dp_ct_key *k, struct dp_ct_val *fwd, int rc)
+{
+	struct dp_ct_val *v;
+
+	if (rc == -DP_EEXIST) {
+		v = bpf_map_lookup_elem(&dp_ct, k);
+		return v ? dp_nat_apply(skb, p, v) : DP_DROP_UNKNOWN;
+	}
+	if (rc)
+		return rc;
+	dp_count_mapping(fwd->mapping_id, p->len);
+	if (dp_rewrite_tuple(skb, p, fwd->nat_saddr, fwd->nat_daddr, fwd->nat_sport, fwd->nat_dport))
+		return DP_DROP_REWRITE;
+	return 0;
+}
+
+/*
+ * New flow to a published port. snat_addr != 0 also masquerades the source
+ * (a container reaching its own published port: without it the reply would
+ * stay inside the container).
+ */
+static __always_inline int dp_dnat_new(struct __sk_buff *skb, const struct dp_pkt *p,
+				       const struct dp_ct_key *k, const struct dp_portmap_val *pm,
+				       __be32 snat_addr, __u8 flags)
+{
+	struct dp_endpoint *ep = dp_endpoint_of(pm->ctr_addr);
+	struct dp_ct_val fwd = {};
+	int rc;
+
+	if (!ep)
+		return DP_DROP_NO_ENDPOINT;
+	fwd.nat_saddr = snat_addr ? snat_addr : k->saddr;
+	fwd.nat_sport = k->sport;
+	fwd.nat_daddr = pm->ctr_addr;
+	fwd.nat_dport = pm->ctr_port;
+	fwd.mapping_id = pm->mapping_id;
+	fwd.flags = DP_CT_F_DNAT | flags | (snat_addr ? DP_CT_F_SNAT : 0);
+	rc = dp_flow_create(p, k, &fwd, snat_addr != 0);
+	rc = dp_flow_start(skb, p, k, &fwd, rc);
+	if (rc)
+		return rc;
+	return dp_to_endpoint(skb, p, ep);
+}
+
+/* Masquerade address for the egress device; ifindex 0 is the fallback. */
+static __always_inline __be32 dp_masq_addr(__u32 ifindex)
+{
+	struct dp_ifaddr_key k = { .ifindex = ifindex };
+	struct dp_ifaddr *a = bpf_map_lookup_elem(&dp_ifaddr, &k);
+
+	if (!a) {
+		k.ifindex = 0;
+		a = bpf_map_lookup_elem(&dp_ifaddr, &k);
+	}
+	return a ? a->addr : 0;
+}
+
+/* New flow leaving the network: source = host address of the egress route. */
+static __always_inline int dp_masq_new(struct __sk_buff *skb, const struct dp_pkt *p,
+				       const struct dp_ct_key *k)
+{
+	struct bpf_fib_lookup fib;
+	struct dp_ct_val fwd = {};
+	int fib_rc, rc;
+
+	if (!p->has_ports)
+		return DP_DROP_UNSUPPORTED;
+	if (!dp_ct_opens(p))
+		return DP_DROP_NO_CT;
+	fib_rc = dp_fib(skb, p, k->saddr, k->daddr, &fib);
+	if (!dp_fib_usable(fib_rc))
+		return TC_ACT_OK; /* untranslated: the stack answers (unreachable, frag needed) */
+	fwd.nat_saddr = dp_masq_addr(fib.ifindex);
+	if (!fwd.nat_saddr)
+		return DP_DROP_NO_SNAT_ADDR;
+	fwd.nat_daddr = k->daddr;
+	fwd.nat_dport = k->dport;
+	fwd.flags = DP_CT_F_SNAT;
+	rc = dp_flow_create(p, k, &fwd, 1);
+	rc = dp_flow_start(skb, p, k, &fwd, rc);
+	if (rc)
+		return rc;
+	return dp_to_fib(skb, p, &fib, fib_rc);
+}
+
+#endif /* DP_NAT_H */

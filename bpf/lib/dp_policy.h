@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/* Address classification and published-port lookup. */
+#ifndef DP_POLICY_H
+#define DP_POLICY_H
+
+#include "dp_maps.h"
+#include <bpf/bpf_endian.h>
+
+static __always_inline int dp_is_loopback(__be32 addr)
+{
+	return (bpf_ntohl(addr) >> 24) == 127;
+}
+
+/* Multicast, limited broadcast and class E: never translated. */
+static __always_inline int dp_is_multi(__be32 addr)
+{
+	return bpf_ntohl(addr) >= 0xe0000000;
+}
+
+static __always_inline int dp_is_host_addr(__be32 addr)
+{
+	struct dp_hostaddr_key k = { .addr = addr };
+
+	return bpf_map_lookup_elem(&dp_hostaddr, &k) != NULL;
+}
+
+static __always_inline struct dp_network *dp_network_of(__be32 addr)
+{
+	struct dp_network_key k = { .prefixlen = 32, .addr = addr };
+
+	return bpf_map_lookup_elem(&dp_networks, &k);
+}
+
+static __always_inline struct dp_endpoint *dp_endpoint_of(__be32 addr)
+{
+	struct dp_endpoint_key k = { .addr = addr };
+
+	return bpf_map_lookup_elem(&dp_endpoints, &k);
+}
+
+/*
+ * Published port for {daddr, proto, dport}: the mapping bound to exactly
+ * daddr, else the wildcard one when daddr is a local address. Loopback
+ * destinations only for socket hooks: a 127.0.0.1 mapping is never matched
+ * from the wire.
+ */
+static __always_inline struct dp_portmap_val *dp_portmap_find(__be32 daddr, __u8 proto, __be16 dport,
+							     int sockets)
+{
+	struct dp_portmap_key k = { .addr = daddr, .port = dport, .proto = proto };
+	struct dp_portmap_val *v;
+	int loopback = dp_is_loopback(daddr);
+
+	if (loopback && !sockets)
+		return NULL;
+	v = bpf_map_lookup_elem(&dp_portmap, &k);
+	if (v)
+		return v;
+	if (!loopback && !dp_is_host_addr(daddr))
+		return NULL;
+	k.addr = 0;
+	return bpf_map_lookup_elem(&dp_portmap, &k);
+}
+
+static __always_inline struct dp_config *dp_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&dp_config, &zero);
+}
+
+#endif /* DP_POLICY_H */

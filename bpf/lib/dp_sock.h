@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * cgroup socket hooks: a host process connecting (TCP) or sending (UDP) to
+ * 127.0.0.1:hostPort or hostIP:hostPort talks to the container directly;
+ * recvmsg/getpeername show it the address it asked for. They act only in the
+ * daemon's network namespace (dp_config.netns_cookie) because the cgroup is
+ * shared with other namespaces. One remembered destination per socket: an
+ * unconnected UDP socket talking to two published ports sees the last one.
+ */
+#ifndef DP_SOCK_H
+#define DP_SOCK_H
+
+#include "dp_policy.h"
+
+#define DP_SOCK_ALLOW 1
+
+static __always_inline int dp_sock_own_netns(struct bpf_sock_addr *ctx)
+{
+	struct dp_config *cfg = dp_cfg();
+
+	return cfg && cfg->netns_cookie && bpf_get_netns_cookie(ctx) == cfg->netns_cookie;
+}
+
+static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx)
+{
+	struct dp_portmap_val *pm;
+	struct dp_sock_orig *orig;
+	__be32 addr = ctx->user_ip4;
+	__be16 port = (__be16)ctx->user_port;
+	__u8 proto = ctx->protocol;
+
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !dp_sock_own_netns(ctx))
+		return DP_SOCK_ALLOW;
+	pm = dp_portmap_find(addr, proto, port, 1);
+	if (!pm)
+		return DP_SOCK_ALLOW;
+	orig = bpf_sk_storage_get(&dp_sock_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (orig) {
+		orig->addr = addr;
+		orig->port = port;
+		orig->ctr_addr = pm->ctr_addr;
+		orig->ctr_port = pm->ctr_port;
+	}
+	ctx->user_ip4 = pm->ctr_addr;
+	ctx->user_port = pm->ctr_port;
+	return DP_SOCK_ALLOW;
+}
+
+static __always_inline int dp_sock_restore(struct bpf_sock_addr *ctx)
+{
+	struct dp_sock_orig *orig;
+
+	if (!dp_sock_own_netns(ctx))
+		return DP_SOCK_ALLOW;
+	orig = bpf_sk_storage_get(&dp_sock_orig, ctx->sk, 0, 0);
+	if (orig && ctx->user_ip4 == orig->ctr_addr && (__be16)ctx->user_port == orig->ctr_port) {
+		ctx->user_ip4 = orig->addr;
+		ctx->user_port = orig->port;
+	}
+	return DP_SOCK_ALLOW;
+}
+
+#endif /* DP_SOCK_H */

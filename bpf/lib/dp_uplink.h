@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/* tc ingress on the host's uplinks: published ports in, masquerade replies in. */
+#ifndef DP_UPLINK_H
+#define DP_UPLINK_H
+
+#include "dp_icmp.h"
+
+/* No flow and no published port: drop what targets containers directly. */
+static __always_inline int dp_uplink_unknown(const struct dp_pkt *p)
+{
+	__be32 daddr = p->tuple.daddr;
+
+	if (dp_is_host_addr(daddr))
+		return TC_ACT_OK;
+	if (dp_endpoint_of(daddr) || dp_network_of(daddr))
+		return DP_DROP_DIRECT_ROUTED;
+	return TC_ACT_OK;
+}
+
+static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt *p)
+{
+	struct dp_portmap_val *pm;
+	struct dp_ct_val *v;
+	struct dp_ct_key k;
+	int rc;
+
+	if (p->icmp_err && p->ttl > 1) {
+		rc = dp_icmp_error(skb, p);
+		if (rc)
+			return rc;
+	}
+	/* Later fragments carry no ports: never translated (the host stack
+	 * reassembles what is its own; see the note on fragments). */
+	if (!p->has_ports || p->ttl <= 1)
+		return dp_uplink_unknown(p);
+	dp_ct_key_of(&k, p);
+	v = bpf_map_lookup_elem(&dp_ct, &k);
+	if (v)
+		return dp_nat_apply(skb, p, v);
+	if (p->tuple.proto != IPPROTO_ICMP && dp_ct_opens(p)) {
+		pm = dp_portmap_find(k.daddr, k.proto, k.dport, 0);
+		if (pm)
+			return dp_dnat_new(skb, p, &k, pm, 0, 0);
+	}
+	return dp_uplink_unknown(p);
+}
+
+#endif /* DP_UPLINK_H */

@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+
+namespace Dataplane.ControlPlane.DataPath;
+
+// Mirrors of bpf/include/dp_abi.h. Field order, sizes and padding must match the C structs;
+// DataPathAbiTests compares them with the BTF of bpf/out/dp_nat.bpf.o. Fields ending in Be hold
+// network byte order exactly as the kernel stores them.
+
+[BpfType("dp_ct_key"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct CtKey
+{
+    public uint SAddrBe;
+    public uint DAddrBe;
+    public ushort SPortBe;
+    public ushort DPortBe;
+    public byte Proto;
+    public fixed byte Pad[3];
+}
+
+[BpfType("dp_ct_val"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct CtValue
+{
+    /// <summary>CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns).</summary>
+    public ulong ExpiresNs;
+    public ulong LastSeenNs;
+    public ulong Packets;
+    public ulong Bytes;
+    public uint NatSAddrBe;
+    public uint NatDAddrBe;
+    public ushort NatSPortBe;
+    public ushort NatDPortBe;
+    public uint MappingId;
+    public byte State;
+    public byte Flags;
+    public fixed byte Pad[6];
+}
+
+[BpfType("dp_snat_key"), StructLayout(LayoutKind.Sequential)]
+public struct SnatKey
+{
+    public uint AddrBe;
+    public ushort PortBe;
+    public byte Proto;
+    public byte Pad;
+}
+
+[BpfType("dp_portmap_key"), StructLayout(LayoutKind.Sequential)]
+public struct PortMapKey
+{
+    /// <summary>0 = every local host address.</summary>
+    public uint AddrBe;
+    public ushort PortBe;
+    public byte Proto;
+    public byte Pad;
+}
+
+[BpfType("dp_portmap_val"), StructLayout(LayoutKind.Sequential)]
+public struct PortMapValue
+{
+    public uint CtrAddrBe;
+    public ushort CtrPortBe;
+    public ushort Pad;
+    public uint MappingId;
+    public uint Flags;
+}
+
+[BpfType("dp_endpoint_key"), StructLayout(LayoutKind.Sequential)]
+public struct EndpointKey
+{
+    public uint AddrBe;
+}
+
+[BpfType("dp_endpoint"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct EndpointValue
+{
+    public uint Ifindex;
+    public uint NetworkId;
+    public fixed byte Mac[6];
+    public fixed byte GwMac[6];
+    public uint Flags;
+}
+
+[BpfType("dp_network_key"), StructLayout(LayoutKind.Sequential)]
+public struct NetworkKey
+{
+    public uint PrefixLen;
+    public uint AddrBe;
+}
+
+[BpfType("dp_network"), StructLayout(LayoutKind.Sequential)]
+public struct NetworkValue
+{
+    public uint NetworkId;
+    public uint Flags;
+    public uint GatewayBe;
+    public uint Pad;
+}
+
+[BpfType("dp_hostaddr_key"), StructLayout(LayoutKind.Sequential)]
+public struct HostAddrKey
+{
+    public uint AddrBe;
+}
+
+[BpfType("dp_hostaddr"), StructLayout(LayoutKind.Sequential)]
+public struct HostAddrValue
+{
+    public uint Ifindex;
+    public uint Flags;
+}
+
+[BpfType("dp_ifaddr_key"), StructLayout(LayoutKind.Sequential)]
+public struct IfAddrKey
+{
+    public uint Ifindex;
+}
+
+[BpfType("dp_ifaddr"), StructLayout(LayoutKind.Sequential)]
+public struct IfAddrValue
+{
+    public uint AddrBe;
+    public uint Flags;
+}
+
+[BpfType("dp_config"), StructLayout(LayoutKind.Sequential)]
+public struct ConfigValue
+{
+    public ulong NetnsCookie;
+    public ushort SnatPortMin;
+    public ushort SnatPortMax;
+    public uint Flags;
+}
+
+[BpfType("dp_counter"), StructLayout(LayoutKind.Sequential)]
+public struct CounterValue
+{
+    public ulong Packets;
+    public ulong Bytes;
+}
+
+[BpfType("dp_sock_orig"), StructLayout(LayoutKind.Sequential)]
+public struct SockOrigValue
+{
+    public uint AddrBe;
+    public uint CtrAddrBe;
+    public ushort PortBe;
+    public ushort CtrPortBe;
+}

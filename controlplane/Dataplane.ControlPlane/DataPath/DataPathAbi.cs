@@ -1,0 +1,111 @@
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>Constants of bpf/include/dp_abi.h (names, limits, defaults).</summary>
+public static class DataPathAbi
+{
+    public const string ObjectResource = "bpf/dp_nat.bpf.o";
+
+    public const string MapCt = "dp_ct";
+    public const string MapSnat = "dp_snat";
+    public const string MapPortmap = "dp_portmap";
+    public const string MapEndpoints = "dp_endpoints";
+    public const string MapNetworks = "dp_networks";
+    public const string MapHostAddr = "dp_hostaddr";
+    public const string MapIfAddr = "dp_ifaddr";
+    public const string MapConfig = "dp_config";
+    public const string MapMappingStats = "dp_mapstats";
+    public const string MapDrops = "dp_drops";
+    public const string MapSockOrig = "dp_sock_orig";
+
+    public const string ProgUplinkIn = "dp_uplink_in";
+    public const string ProgVethIn = "dp_veth_in";
+    public const string ProgXdpUplink = "dp_xdp_uplink";
+    public const string ProgConnect4 = "dp_connect4";
+    public const string ProgSendmsg4 = "dp_sendmsg4";
+    public const string ProgRecvmsg4 = "dp_recvmsg4";
+    public const string ProgGetpeername4 = "dp_getpeername4";
+
+    /// <summary>.rodata knob: ports tried per new masquerade flow (at most SnatProbesMax).</summary>
+    public const string KnobSnatProbes = "dp_snat_probes";
+
+    public const int CtMaxDefault = 262144;
+    public const int SnatMaxDefault = 131072;
+    public const int MappingIdMax = 16384;
+    public const int DropSlots = 32;
+    public const ushort SnatPortMinDefault = 61000;
+    public const ushort SnatPortMaxDefault = 65535;
+    public const int SnatProbesMax = 64;
+
+    public const byte ProtoIcmp = 1;
+    public const byte ProtoTcp = 6;
+    public const byte ProtoUdp = 17;
+}
+
+/// <summary>enum dp_drop_reason: negative, never overlapping TC_ACT_* or XDP_*.</summary>
+public enum DropReason
+{
+    Unknown = -130,
+    DirectRouted = -131,
+    CtFull = -132,
+    SnatExhausted = -133,
+    InterNetwork = -134,
+    Icc = -135,
+    InternalNetwork = -136,
+    NoSnatAddress = -137,
+    Rewrite = -138,
+    NoEndpoint = -139,
+    Fib = -140,
+    Fragment = -141,
+    CtCollision = -142,
+    NoConntrack = -143,
+    Unsupported = -144,
+}
+
+public static class DropReasons
+{
+    public const int Base = -130;
+    public const int Last = -144;
+
+    /// <summary>Index of a reason in dp_drops (DP_DROP_INDEX).</summary>
+    public static uint Index(DropReason reason) => (uint)(Base - (int)reason);
+
+    public static IEnumerable<DropReason> All => Enumerable.Range(0, Base - Last + 1).Select(i => (DropReason)(Base - i));
+}
+
+/// <summary>enum dp_ct_state.</summary>
+public enum CtState : byte
+{
+    None = 0,
+    SynSent = 1,
+    SynRecv = 2,
+    Established = 3,
+    FinWait = 4,
+    CloseWait = 5,
+    LastAck = 6,
+    TimeWait = 7,
+    Close = 8,
+    Unreplied = 9,
+    Replied = 10,
+}
+
+/// <summary>enum dp_ct_flags.</summary>
+[Flags]
+public enum CtFlags : byte
+{
+    None = 0,
+    Reply = 1 << 0,
+    Dnat = 1 << 1,
+    Snat = 1 << 2,
+    SeenReply = 1 << 3,
+    Hairpin = 1 << 4,
+}
+
+/// <summary>enum dp_network_flags.</summary>
+[Flags]
+public enum NetworkFlags : uint
+{
+    None = 0,
+    Icc = 1 << 0,
+    Internal = 1 << 1,
+    Masquerade = 1 << 2,
+}

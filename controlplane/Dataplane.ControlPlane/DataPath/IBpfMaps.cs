@@ -1,0 +1,29 @@
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>BPF_MAP_UPDATE_ELEM flags.</summary>
+public enum MapUpdate : ulong
+{
+    Any = 0,
+    NoExist = 1,
+    Exist = 2,
+}
+
+/// <summary>The typed operations the data-path facade needs from one BPF hash/array/LPM map.
+/// Implemented over the shared libbpf layer (Dataplane.Interop); failures throw with the errno.</summary>
+public interface IBpfMap<TKey, TValue> where TKey : unmanaged where TValue : unmanaged
+{
+    bool TryLookup(in TKey key, out TValue value);
+    void Update(in TKey key, in TValue value, MapUpdate flags = MapUpdate.Any);
+
+    /// <summary>False when the key was not there (ENOENT), an ordinary outcome.</summary>
+    bool Delete(in TKey key);
+
+    /// <summary>A snapshot of the keys (the map may change while it is taken).</summary>
+    IReadOnlyList<TKey> Keys();
+}
+
+/// <summary>A per-CPU array: one value per possible CPU for an index.</summary>
+public interface IBpfPerCpuArray<TValue> where TValue : unmanaged
+{
+    TValue[] Lookup(uint index);
+}

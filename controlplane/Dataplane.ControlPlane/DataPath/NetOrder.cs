@@ -1,0 +1,24 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>Conversions between .NET values and the network-order fields (…Be) of the ABI structs.</summary>
+public static class NetOrder
+{
+    public static uint AddrBe(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+            throw new ArgumentException($"'{address}' is not an IPv4 address", nameof(address));
+        Span<byte> b = stackalloc byte[4];
+        address.TryWriteBytes(b, out _);
+        return BitConverter.ToUInt32(b); // bytes kept in wire order
+    }
+
+    public static IPAddress Addr(uint addrBe) => new(BitConverter.GetBytes(addrBe));
+
+    public static ushort PortBe(ushort port) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(port) : port;
+
+    public static ushort Port(ushort portBe) => PortBe(portBe);
+}

@@ -1,0 +1,124 @@
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Tests.Support;
+using static Dataplane.Tests.DataPath.Frames;
+using static Dataplane.Tests.DataPath.TestWorld;
+
+namespace Dataplane.Tests.DataPath;
+
+/// <summary>Conntrack state, timeouts and table limits, driven through a hairpin flow
+/// (C2 -> host:8080 -> C1) whose both directions are delivered to containers.</summary>
+public sealed class ConntrackTests : DataPathTestBase
+{
+    private const ulong Second = 1_000_000_000;
+
+    private static readonly CtKey Fwd = UplinkTests.Key(C2, Host, 33000, WebPort, ProtoTcp);
+    private static readonly CtKey Rev = UplinkTests.Key(C1, C2, 80, 33000, ProtoTcp);
+
+    private void Orig(byte flags) => Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C2, Host), 33000, WebPort, flags)).Verdict);
+    private void Reply(byte flags) => Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, C2), 80, 33000, flags)).Verdict);
+
+    private (CtState State, ulong TimeoutS) Entry(CtKey key)
+    {
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, key, out CtValue v));
+        return ((CtState)v.State, (v.ExpiresNs - v.LastSeenNs) / Second);
+    }
+
+    private void AssertBoth(CtState state, ulong timeoutS)
+    {
+        Assert.Equal((state, timeoutS), Entry(Fwd));
+        Assert.Equal((state, timeoutS), Entry(Rev));
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_TcpLifecycle_FollowsHandshakeAndCloseWithKernelTimeouts()
+    {
+        Orig(Syn);
+        AssertBoth(CtState.SynSent, 120);
+        Reply(Syn | Ack);
+        AssertBoth(CtState.SynRecv, 60);
+        Orig(Ack);
+        AssertBoth(CtState.Established, 432000);
+        Orig(Fin | Ack);
+        AssertBoth(CtState.FinWait, 120);
+        Reply(Fin | Ack);
+        AssertBoth(CtState.LastAck, 30);
+        Orig(Ack);
+        AssertBoth(CtState.TimeWait, 120);
+        Orig(Syn);
+        AssertBoth(CtState.SynSent, 120); // port reuse reopens the tuple
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_Rst_ClosesWithShortTimeout()
+    {
+        Orig(Syn);
+        Reply(Rst | Ack);
+        AssertBoth(CtState.Close, 10);
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_ResponderFinFirst_CloseWait()
+    {
+        Orig(Syn); Reply(Syn | Ack); Orig(Ack);
+        Reply(Fin | Ack);
+        AssertBoth(CtState.CloseWait, 60);
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_Udp_UnrepliedThenReplied()
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C3, Host), 7000, DnsPort)).Verdict);
+        var fwd = UplinkTests.Key(C3, Host, 7000, DnsPort, ProtoUdp);
+        Assert.Equal((CtState.Unreplied, 30UL), Entry(fwd));
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
+        Assert.Equal((CtState.Replied, 120UL), Entry(fwd));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, fwd, out CtValue v));
+        Assert.True(((CtFlags)v.Flags).HasFlag(CtFlags.SeenReply));
+        Assert.Equal(1UL, v.Packets);
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_EntriesCarryPeerKeyAndMappingForTheSweeper()
+    {
+        Orig(Syn);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Fwd, out CtValue fwd));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Rev, out CtValue rev));
+        Assert.Equal(Rev, ConntrackEntry.PeerKey(Fwd, fwd));
+        Assert.Equal(Fwd, ConntrackEntry.PeerKey(Rev, rev));
+        Assert.Equal(WebId, fwd.MappingId);
+        Assert.Equal(WebId, rev.MappingId);
+        Assert.Null(ConntrackEntry.OwnedSnat(Fwd, fwd));
+    }
+}
+
+/// <summary>A full table refuses new flows (counted) and keeps translating established ones.</summary>
+public sealed class ConntrackFullTests : DataPathTestBase
+{
+    private protected override IReadOnlyDictionary<string, uint>? MaxEntries => new Dictionary<string, uint> { [DataPathAbi.MapCt] = 4 };
+
+    [PrivilegedFact]
+    public void Conntrack_TableFull_NewFlowDroppedEstablishedFlowsKeepWorking()
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Syn)).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Syn)).Verdict);
+
+        var r = Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn));
+
+        Assert.Equal(DpNatObject.TcActShot, r.Verdict);
+        Assert.Equal(1UL, O.Drops(DropReason.CtFull).Packets);
+        Assert.Equal(4, CtEntries);
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Ack)), Tcp(IntoContainer(Client, C1), 40001, 80, Ack));
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_TableFullAtReplyEntry_FirstEntryRolledBack()
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Syn)).Verdict);
+        O.Update(DataPathAbi.MapCt, UplinkTests.Key("198.18.7.7", Host, 1, 1, ProtoTcp), new CtValue()); // 3 of 4 used
+
+        Assert.Equal(DpNatObject.TcActShot, Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Syn)).Verdict);
+
+        Assert.Equal(3, CtEntries);
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, 40002, WebPort, ProtoTcp), out CtValue _));
+    }
+}

@@ -1,0 +1,113 @@
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Tests.Support;
+using static Dataplane.Tests.DataPath.Frames;
+using static Dataplane.Tests.DataPath.TestWorld;
+
+namespace Dataplane.Tests.DataPath;
+
+/// <summary>Paths that leave by a route (masquerade, replies of published ports to outside
+/// clients): run inside <see cref="FibNamespace"/> so bpf_fib_lookup has a route and neighbours.</summary>
+public sealed class MasqueradeTests : DataPathTestBase
+{
+    private readonly FibNamespace _ns = new();
+
+    private protected override (ushort Min, ushort Max) SnatRange => (62000, 62001);
+
+    private DpNatObject.RunResult VethInNs(byte[] frame) => _ns.Run(() => Veth(frame));
+
+    private void SeedUplinkAddress() => O.Update(DataPathAbi.MapIfAddr, new IfAddrKey { Ifindex = (uint)_ns.UplinkIfindex }, new IfAddrValue { AddrBe = AddrBe(Host) });
+
+    private static Ip ToRouter(string src, string dst) => new(src, dst, 63, EthDst: FibNamespace.RouterMac, EthSrc: FibNamespace.UplinkMac);
+
+    [PrivilegedFact]
+    public void VethIn_NewTcpFlowToOutside_MasqueradedToUplinkAddressAndRedirectedToRouter()
+    {
+        SeedUplinkAddress();
+        var r = VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn));
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        var port = Frames.SPort(r.Output);
+        Assert.InRange(port, (ushort)62000, (ushort)62001);
+        AssertTranslated(r, Tcp(ToRouter(Host, Remote), port, 443, Syn));
+
+        var back = Uplink(Tcp(new Ip(Remote, Host), 443, port, Syn | Ack));
+        AssertTranslated(back, Tcp(IntoContainer(Remote, C3), 443, 5555, Syn | Ack));
+    }
+
+    [PrivilegedFact]
+    public void VethIn_EgressWithoutOwnAddress_UsesFallbackEntry()
+    {
+        var r = VethInNs(Udp(new Ip(C3, Remote), 5555, 53)); // only dp_ifaddr[0] = Host is seeded
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        AssertTranslated(r, Udp(ToRouter(Host, Remote), Frames.SPort(r.Output), 53));
+    }
+
+    [PrivilegedFact]
+    public void VethIn_NoMasqueradeAddressAtAll_DroppedWithReason()
+    {
+        O.Update(DataPathAbi.MapIfAddr, new IfAddrKey { Ifindex = 0 }, new IfAddrValue()); // addr 0 = none
+        var f = Udp(new Ip(C3, Remote), 5555, 53);
+
+        AssertUntouched(VethInNs(f), f, DpNatObject.TcActShot);
+        Assert.Equal(1UL, O.Drops(DropReason.NoSnatAddress).Packets);
+        Assert.Equal(0, CtEntries);
+    }
+
+    [PrivilegedFact]
+    public void VethIn_PingToOutside_EchoIdAllocatedAndRestored()
+    {
+        SeedUplinkAddress();
+        var r = VethInNs(IcmpEcho(new Ip(C3, Remote), 0x4242, reply: false));
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        var id = Frames.IcmpId(r.Output);
+        Assert.InRange(id, (ushort)62000, (ushort)62001);
+        AssertTranslated(r, IcmpEcho(ToRouter(Host, Remote), id, reply: false));
+        AssertTranslated(Uplink(IcmpEcho(new Ip(Remote, Host), id, reply: true)), IcmpEcho(IntoContainer(Remote, C3), 0x4242, reply: true));
+    }
+
+    [PrivilegedFact]
+    public void VethIn_SnatPortsExhausted_DroppedWithReasonAndNothingLeaked()
+    {
+        SeedUplinkAddress();
+        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 1, 53)).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 2, 53)).Verdict);
+
+        var f = Udp(new Ip(C3, Remote), 3, 53);
+        AssertUntouched(VethInNs(f), f, DpNatObject.TcActShot);
+
+        Assert.Equal(1UL, O.Drops(DropReason.SnatExhausted).Packets);
+        Assert.Equal(4, CtEntries);
+        Assert.Equal(2, O.Keys<SnatKey>(DataPathAbi.MapSnat).Count);
+    }
+
+    [PrivilegedFact]
+    public void VethIn_ReplyOfPublishedPortToOutsideClient_SourceRestoredAndRouted()
+    {
+        Uplink(Tcp(new Ip(Client, Host), 40000, WebPort, Syn));
+
+        var r = VethInNs(Tcp(new Ip(C1, Client), 80, 40000, Syn | Ack));
+
+        AssertTranslated(r, Tcp(new Ip(Host, Client, 63, EthDst: FibNamespace.ClientMac, EthSrc: FibNamespace.UplinkMac), WebPort, 40000, Syn | Ack));
+    }
+
+    [PrivilegedFact]
+    public void VethIn_ReplyTupleTakenForEveryPort_ReservationsAndFirstEntriesRolledBack()
+    {
+        SeedUplinkAddress();
+        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 1, 53)).Verdict);
+        // The reply tuple of every candidate port is already taken: each probe reserves the port,
+        // inserts the first entry, fails on the second, and must undo both.
+        foreach (ushort p in new ushort[] { 62000, 62001 })
+            O.Update(DataPathAbi.MapCt, UplinkTests.Key(Remote, Host, 53, p, ProtoUdp), new CtValue());
+
+        var f = Udp(new Ip(C3, Remote), 9, 53);
+        Assert.Equal(DpNatObject.TcActShot, VethInNs(f).Verdict);
+
+        Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 9, 53, ProtoUdp), out CtValue _));
+    }
+
+    private protected override void DisposeMore() => _ns.Dispose();
+}

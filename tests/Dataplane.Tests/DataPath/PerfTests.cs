@@ -1,0 +1,59 @@
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Tests.Support;
+using Xunit.Abstractions;
+using static Dataplane.Tests.DataPath.Frames;
+using static Dataplane.Tests.DataPath.TestWorld;
+
+namespace Dataplane.Tests.DataPath;
+
+/// <summary>
+/// Per-packet cost from BPF_PROG_TEST_RUN, printed for the notes (speed goals live in perf/, never
+/// in assertions). A translating program rewrites the test skb in place, so "repeat" would run
+/// every repetition after the first on an already translated packet: hits are measured as the mean
+/// kernel-reported duration of many single runs (each on a fresh copy), untouched paths with repeat.
+/// </summary>
+public sealed class PerfTests(ITestOutputHelper output) : DataPathTestBase
+{
+    private readonly FibNamespace _ns = new();
+    private const int SingleRuns = 20_000;
+    private const int Repeat = 1_000_000;
+
+    private protected override void DisposeMore() => _ns.Dispose();
+
+    private double MeanSingle(string prog, byte[] frame, int expectedVerdict)
+        => _ns.Run(() =>
+        {
+            ulong total = 0;
+            for (int i = 0; i < SingleRuns; i++)
+            {
+                var r = O.Run(prog, frame);
+                Assert.Equal(expectedVerdict, r.Verdict);
+                total += r.DurationNs;
+            }
+            return (double)total / SingleRuns;
+        });
+
+    [PrivilegedFact]
+    public void DataPath_PerPacketCost_Reported()
+    {
+        O.Update(DataPathAbi.MapIfAddr, new IfAddrKey { Ifindex = (uint)_ns.UplinkIfindex }, new IfAddrValue { AddrBe = AddrBe(Host) });
+        var syn = Tcp(new Ip(Client, Host), 40000, WebPort, Syn);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(syn).Verdict);
+        var dnatHit = Tcp(new Ip(Client, Host), 40000, WebPort, Ack, payload: 1400);
+        var miss = Tcp(new Ip(Client, Host), 40000, 9999, Ack, payload: 1400);
+        var masq = Tcp(new Ip(C3, Remote), 5555, 443, Syn);
+        Assert.Equal(DpNatObject.TcActRedirect, _ns.Run(() => Veth(masq)).Verdict);
+        var masqHit = Tcp(new Ip(C3, Remote), 5555, 443, Ack, payload: 1400);
+
+        var dnat = MeanSingle(DataPathAbi.ProgUplinkIn, dnatHit, DpNatObject.TcActRedirect);
+        var missSingle = MeanSingle(DataPathAbi.ProgUplinkIn, miss, DpNatObject.TcActOk);
+        var masqueraded = MeanSingle(DataPathAbi.ProgVethIn, masqHit, DpNatObject.TcActRedirect);
+        var missRepeat = _ns.Run(() => O.Run(DataPathAbi.ProgUplinkIn, miss, Repeat));
+        Assert.Equal(DpNatObject.TcActOk, missRepeat.Verdict);
+
+        output.WriteLine($"dp_uplink_in DNAT hit (established flow): {dnat:F0} ns/packet (mean of {SingleRuns} single runs)");
+        output.WriteLine($"dp_uplink_in miss (no flow, unpublished port): {missSingle:F0} ns/packet single, {missRepeat.DurationNs} ns/packet with repeat {Repeat}");
+        output.WriteLine($"dp_veth_in masquerade hit (established flow, FIB + redirect): {masqueraded:F0} ns/packet (mean of {SingleRuns} single runs)");
+        Assert.True(dnat > 0 && masqueraded > 0);
+    }
+}

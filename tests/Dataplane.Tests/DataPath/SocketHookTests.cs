@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Tests.Support;
+using static Dataplane.Tests.DataPath.TestWorld;
+
+namespace Dataplane.Tests.DataPath;
+
+/// <summary>
+/// cgroup connect4/sendmsg4/recvmsg4/getpeername4: a host process reaching 127.0.0.1:hostPort or
+/// a host address talks to the container address directly and sees the address it asked for.
+/// Real sockets in a throwaway namespace where the "containers" C1 and C2 are local addresses.
+/// </summary>
+public sealed partial class SocketHookTests : DataPathTestBase
+{
+    private readonly FibNamespace _ns = new();
+    private TestCgroup? _cg;
+
+    private protected override void DisposeMore()
+    {
+        _cg?.Dispose();
+        _ns.Dispose();
+    }
+
+    private void Setup(bool ownNetns = true)
+    {
+        _ns.Exec($"addr add {C1}/32 dev lo");
+        _ns.Exec($"addr add {C2}/32 dev lo");
+        var cookie = _ns.Run(() =>
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var buf = new byte[8];
+            s.GetRawSocketOption(1 /* SOL_SOCKET */, 71 /* SO_NETNS_COOKIE */, buf);
+            return BitConverter.ToUInt64(buf);
+        });
+        O.Update(DataPathAbi.MapConfig, 0u, new ConfigValue { NetnsCookie = ownNetns ? cookie : cookie + 1000 });
+        _cg = new TestCgroup();
+        _cg.Attach(O.ProgFd(DataPathAbi.ProgConnect4), TestCgroup.InetConnect4);
+        _cg.Attach(O.ProgFd(DataPathAbi.ProgSendmsg4), TestCgroup.UdpSendmsg4);
+        _cg.Attach(O.ProgFd(DataPathAbi.ProgRecvmsg4), TestCgroup.UdpRecvmsg4);
+        _cg.Attach(O.ProgFd(DataPathAbi.ProgGetpeername4), TestCgroup.InetGetpeername4);
+        _cg.Enter();
+    }
+
+    [PrivilegedTheory]
+    [InlineData("127.0.0.1", WebPort)]
+    [InlineData(Host, WebPort)]
+    [InlineData("127.0.0.1", LocalOnlyPort)]
+    public void Connect4_LocalClientToPublishedPort_ReachesContainerAndSeesAskedAddress(string addr, ushort port)
+    {
+        Setup();
+        var ctrPort = port == WebPort ? 80 : 90;
+        var (local, peer) = _ns.Run(() =>
+        {
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Parse(C1), ctrPort));
+            listener.Listen();
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect(new IPEndPoint(IPAddress.Parse(addr), port));
+            using var accepted = listener.Accept();
+            return (accepted.LocalEndPoint!.ToString(), GetPeerName(client));
+        });
+        Assert.Equal($"{C1}:{ctrPort}", local);
+        Assert.Equal($"{addr}:{port}", peer);
+    }
+
+    [PrivilegedFact]
+    public void SendRecvmsg4_UdpToLoopbackPublishedPort_ContainerAnswersAsPublishedAddress()
+    {
+        Setup();
+        var (serverSaw, clientSaw, payload) = _ns.Run(() =>
+        {
+            using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            server.Bind(new IPEndPoint(IPAddress.Parse(C2), 53));
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
+            server.ReceiveTimeout = 2000;
+            client.SendTo("ping"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, DnsPort));
+            var buf = new byte[16];
+            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+            var n = server.ReceiveFrom(buf, ref from);
+            server.SendTo(buf[..n], from);
+            EndPoint answerFrom = new IPEndPoint(IPAddress.Any, 0);
+            n = client.ReceiveFrom(buf, ref answerFrom);
+            return (server.LocalEndPoint!.ToString(), answerFrom.ToString(), System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        });
+        Assert.Equal($"{C2}:53", serverSaw);
+        Assert.Equal($"127.0.0.1:{DnsPort}", clientSaw);
+        Assert.Equal("ping", payload);
+    }
+
+    [PrivilegedFact]
+    public void Connect4_OtherNetworkNamespace_LeftAlone()
+    {
+        Setup(ownNetns: false);
+        var error = _ns.Run(() =>
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                client.Connect(new IPEndPoint(IPAddress.Loopback, WebPort));
+                return SocketError.Success;
+            }
+            catch (SocketException e)
+            {
+                return e.SocketErrorCode;
+            }
+        });
+        Assert.Equal(SocketError.ConnectionRefused, error);
+    }
+
+    private static unsafe string GetPeerName(Socket s)
+    {
+        var addr = stackalloc byte[16];
+        int len = 16;
+        if (getpeername((int)s.Handle, addr, &len) != 0) throw new InvalidOperationException($"getpeername: errno {Marshal.GetLastPInvokeError()}");
+        var port = (addr[2] << 8) | addr[3];
+        return $"{new IPAddress(new ReadOnlySpan<byte>(addr + 4, 4))}:{port}";
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int getpeername(int fd, byte* addr, int* len);
+}
