@@ -1,0 +1,17 @@
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>Sizes and knobs fixed when the data path is loaded.</summary>
+public sealed record DataPathOptions
+{
+    /// <summary>bpffs directory of this instance: maps are pinned here so the data path outlives the daemon.</summary>
+    public required string PinDirectory { get; init; }
+
+    /// <summary>Conntrack entries (a flow uses two). A full table refuses new flows, never evicts.</summary>
+    public uint ConntrackEntries { get; init; } = DataPathAbi.CtMaxDefault;
+
+    public uint SnatEntries { get; init; } = DataPathAbi.SnatMaxDefault;
+
+    /// <summary>Masquerade source ports; keep them out of the host's ephemeral range and published ports.</summary>
+    public ushort SnatPortMin { get; init; } = DataPathAbi.SnatPortMinDefault;
+    public ushort SnatPortMax { get; init; } = DataPathAbi.SnatPortMaxDefault;
+}

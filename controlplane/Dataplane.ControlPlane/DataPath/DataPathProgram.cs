@@ -1,0 +1,123 @@
+using Dataplane.Interop.Bpf;
+using Microsoft.Extensions.Logging;
+
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>
+/// The loaded data path: the embedded dp_nat object with its maps pinned under the instance's pin
+/// directory (a restarted daemon reuses them, so established flows survive it), the typed map
+/// facade, and attach/detach of its programs. Attachments apply in the calling thread's network
+/// namespace: call from inside the namespace the daemon manages.
+/// </summary>
+public sealed class DataPathProgram : IDisposable
+{
+    // Our tc filter slot on every interface we attach to: fixed, so a restarted daemon finds and
+    // replaces its own filter and never touches anyone else's.
+    public const uint TcHandle = 0xd9, TcPriority = 0xd9;
+
+    private readonly BpfObject _object;
+
+    private DataPathProgram(BpfObject obj, DataPathOptions options)
+    {
+        _object = obj;
+        Options = options;
+        Maps = new DataPathMaps(
+            new KernelMap<CtKey, CtValue>(obj.Map(DataPathAbi.MapCt)),
+            new KernelMap<SnatKey, CtKey>(obj.Map(DataPathAbi.MapSnat)),
+            new KernelMap<PortMapKey, PortMapValue>(obj.Map(DataPathAbi.MapPortmap)),
+            new KernelMap<EndpointKey, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints)),
+            new KernelMap<NetworkKey, NetworkValue>(obj.Map(DataPathAbi.MapNetworks)),
+            new KernelMap<HostAddrKey, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr)),
+            new KernelMap<IfAddrKey, IfAddrValue>(obj.Map(DataPathAbi.MapIfAddr)),
+            new KernelMap<uint, ConfigValue>(obj.Map(DataPathAbi.MapConfig)),
+            new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapMappingStats)),
+            new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapDrops)));
+    }
+
+    public DataPathOptions Options { get; }
+    public DataPathMaps Maps { get; }
+    public BpfObject Object => _object;
+
+    /// <summary>Loads dp_nat (from the assembly's embedded resource) and configures the SNAT range.</summary>
+    public static DataPathProgram Load(DataPathOptions options, ulong netnsCookie, ILogger? logger = null)
+    {
+        if (logger is not null) LibbpfLog.Route(logger);
+        BpfFs.EnsureMounted();
+        BpfFs.CreatePinDirectory(options.PinDirectory);
+        var obj = BpfObject.Open(EmbeddedObject(), "dp_nat", new BpfObjectOptions { PinRootPath = options.PinDirectory });
+        try
+        {
+            obj.Map(DataPathAbi.MapCt).SetMaxEntries(options.ConntrackEntries);
+            obj.Map(DataPathAbi.MapSnat).SetMaxEntries(options.SnatEntries);
+            obj.Load();
+            var program = new DataPathProgram(obj, options);
+            program.Maps.Configure(netnsCookie, options.SnatPortMin, options.SnatPortMax);
+            return program;
+        }
+        catch
+        {
+            obj.Dispose();
+            throw;
+        }
+    }
+
+    public static byte[] EmbeddedObject()
+    {
+        using var stream = typeof(DataPathProgram).Assembly.GetManifestResourceStream(DataPathAbi.ObjectResource)
+            ?? throw new InvalidOperationException($"{DataPathAbi.ObjectResource} is not embedded in {typeof(DataPathProgram).Assembly.GetName().Name}: build with make");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>Published ports and masquerade replies arrive here: tc ingress of an uplink.</summary>
+    public void AttachUplink(int ifindex) => Tc.Attach(Filter(ifindex), Program(DataPathAbi.ProgUplinkIn), replace: true);
+
+    /// <summary>Everything a container sends passes here: tc ingress of its host-side veth.</summary>
+    public void AttachEndpoint(int hostVethIfindex) => Tc.Attach(Filter(hostVethIfindex), Program(DataPathAbi.ProgVethIn), replace: true);
+
+    public bool Detach(int ifindex) => Tc.Detach(Filter(ifindex));
+
+    public bool IsAttached(int ifindex) => Tc.Query(Filter(ifindex)) is not null;
+
+    /// <summary>The XDP fast path on an uplink (only for uplinks that deliver complete checksums, see bpf/README.md).</summary>
+    public XdpMode AttachUplinkXdp(int ifindex, XdpMode mode = XdpMode.Auto) => Xdp.Attach(ifindex, Program(DataPathAbi.ProgXdpUplink), mode, replace: true);
+
+    /// <summary>
+    /// Host processes reaching published ports through 127.0.0.1 or a host address: the socket hooks on
+    /// <paramref name="cgroupPath"/>, as links pinned in the pin directory so they outlive the daemon.
+    /// An earlier daemon's pinned links are replaced.
+    /// </summary>
+    public void AttachSocketHooks(string cgroupPath)
+    {
+        foreach (var name in SocketHooks)
+        {
+            var pin = Path.Combine(Options.PinDirectory, "link_" + name);
+            if (File.Exists(pin)) File.Delete(pin); // the old link detaches when its pin goes
+            using var link = Program(name).AttachCgroup(cgroupPath);
+            link.Pin(pin);
+        }
+    }
+
+    public void DetachSocketHooks()
+    {
+        foreach (var name in SocketHooks)
+        {
+            var pin = Path.Combine(Options.PinDirectory, "link_" + name);
+            if (File.Exists(pin)) File.Delete(pin);
+        }
+    }
+
+    private static readonly string[] SocketHooks =
+        [DataPathAbi.ProgConnect4, DataPathAbi.ProgSendmsg4, DataPathAbi.ProgRecvmsg4, DataPathAbi.ProgGetpeername4];
+
+    private BpfProgram Program(string name) => _object.Program(name);
+
+    private static TcFilter Filter(int ifindex) => new(ifindex, TcDirection.Ingress, TcHandle, TcPriority);
+
+    /// <summary>Closes this process's handles; pinned maps and links and tc/XDP attachments stay.</summary>
+    public void Dispose() => _object.Dispose();
+
+    /// <summary>Removes every pin of the instance: maps and links go once nothing else holds them.</summary>
+    public static void RemovePins(string pinDirectory) => BpfFs.RemovePinDirectory(pinDirectory);
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop.Bpf;
+using Dataplane.Tests.Support;
+
+namespace Dataplane.Tests.DataPath;
+
+public sealed class DataPathProgramTests : IDisposable
+{
+    private readonly string _pins = Path.Combine(BpfFs.DefaultRoot, $"dpt-{Environment.ProcessId}-{Random.Shared.Next():x}-pins");
+
+    public void Dispose() => DataPathProgram.RemovePins(_pins);
+
+    private DataPathProgram Load() => DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512 }, netnsCookie: 0);
+
+    [PrivilegedFact]
+    public void Load_FromEmbeddedObject_PinsEveryMapByName()
+    {
+        using var dp = Load();
+        foreach (var map in new[] { DataPathAbi.MapCt, DataPathAbi.MapSnat, DataPathAbi.MapPortmap, DataPathAbi.MapEndpoints, DataPathAbi.MapNetworks, DataPathAbi.MapConfig, DataPathAbi.MapDrops })
+            Assert.True(File.Exists(Path.Combine(_pins, map)), $"{map} is not pinned");
+        Assert.Equal(1024, dp.Object.Map(DataPathAbi.MapCt).MaxEntries);
+    }
+
+    [PrivilegedFact]
+    public void Load_Twice_SecondLoadReusesThePinnedMapsAndTheirEntries()
+    {
+        var mapping = new PortMapping(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
+        using (var first = Load())
+            first.Maps.AddPortMapping(mapping);
+
+        using var second = Load(); // as a restarted daemon would
+        var key = DataPathMaps.KeyOf(mapping);
+        Assert.True(second.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(key, out var value));
+        Assert.Equal(7u, value.MappingId);
+    }
+
+    [PrivilegedFact]
+    public void RemovePins_LeavesNothingInBpffs()
+    {
+        using (Load()) { }
+        DataPathProgram.RemovePins(_pins);
+        Assert.False(Directory.Exists(_pins));
+    }
+}
