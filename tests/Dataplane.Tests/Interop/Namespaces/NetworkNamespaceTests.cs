@@ -1,0 +1,95 @@
+using Dataplane.Interop;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Tests.Support;
+
+namespace Dataplane.Tests.Interop.Namespaces;
+
+public class NetworkNamespaceTests
+{
+    private static string UniqueName(string role) => $"dpt-{Environment.ProcessId}-{Random.Shared.Next(0xffffff):x6}-{role}";
+
+    [PrivilegedFact]
+    public void Create_Named_VisibleToIpNetnsAndRunEntersIt()
+    {
+        var name = UniqueName("ns");
+        try
+        {
+            using var ns = NetworkNamespace.Create(name);
+            Assert.True(NetworkNamespace.Exists(name));
+            Assert.Contains(name, NetworkNamespace.List());
+            using var root = NetworkNamespace.Current();
+            Assert.NotEqual(root.Cookie, ns.Cookie);
+            // Inside, the thread sees the namespace's own /proc/sys/net and its own interfaces (only lo).
+            var inside = ns.Run(() => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(i => i.Name).ToArray());
+            Assert.Equal(["lo"], inside);
+        }
+        finally
+        {
+            NetworkNamespace.Delete(name);
+        }
+        Assert.False(NetworkNamespace.Exists(name));
+    }
+
+    [PrivilegedFact]
+    public void Create_DuplicateName_ThrowsEexistAndKeepsTheFirst()
+    {
+        var name = UniqueName("dup");
+        try
+        {
+            using var first = NetworkNamespace.Create(name);
+            var ex = Assert.Throws<InteropException>(() => NetworkNamespace.Create(name));
+            Assert.Equal(Errno.EEXIST, ex.Errno);
+            Assert.Contains(name, ex.Message);
+            using var reopened = NetworkNamespace.Open(name);
+            Assert.Equal(first.Cookie, reopened.Cookie);
+        }
+        finally
+        {
+            NetworkNamespace.Delete(name);
+        }
+    }
+
+    [PrivilegedFact]
+    public void Open_Missing_ThrowsEnoentNamingIt()
+    {
+        var ex = Assert.Throws<InteropException>(() => NetworkNamespace.Open("dpt-no-such-namespace"));
+        Assert.Equal(Errno.ENOENT, ex.Errno);
+        Assert.Contains("dpt-no-such-namespace", ex.Message);
+        Assert.False(NetworkNamespace.Delete("dpt-no-such-namespace"));
+    }
+
+    [Fact]
+    public void PathOf_InvalidName_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => NetworkNamespace.PathOf("../etc"));
+        Assert.Throws<ArgumentException>(() => NetworkNamespace.PathOf(""));
+    }
+
+    [PrivilegedFact]
+    public void Sysctl_WriteInsideNamespace_DoesNotChangeTheRootNamespace()
+    {
+        var name = UniqueName("sysctl");
+        using var root = NetworkNamespace.Current();
+        var rootValue = Sysctl.Read(root, "net.ipv4.ip_forward");
+        try
+        {
+            using var ns = NetworkNamespace.Create(name);
+            Assert.Equal("0", Sysctl.Read(ns, "net.ipv4.ip_forward"));
+            Sysctl.Write(ns, "net.ipv4.ip_forward", "1");
+            Assert.Equal("1", Sysctl.Read(ns, "net.ipv4.ip_forward"));
+            Assert.Equal(rootValue, Sysctl.Read(root, "net.ipv4.ip_forward"));
+        }
+        finally
+        {
+            NetworkNamespace.Delete(name);
+        }
+    }
+
+    [Fact]
+    public void Sysctl_InvalidKey_Throws()
+    {
+        using var root = NetworkNamespace.Current();
+        Assert.Throws<ArgumentException>(() => Sysctl.Read(root, "kernel.panic"));
+        Assert.Throws<ArgumentException>(() => Sysctl.Read(root, "net.ipv4/../../kernel"));
+    }
+}
