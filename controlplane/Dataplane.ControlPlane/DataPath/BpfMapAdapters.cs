@@ -13,6 +13,8 @@ internal sealed class KernelMap<TKey, TValue>(BpfMap map) : IBpfMap<TKey, TValue
     public bool Delete(in TKey key) => map.Delete(key);
 
     public IReadOnlyList<TKey> Keys() => map.Keys<TKey>();
+
+    public IReadOnlyList<KeyValuePair<TKey, TValue>> Entries() => map.Entries<TKey, TValue>();
 }
 
 /// <summary>A per-CPU array of the loaded object.</summary>

@@ -62,8 +62,8 @@ public sealed class DataPathMaps(
     public int FlushMapping(uint mappingId)
     {
         int removed = 0;
-        foreach (var key in conntrack.Keys())
-            if (conntrack.TryLookup(key, out var v) && v.MappingId == mappingId)
+        foreach (var (key, v) in conntrack.Entries())
+            if (v.MappingId == mappingId)
                 removed += RemoveFlow(key, v);
         return removed;
     }
@@ -145,9 +145,10 @@ public sealed class DataPathMaps(
     public int SweepConntrack(ulong nowNs)
     {
         int removed = 0;
-        foreach (var key in conntrack.Keys())
+        foreach (var (key, snapshot) in conntrack.Entries())
         {
-            if (!conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
+            // Re-read: the data path may have refreshed the flow since the snapshot.
+            if (!ConntrackEntry.IsExpired(snapshot, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
             var peer = ConntrackEntry.PeerKey(key, v);
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv, nowNs)) continue;
             removed += RemoveFlow(key, v);
@@ -159,10 +160,7 @@ public sealed class DataPathMaps(
 
     public IReadOnlyList<(CtKey Key, CtValue Value)> ConntrackEntries()
     {
-        var entries = new List<(CtKey, CtValue)>();
-        foreach (var key in conntrack.Keys())
-            if (conntrack.TryLookup(key, out var v)) entries.Add((key, v));
-        return entries;
+        return conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
     }
 
     private int RemoveFlow(in CtKey key, in CtValue value)

@@ -20,6 +20,9 @@ public interface IBpfMap<TKey, TValue> where TKey : unmanaged where TValue : unm
 
     /// <summary>A snapshot of the keys (the map may change while it is taken).</summary>
     IReadOnlyList<TKey> Keys();
+
+    /// <summary>A snapshot of the entries, in as few syscalls as the kernel allows (batch lookup).</summary>
+    IReadOnlyList<KeyValuePair<TKey, TValue>> Entries();
 }
 
 /// <summary>A per-CPU array: one value per possible CPU for an index.</summary>

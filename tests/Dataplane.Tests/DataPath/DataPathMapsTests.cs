@@ -9,7 +9,7 @@ namespace Dataplane.Tests.DataPath;
 /// <summary>The control plane's facade against the real maps, checked by running packets.</summary>
 public sealed class DataPathMapsTests : DataPathTestBase
 {
-    private DataPathMaps M => TestMaps.For(O);
+    private DataPathMaps M => O.Maps;
 
     private static PortMapping Mapping(uint id, byte proto, ushort hostPort, string ctr, ushort ctrPort, string? host = null)
         => new(id, host is null ? null : IPAddress.Parse(host), proto, hostPort, IPAddress.Parse(ctr), ctrPort);

@@ -36,10 +36,8 @@ public sealed partial class SocketHookTests : DataPathTestBase
         });
         O.Update(DataPathAbi.MapConfig, 0u, new ConfigValue { NetnsCookie = ownNetns ? cookie : cookie + 1000 });
         _cg = new TestCgroup();
-        _cg.Attach(O.ProgFd(DataPathAbi.ProgConnect4), TestCgroup.InetConnect4);
-        _cg.Attach(O.ProgFd(DataPathAbi.ProgSendmsg4), TestCgroup.UdpSendmsg4);
-        _cg.Attach(O.ProgFd(DataPathAbi.ProgRecvmsg4), TestCgroup.UdpRecvmsg4);
-        _cg.Attach(O.ProgFd(DataPathAbi.ProgGetpeername4), TestCgroup.InetGetpeername4);
+        foreach (var hook in new[] { DataPathAbi.ProgConnect4, DataPathAbi.ProgSendmsg4, DataPathAbi.ProgRecvmsg4, DataPathAbi.ProgGetpeername4 })
+            _cg.Attach(O.Program(hook));
         _cg.Enter();
     }
 

@@ -1,19 +1,15 @@
-using System.Runtime.InteropServices;
-using static Dataplane.Tests.DataPath.TestLibbpf;
+using Dataplane.Interop.Bpf;
 
 namespace Dataplane.Tests.DataPath;
 
-/// <summary>A cgroup v2 directory of our own (dpt-dp-PID-RAND) with programs attached; the test
-/// process enters it while sockets are exercised and returns to where it was; everything is
-/// detached and removed on dispose. Never touches the root cgroup's attachments.</summary>
-internal sealed partial class TestCgroup : IDisposable
+/// <summary>A cgroup v2 directory of our own (dpt-dp-PID-RAND) with programs attached through links;
+/// the test process enters it while sockets are exercised and returns to where it was; links are
+/// destroyed and the directory removed on dispose. Never touches any other cgroup's attachments.</summary>
+internal sealed class TestCgroup : IDisposable
 {
-    public const int InetConnect4 = 10, UdpSendmsg4 = 14, UdpRecvmsg4 = 19, InetGetpeername4 = 29;
-
     private readonly string _path;
     private readonly string _origin;
-    private readonly int _dir;
-    private readonly List<(int Prog, int Type)> _attached = [];
+    private readonly List<BpfLink> _links = [];
     private bool _entered;
 
     public TestCgroup()
@@ -23,21 +19,9 @@ internal sealed partial class TestCgroup : IDisposable
         _origin = Path.Combine(root, own.TrimStart('/'));
         _path = Path.Combine(root, $"dpt-dp-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(_path);
-        _dir = open(_path, 0x10000 /* O_RDONLY | O_DIRECTORY */);
-        if (_dir < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            Directory.Delete(_path);
-            throw new InvalidOperationException($"open {_path}: errno {errno}");
-        }
     }
 
-    public void Attach(int progFd, int type)
-    {
-        var rc = bpf_prog_attach(progFd, _dir, type, 0);
-        if (rc != 0) throw new InvalidOperationException($"bpf_prog_attach type {type} to {_path}: {rc}");
-        _attached.Add((progFd, type));
-    }
+    public void Attach(BpfProgram program) => _links.Add(program.AttachCgroup(_path));
 
     public void Enter()
     {
@@ -55,14 +39,7 @@ internal sealed partial class TestCgroup : IDisposable
     public void Dispose()
     {
         Leave();
-        foreach (var (prog, type) in _attached) bpf_prog_detach2(prog, _dir, type);
-        close(_dir);
+        foreach (var link in _links) link.Dispose();
         Directory.Delete(_path);
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }
