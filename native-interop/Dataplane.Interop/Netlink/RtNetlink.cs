@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Dataplane.Interop.Namespaces;
+
+namespace Dataplane.Interop.Netlink;
+
+public sealed record LinkInfo(int Index, string Name, string? Kind, bool IsUp, int Mtu, PhysicalAddress? Mac, int MasterIndex);
+
+public sealed record AddressInfo(int Index, IPAddress Address, int PrefixLength);
+
+public sealed record RouteInfo(IPAddress? Destination, int PrefixLength, IPAddress? Gateway, int OutputIndex, int Table);
+
+/// <summary>
+/// Typed rtnetlink operations (links, addresses, routes, neighbours) in one network namespace: the
+/// one the handle was opened in. Mechanism only: no policy about what to create.
+/// </summary>
+public sealed partial class RtNetlink : IDisposable
+{
+    private readonly NetlinkSocket _socket;
+
+    private RtNetlink(NetlinkSocket socket, string where)
+    {
+        _socket = socket;
+        Where = where;
+    }
+
+    /// <summary>The namespace this handle acts in, for messages.</summary>
+    public string Where { get; }
+
+    /// <summary>A handle acting in <paramref name="ns"/> (null: the calling thread's namespace).</summary>
+    public static RtNetlink Open(NetworkNamespace? ns = null)
+        => ns is null ? new RtNetlink(NetlinkSocket.Open(), "current namespace") : new RtNetlink(ns.Run(NetlinkSocket.Open), ns.Name ?? ns.Description);
+
+    public void Dispose() => _socket.Dispose();
+
+    private delegate void Build(ref NetlinkWriter w);
+
+    private List<NetlinkMessage> Send(ushort type, ushort flags, string operation, string what, Build build)
+    {
+        Span<byte> buffer = stackalloc byte[1024];
+        var w = new NetlinkWriter(buffer);
+        w.Header(type, (ushort)(Nl.NLM_F_REQUEST | flags), _socket.NextSequence());
+        build(ref w);
+        return _socket.Exchange(w.Finish(), operation, what);
+    }
+
+    private const ushort Create = Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL;
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
+
+namespace Dataplane.Tests.Support.Topology;
+
+/// <summary>A container namespace of a lab: its address and the host side of its veth.</summary>
+public sealed record LabContainer(NetworkNamespace Namespace, IPAddress Address, string HostVeth, int HostVethIndex, System.Net.NetworkInformation.PhysicalAddress Mac);
+
+/// <summary>
+/// A throwaway topology: a fake "host" namespace (forwarding on, inside it only), an "external
+/// client" namespace joined to it by uplink0 (198.18.0.1/24) / eth0 (198.18.0.2/24), and container
+/// namespaces added on demand. Everything is removed on dispose, processes first.
+/// </summary>
+public sealed class Lab : IDisposable
+{
+    public static readonly IPAddress HostAddress = IPAddress.Parse("198.18.0.1");
+    public static readonly IPAddress ExternalAddress = IPAddress.Parse("198.18.0.2");
+    public const string Uplink = "uplink0";
+
+    private readonly NamespaceSet _spaces = new();
+    private readonly List<Process> _background = [];
+    private int _containers;
+
+    public Lab()
+    {
+        try
+        {
+            Host = _spaces.Create("host");
+            External = _spaces.Create("ext");
+            HostLinks = RtNetlink.Open(Host);
+            Sysctl.Write(Host, "net.ipv4.ip_forward", "1");
+            HostLinks.SetUp("lo");
+            HostLinks.CreateVeth(Uplink, "eth0", External);
+            HostLinks.AddAddress(Uplink, HostAddress, 24);
+            HostLinks.SetUp(Uplink);
+            using var ext = RtNetlink.Open(External);
+            ext.SetUp("lo");
+            ext.AddAddress("eth0", ExternalAddress, 24);
+            ext.SetUp("eth0");
+            ext.AddRoute(null, 0, HostAddress);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public NetworkNamespace Host { get; } = null!;
+    public NetworkNamespace External { get; } = null!;
+
+    /// <summary>rtnetlink in the fake host namespace.</summary>
+    public RtNetlink HostLinks { get; } = null!;
+
+    public int UplinkIndex => HostLinks.IndexOf(Uplink);
+
+    /// <summary>
+    /// A container namespace whose eth0 (address/prefix, default route via gateway) is paired with a
+    /// host-side veth; attached to <paramref name="bridge"/> when given (created with the gateway
+    /// address if missing), else routed: the host gets a /32 route to the container over the veth.
+    /// </summary>
+    public LabContainer AddContainer(string role, IPAddress address, int prefixLength, IPAddress gateway, string? bridge = null)
+    {
+        var ns = _spaces.Create(role);
+        var hostVeth = $"vdpt{Interlocked.Increment(ref _containers)}";
+        var mac = System.Net.NetworkInformation.PhysicalAddress.Parse($"02-42-{string.Join("-", address.GetAddressBytes().Select(b => b.ToString("x2")))}");
+        HostLinks.CreateVeth(hostVeth, "eth0", ns, peerMac: mac);
+        if (bridge is not null)
+        {
+            if (HostLinks.TryGetLink(bridge) is null)
+            {
+                HostLinks.CreateBridge(bridge);
+                HostLinks.AddAddress(bridge, gateway, prefixLength);
+                HostLinks.SetUp(bridge);
+            }
+            HostLinks.SetMaster(hostVeth, bridge);
+        }
+        HostLinks.SetUp(hostVeth);
+        using (var inside = RtNetlink.Open(ns))
+        {
+            inside.SetUp("lo");
+            inside.AddAddress("eth0", address, prefixLength);
+            inside.SetUp("eth0");
+            if (bridge is null) inside.AddRoute(gateway, 32, outputLink: "eth0");
+            inside.AddRoute(null, 0, gateway);
+        }
+        if (bridge is null)
+        {
+            HostLinks.AddAddress(hostVeth, gateway, 32);
+            HostLinks.AddRoute(address, 32, outputLink: hostVeth);
+        }
+        return new LabContainer(ns, address, hostVeth, HostLinks.IndexOf(hostVeth), mac);
+    }
+
+    /// <summary>Runs a real tool inside <paramref name="ns"/> (nsenter enters only the network namespace).</summary>
+    public static (int ExitCode, string Output) RunIn(NetworkNamespace ns, string file, string args, TimeSpan? timeout = null)
+    {
+        using var p = Start(ns, file, args);
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            return (-1, $"timed out: {file} {args}\n{output.Result}{error.Result}");
+        }
+        return (p.ExitCode, output.Result + error.Result);
+    }
+
+    /// <summary>A background process (a server) inside <paramref name="ns"/>, killed on dispose.</summary>
+    public Process StartIn(NetworkNamespace ns, string file, string args)
+    {
+        var p = Start(ns, file, args);
+        _background.Add(p);
+        return p;
+    }
+
+    private static Process Start(NetworkNamespace ns, string file, string args)
+        => Process.Start(new ProcessStartInfo("nsenter", $"--net={NetworkNamespace.PathOf(ns.Name!)} -- {file} {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+
+    public void Dispose()
+    {
+        foreach (var p in _background)
+        {
+            try { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(5000); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        HostLinks?.Dispose();
+        _spaces.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using Dataplane.Interop.Namespaces;
+
+namespace Dataplane.Tests.Support.Topology;
+
+/// <summary>Uniquely named network namespaces for one test, all deleted on dispose, even after a failure.</summary>
+public sealed class NamespaceSet : IDisposable
+{
+    private readonly List<NetworkNamespace> _created = [];
+
+    public NamespaceSet() => LabSweeper.SweepOnce();
+
+    public NetworkNamespace Create(string role)
+    {
+        var ns = NetworkNamespace.Create(TestNames.Unique(role));
+        _created.Add(ns);
+        return ns;
+    }
+
+    public void Dispose()
+    {
+        foreach (var ns in _created)
+        {
+            ns.Dispose();
+            NetworkNamespace.Delete(ns.Name!);
+        }
+        _created.Clear();
+    }
+}
