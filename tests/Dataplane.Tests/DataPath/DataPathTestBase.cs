@@ -51,8 +51,14 @@ public abstract class DataPathTestBase : IDisposable
 
     public void Dispose()
     {
-        DisposeMore();
-        _obj?.Dispose();
+        try
+        {
+            DisposeMore();
+        }
+        finally
+        {
+            _obj?.Dispose();
+        }
         GC.SuppressFinalize(this);
     }
 }

@@ -12,6 +12,7 @@ namespace Dataplane.Tests.DataPath;
 /// a host address talks to the container address directly and sees the address it asked for.
 /// Real sockets in a throwaway namespace where the "containers" C1 and C2 are local addresses.
 /// </summary>
+[Collection(ProcessCgroupCollection.Name)]
 public sealed partial class SocketHookTests : DataPathTestBase
 {
     private readonly FibNamespace _ns = new();
@@ -19,8 +20,14 @@ public sealed partial class SocketHookTests : DataPathTestBase
 
     private protected override void DisposeMore()
     {
-        _cg?.Dispose();
-        _ns.Dispose();
+        try
+        {
+            _cg?.Dispose();
+        }
+        finally
+        {
+            _ns.Dispose();
+        }
     }
 
     private void Setup(bool ownNetns = true)
@@ -118,4 +125,12 @@ public sealed partial class SocketHookTests : DataPathTestBase
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int getpeername(int fd, byte* addr, int* len);
+}
+
+/// <summary>These tests move the whole test process into their cgroup; nothing else may run (and
+/// start child processes that would be born in that cgroup) meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessCgroupCollection
+{
+    public const string Name = "dpt-dp process cgroup";
 }

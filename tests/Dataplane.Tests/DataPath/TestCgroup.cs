@@ -38,8 +38,31 @@ internal sealed class TestCgroup : IDisposable
 
     public void Dispose()
     {
-        Leave();
-        foreach (var link in _links) link.Dispose();
-        Directory.Delete(_path);
+        try
+        {
+            Leave();
+        }
+        finally
+        {
+            foreach (var link in _links) link.Dispose();
+            RemoveDirectory();
+        }
+    }
+
+    // rmdir fails with EBUSY while a process (e.g. a child just exiting) is still inside.
+    private void RemoveDirectory()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(_path);
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 }
