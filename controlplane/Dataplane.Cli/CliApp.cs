@@ -44,7 +44,9 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            context.Error.WriteLine($"dataplane: {parse.Errors[0].Message}");
+            // "Required command was not provided" hides the more useful "Unrecognized command" when both are present.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            context.Error.WriteLine($"dataplane: {error.Message}");
             return UsageError;
         }
         try
