@@ -1,14 +1,18 @@
-using Dataplane.ControlPlane.Demo;
+using Dataplane.ControlPlane.Api;
 
 namespace Dataplane.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        if (args is ["demo", ..])
-            return DemoCommand.Run(Console.Out);
-        Console.Error.WriteLine("dataplane: the daemon and its commands are not implemented yet; try `dataplane demo`");
-        return 1;
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, path => new ApiClient(path));
+        return await CliApp.RunAsync(args, context, cts.Token);
     }
 }

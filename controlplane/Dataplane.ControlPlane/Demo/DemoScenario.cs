@@ -14,7 +14,7 @@ namespace Dataplane.ControlPlane.Demo;
 /// the eBPF data path: in through the published port, out through masquerade, and from the host's
 /// own loopback. Prints what it does and the numbers, then removes everything.
 /// </summary>
-public static class DemoCommand
+public static class DemoScenario
 {
     private static readonly BridgeNetwork Bridge = new(1, "dp0", IPAddress.Parse("198.19.0.0"), 16, IPAddress.Parse("198.19.0.1"));
     private static readonly IPAddress Web = IPAddress.Parse("198.19.0.2");

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Dataplane.ControlPlane;
+
+namespace Dataplane.Cli.Commands;
+
+/// <summary>`dataplane daemon`: hands the options to DaemonHost (the socket comes from --host).</summary>
+public static class DaemonCommand
+{
+    public static Command Build()
+    {
+        var state = new Option<string>("--state-dir") { Description = "State directory", DefaultValueFactory = _ => "/var/lib/dataplane" };
+        var pins = new Option<string>("--pin-dir") { Description = "bpffs pin directory", DefaultValueFactory = _ => "/sys/fs/bpf/dataplane" };
+        var bridge = new Option<string>("--bridge") { Description = "Default bridge name", DefaultValueFactory = _ => "dp0" };
+        var subnet = new Option<string>("--bridge-subnet") { Description = "Default bridge subnet", DefaultValueFactory = _ => "172.17.0.0/16" };
+        var range = new Option<string>("--publish-all-range") { Description = "Host ports for -P", DefaultValueFactory = _ => "49000-49900" };
+        var uplinks = new Option<string[]>("--uplink") { Description = "External interface (repeatable; default: every interface not created by the daemon)" };
+        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks };
+        command.SetAction(async (parse, ct) =>
+        {
+            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), Environment.GetEnvironmentVariable);
+            var options = new DaemonOptions(socket, parse.GetValue(state)!, parse.GetValue(pins)!, parse.GetValue(bridge)!,
+                parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null);
+            options.ParsePublishAllRange();
+            return await DaemonHost.RunAsync(options, ct);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Dataplane.ControlPlane.Model;
+
+namespace Dataplane.ControlPlane.Api;
+
+/// <summary>The daemon's API over its Unix socket. Non-2xx answers become ApiException with the daemon's message.</summary>
+public sealed class ApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _host;
+
+    /// <summary>A client of the daemon listening on socketPath.</summary>
+    public ApiClient(string socketPath)
+        : this(CreateUnixHandler(socketPath), "unix://" + socketPath)
+    {
+    }
+
+    /// <summary>A client over any handler (tests use a fake one).</summary>
+    public ApiClient(HttpMessageHandler handler, string host = "unix:///fake")
+    {
+        _host = host;
+        _http = new HttpClient(handler) { BaseAddress = new Uri("http://dataplane"), Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public static SocketsHttpHandler CreateUnixHandler(string socketPath) => new()
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
+    private static ApiJsonContext Json => ApiJsonContext.Default;
+
+    public Task<NetworkCreateResponse> CreateNetworkAsync(NetworkCreateRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Networks, Content(r, Json.NetworkCreateRequest), Json.NetworkCreateResponse, ct);
+
+    public Task<IReadOnlyList<NetworkInfo>> ListNetworksAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.Networks, null, Json.IReadOnlyListNetworkInfo, ct);
+
+    public Task<NetworkInfo> InspectNetworkAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.Network(name), null, Json.NetworkInfo, ct);
+
+    public Task RemoveNetworkAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Routes.Network(name), null, ct);
+
+    public Task<RunResponse> RunAsync(RunRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Containers, Content(r, Json.RunRequest), Json.RunResponse, ct);
+
+    public Task<WaitResponse> WaitAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Wait(name), null, Json.WaitResponse, ct);
+
+    public Task<ExecResponse> ExecAsync(string name, ExecRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Exec(name), Content(r, Json.ExecRequest), Json.ExecResponse, ct);
+
+    public Task<IReadOnlyList<ContainerRecord>> ListContainersAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.Containers, null, Json.IReadOnlyListContainerRecord, ct);
+
+    public Task<ContainerRecord> InspectContainerAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.Container(name), null, Json.ContainerRecord, ct);
+
+    public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.Port(name), null, Json.IReadOnlyListPortMappingRecord, ct);
+
+    public Task RemoveContainerAsync(string name, bool force, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Routes.Remove(name, force), null, ct);
+
+    /// <summary>Copies the container's output to destination as it arrives.</summary>
+    public async Task CopyLogsAsync(string name, bool follow, Stream destination, CancellationToken ct = default)
+    {
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Routes.Logs(name, follow)), ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await body.CopyToAsync(destination, ct);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static JsonContent Content<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string route, HttpContent? content, JsonTypeInfo<T> info, CancellationToken ct)
+    {
+        using var response = await SendRawAsync(new HttpRequestMessage(method, route) { Content = content }, ct);
+        return await response.Content.ReadFromJsonAsync(info, ct)
+            ?? throw new ApiException((int)response.StatusCode, $"empty answer from the daemon for {method} {route}");
+    }
+
+    private async Task SendAsync(HttpMethod method, string route, HttpContent? content, CancellationToken ct)
+    {
+        using var _ = await SendRawAsync(new HttpRequestMessage(method, route) { Content = content }, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new DaemonUnreachableException(_host, e);
+        }
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+        {
+            string body = await response.Content.ReadAsStringAsync(ct);
+            string message;
+            try
+            {
+                message = JsonSerializer.Deserialize(body, Json.ErrorResponse)?.Message ?? body;
+            }
+            catch (JsonException)
+            {
+                message = body.Length > 0 ? body : response.ReasonPhrase ?? "unknown error";
+            }
+            throw new ApiException((int)response.StatusCode, message);
+        }
+    }
+}

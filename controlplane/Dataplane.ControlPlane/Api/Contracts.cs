@@ -1,0 +1,66 @@
+using Dataplane.ControlPlane.Model;
+
+namespace Dataplane.ControlPlane.Api;
+
+// The HTTP/JSON contract between the CLI and the daemon. Errors: a non-2xx status with ErrorResponse.
+
+public sealed record ErrorResponse(string Message);
+
+public sealed record NetworkCreateRequest(
+    string Name,
+    string? Subnet = null,
+    string? Gateway = null,
+    bool Internal = false,
+    IReadOnlyDictionary<string, string>? Options = null);
+
+public sealed record NetworkCreateResponse(string Id, IReadOnlyList<string> Warnings);
+
+public sealed record EndpointInfo(string Name, string Id, string? IpAddress, string? MacAddress);
+
+public sealed record NetworkInfo(NetworkRecord Network, IReadOnlyList<EndpointInfo> Containers);
+
+/// <summary>`dataplane run`: every field as the user typed it (-e already resolved from the caller's environment).</summary>
+public sealed record RunRequest(
+    IReadOnlyList<string> Command,
+    string? Name = null,
+    string? Network = null,
+    IReadOnlyList<string>? Publish = null,
+    bool PublishAll = false,
+    IReadOnlyList<string>? Expose = null,
+    string? Hostname = null,
+    IReadOnlyList<string>? Dns = null,
+    IReadOnlyList<string>? AddHosts = null,
+    IReadOnlyList<string>? Links = null,
+    IReadOnlyList<string>? Env = null,
+    string? Ip = null,
+    bool Detach = false,
+    bool AutoRemove = false);
+
+public sealed record RunResponse(string Id, IReadOnlyList<string> Warnings);
+
+public sealed record WaitResponse(int ExitCode);
+
+public sealed record ExecRequest(IReadOnlyList<string> Command);
+
+public sealed record ExecResponse(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>The routes, in one place for the server and the client.</summary>
+public static class Routes
+{
+    public const string Networks = "/networks";
+    public const string Containers = "/containers";
+
+    public static string Network(string name) => $"{Networks}/{Uri.EscapeDataString(name)}";
+
+    public static string Container(string name) => $"{Containers}/{Uri.EscapeDataString(name)}";
+
+    public static string Wait(string name) => $"{Container(name)}/wait";
+
+    public static string Exec(string name) => $"{Container(name)}/exec";
+
+    public static string Logs(string name, bool follow) => $"{Container(name)}/logs?follow={(follow ? "true" : "false")}";
+
+    public static string Port(string name) => $"{Container(name)}/port";
+
+    public static string Remove(string name, bool force) => $"{Container(name)}?force={(force ? "true" : "false")}";
+}

@@ -1,0 +1,37 @@
+using Dataplane.ControlPlane.Model;
+
+namespace Dataplane.ControlPlane.Api;
+
+/// <summary>What the API needs from the network side of the daemon. Failures are DataplaneExceptions.</summary>
+public interface INetworkEngine
+{
+    Task<NetworkCreateResponse> CreateNetworkAsync(NetworkCreateRequest request, CancellationToken ct);
+
+    Task<IReadOnlyList<NetworkInfo>> ListNetworksAsync(CancellationToken ct);
+
+    Task<NetworkInfo> InspectNetworkAsync(string name, CancellationToken ct);
+
+    Task RemoveNetworkAsync(string name, CancellationToken ct);
+}
+
+/// <summary>What the API needs from the sandbox side of the daemon. Failures are DataplaneExceptions.</summary>
+public interface IContainerEngine
+{
+    /// <summary>Validates, creates the sandbox, publishes ports and starts the command.</summary>
+    Task<RunResponse> RunAsync(RunRequest request, CancellationToken ct);
+
+    Task<WaitResponse> WaitAsync(string name, CancellationToken ct);
+
+    Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct);
+
+    Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct);
+
+    Task<ContainerRecord> InspectAsync(string name, CancellationToken ct);
+
+    /// <summary>Writes the container's output so far (and, with follow, until it exits) to output.</summary>
+    Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct);
+
+    Task RemoveAsync(string name, bool force, CancellationToken ct);
+
+    Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct);
+}

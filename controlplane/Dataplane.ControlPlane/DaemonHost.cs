@@ -1,0 +1,26 @@
+using Dataplane.ControlPlane.Ports;
+
+namespace Dataplane.ControlPlane;
+
+/// <summary>Options of `dataplane daemon`; every instance is parameterised so tests can run several side by side.</summary>
+public sealed record DaemonOptions(
+    string SocketPath = Api.DaemonAddress.DefaultSocketPath,
+    string StateDirectory = "/var/lib/dataplane",
+    string PinDirectory = "/sys/fs/bpf/dataplane",
+    string DefaultBridgeName = "dp0",
+    string DefaultBridgeSubnet = "172.17.0.0/16",
+    string PublishAllRange = "49000-49900",
+    IReadOnlyList<string>? Uplinks = null)
+{
+    public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
+        ? r
+        : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");
+}
+
+/// <summary>The daemon's entry point. The host (engines over the kernel layers, reconcile, API server) is the lead's part.</summary>
+public static class DaemonHost
+{
+    public static Task<int> RunAsync(DaemonOptions options, CancellationToken ct) =>
+        throw new NotImplementedException(
+            $"dataplane daemon is not implemented yet (DaemonHost.RunAsync; socket {options.SocketPath}, state {options.StateDirectory})");
+}

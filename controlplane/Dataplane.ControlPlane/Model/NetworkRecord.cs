@@ -1,0 +1,20 @@
+namespace Dataplane.ControlPlane.Model;
+
+/// <summary>A bridge network as persisted. Addresses are kept as text so the JSON reads like `docker network inspect`.</summary>
+public sealed record NetworkRecord(
+    string Id,
+    string Name,
+    string BridgeName,
+    string Subnet,
+    string Gateway,
+    bool Internal,
+    bool Icc,
+    IReadOnlyDictionary<string, string> Options,
+    DateTimeOffset Created)
+{
+    /// <summary>The name of the default network, created by the daemon itself.</summary>
+    public const string DefaultName = "bridge";
+
+    /// <summary>Names that are network modes, never user networks.</summary>
+    public static readonly IReadOnlySet<string> Predefined = new HashSet<string>(["bridge", "host", "none"]);
+}

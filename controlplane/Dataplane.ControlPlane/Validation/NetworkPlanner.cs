@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Ipam;
+using Dataplane.ControlPlane.Model;
+
+namespace Dataplane.ControlPlane.Validation;
+
+/// <summary>Turns `network create` into a NetworkRecord, or refuses it with Docker's texts. Pure: nothing is created.</summary>
+public static partial class NetworkPlanner
+{
+    public const string IccOption = "com.docker.network.bridge.enable_icc";
+    public const string BridgeNameOption = "com.docker.network.bridge.name";
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    private static partial Regex ValidName();
+
+    public static NetworkRecord Plan(NetworkCreateRequest request, IStateView state, string? id = null, DateTimeOffset? now = null)
+    {
+        string name = request.Name;
+        if (!ValidName().IsMatch(name))
+            throw DataplaneException.Invalid($"invalid network name \"{name}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        if (NetworkRecord.Predefined.Contains(name) || state.Networks.Any(n => n.Name == name))
+            throw DataplaneException.Conflict($"network with name {name} already exists");
+
+        var existing = state.Networks.Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+        Ipv4Subnet subnet;
+        if (request.Subnet is { } text)
+        {
+            subnet = Ipv4Subnet.Parse(text);
+            SubnetPlanner.EnsureNoOverlap(subnet, existing);
+        }
+        else
+        {
+            if (request.Gateway is not null)
+                throw DataplaneException.Invalid("every ip-range or gateway must have a corresponding subnet");
+            subnet = SubnetPlanner.PickFree(existing);
+        }
+        uint gateway = request.Gateway is null
+            ? subnet.DefaultGateway
+            : Ipv4Subnet.ParseAddress(request.Gateway, $"invalid gateway address: {request.Gateway}");
+        if (!subnet.IsHostAddress(gateway))
+            throw DataplaneException.Invalid($"no matching subnet for gateway {Ipv4Subnet.ToAddress(gateway)}");
+
+        id ??= Ids.New();
+        var options = new Dictionary<string, string>(request.Options ?? new Dictionary<string, string>());
+        bool icc = true;
+        string bridge = $"dp-{Ids.Short(id)}";
+        foreach (var (key, value) in options)
+        {
+            switch (key)
+            {
+                case "icc" or IccOption:
+                    icc = bool.TryParse(value, out var b) ? b : throw DataplaneException.Invalid($"invalid value for {key}: {value}");
+                    break;
+                case "name" or BridgeNameOption:
+                    if (value.Length is 0 or > 15 || value.Contains('/') || value.Any(char.IsWhiteSpace))
+                        throw DataplaneException.Invalid($"invalid bridge name \"{value}\": 1-15 characters, no '/' or spaces");
+                    if (state.Networks.Any(n => n.BridgeName == value))
+                        throw DataplaneException.Conflict($"bridge name {value} is already used by another network");
+                    bridge = value;
+                    break;
+                default:
+                    throw DataplaneException.Invalid($"unknown network option {key} (supported: icc, name)");
+            }
+        }
+        return new NetworkRecord(id, name, bridge, subnet.ToString(), Ipv4Subnet.ToAddress(gateway).ToString(),
+            request.Internal, icc, options, now ?? DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>The default network the daemon creates on its first start.</summary>
+    public static NetworkRecord DefaultBridge(string bridgeName, Ipv4Subnet subnet, IPAddress? gateway = null, string? id = null) =>
+        new(id ?? Ids.New(), NetworkRecord.DefaultName, bridgeName, subnet.ToString(),
+            (gateway ?? Ipv4Subnet.ToAddress(subnet.DefaultGateway)).ToString(), false, true,
+            new Dictionary<string, string>(), DateTimeOffset.UtcNow);
+
+    /// <summary>`network rm`: predefined networks and networks with containers are refused.</summary>
+    public static NetworkRecord CheckRemovable(string nameOrId, IStateView state)
+    {
+        var network = state.FindNetwork(nameOrId) ?? throw DataplaneException.NotFound($"network {nameOrId} not found");
+        if (network.Name == NetworkRecord.DefaultName)
+            throw DataplaneException.Conflict($"{network.Name} is a pre-defined network and cannot be removed");
+        if (state.Containers.Any(c => c.Network == network.Name))
+            throw DataplaneException.Conflict($"error while removing network: network {network.Name} id {network.Id} has active endpoints");
+        return network;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text.Json;
+using Dataplane.Cli;
+using Dataplane.Cli.Commands;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Model;
+
+namespace Dataplane.Tests.Cli;
+
+public class CliParsingTests
+{
+    private static RecordingHandler Ok(string body = "{}") => new((_, _) => (HttpStatusCode.OK, body));
+
+    private static RunRequest Body(RecordingHandler h) =>
+        JsonSerializer.Deserialize(h.Requests.Single(r => r.Path == "/containers").Body!, ApiJsonContext.Default.RunRequest)!;
+
+    [Fact]
+    public async Task Run_EveryOption_BecomesRunRequest()
+    {
+        var h = Ok("{\"id\":\"abc\",\"warnings\":[]}");
+        var r = await CliHarness.RunAsync(
+        [
+            "run", "-d", "--rm", "--name", "web", "--net", "lab", "-p", "8080:80", "-p", "127.0.0.1::53/udp", "-P",
+            "--expose", "7000-7001", "-h", "web1", "--dns", "1.1.1.1", "--add-host", "db:10.0.0.5", "--link", "db:database",
+            "-e", "A=1", "-e", "FROM_ENV", "-e", "UNSET", "--ip", "10.77.0.9", "--", "sh", "-c", "echo hi",
+        ], h, k => k == "FROM_ENV" ? "x" : null);
+        Assert.Equal((0, "abc\n", ""), (r.ExitCode, r.Out, r.Err));
+        var body = Body(h);
+        Assert.Equal(["sh", "-c", "echo hi"], body.Command);
+        Assert.Equal(("web", "lab", "web1", "10.77.0.9", true, true, true), (body.Name, body.Network, body.Hostname, body.Ip, body.Detach, body.AutoRemove, body.PublishAll));
+        Assert.Equal(["8080:80", "127.0.0.1::53/udp"], body.Publish!);
+        Assert.Equal(["7000-7001"], body.Expose!);
+        Assert.Equal(["1.1.1.1"], body.Dns!);
+        Assert.Equal(["db:10.0.0.5"], body.AddHosts!);
+        Assert.Equal(["db:database"], body.Links!);
+        Assert.Equal(["A=1", "FROM_ENV=x"], body.Env!);
+    }
+
+    [Fact]
+    public async Task Run_Foreground_StreamsLogsAndPassesExitCode()
+    {
+        var h = new RecordingHandler((req, _) => req.RequestUri!.AbsolutePath switch
+        {
+            "/containers" => (HttpStatusCode.Created, "{\"id\":\"abc\",\"warnings\":[\"WARNING: Published ports are discarded when using host network mode\"]}"),
+            "/containers/abc/logs" => (HttpStatusCode.OK, "hello\n"),
+            _ => (HttpStatusCode.OK, "{\"exitCode\":3}"),
+        });
+        var r = await CliHarness.RunAsync(["run", "--net", "host", "-p", "80", "--", "echo", "hello"], h);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("hello\n", r.RawOut);
+        Assert.Equal("WARNING: Published ports are discarded when using host network mode\n", r.Err);
+        Assert.Equal(["/containers", "/containers/abc/logs?follow=true", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
+    }
+
+    [Theory]
+    [InlineData("dataplane: invalid containerPort: 0", "run", "-p", "8080:0", "--", "true")]
+    [InlineData("dataplane: Invalid hostPort: 65536", "run", "-p", "65536:80", "--", "true")]
+    [InlineData("dataplane: No command specified", "run", "-d")]
+    [InlineData("dataplane: conflicting options: port publishing and the container type network mode", "run", "--net", "container:db", "-p", "80", "--", "true")]
+    [InlineData("dataplane: invalid argument \"x\" for \"--add-host\" flag: bad format for add-host: \"x\"", "run", "--add-host", "x", "--", "true")]
+    [InlineData("dataplane: invalid subnet 10.0.0.1/24: it should be 10.0.0.0/24", "network", "create", "--subnet", "10.0.0.1/24", "n")]
+    [InlineData("dataplane: Invalid proto: tcp/x", "port", "web", "80/tcp/x")]
+    [InlineData("dataplane: invalid host \"tcp://1.2.3.4:2375\": only unix:///PATH is supported", "--host", "tcp://1.2.3.4:2375", "ps")]
+    [InlineData("dataplane: Unrecognized command or argument 'bogus'.", "bogus")]
+    public async Task BadInput_OneLineNonZero_DaemonNotContacted(string message, params string[] args)
+    {
+        var h = Ok();
+        var r = await CliHarness.RunAsync(args, h);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal(message + "\n", r.Err);
+        Assert.Empty(h.Requests);
+    }
+
+    [Fact]
+    public async Task DaemonError_PrintedLikeDocker()
+    {
+        var h = new RecordingHandler((_, _) => (HttpStatusCode.NotFound, "{\"message\":\"network nope not found\"}"));
+        var r = await CliHarness.RunAsync(["run", "--net", "nope", "--", "true"], h);
+        Assert.Equal((1, "Error response from daemon: network nope not found\n"), (r.ExitCode, r.Err));
+    }
+
+    [Fact]
+    public async Task Host_OptionAndEnvironment_ChooseSocket()
+    {
+        string? used = null;
+        ApiClient Connect(string path)
+        {
+            used = path;
+            return new ApiClient(Ok("[]"));
+        }
+        await CliHarness.RunAsync(["--host", "unix:///tmp/a.sock", "ps"], Connect);
+        Assert.Equal("/tmp/a.sock", used);
+        await CliHarness.RunAsync(["ps"], Connect, k => k == "DATAPLANE_HOST" ? "unix:///tmp/b.sock" : null);
+        Assert.Equal("/tmp/b.sock", used);
+        await CliHarness.RunAsync(["ps"], Connect);
+        Assert.Equal("/run/dataplane/dataplane.sock", used);
+    }
+
+    [Fact]
+    public async Task NetworkCreate_Options_BecomeRequest()
+    {
+        var h = Ok("{\"id\":\"nid\",\"warnings\":[]}");
+        var r = await CliHarness.RunAsync(["network", "create", "--subnet", "10.9.0.0/24", "--gateway", "10.9.0.254", "--internal", "-o", "icc=false", "lab"], h);
+        Assert.Equal("nid\n", r.Out);
+        var req = JsonSerializer.Deserialize(h.Requests.Single().Body!, ApiJsonContext.Default.NetworkCreateRequest)!;
+        Assert.Equal(("lab", "10.9.0.0/24", "10.9.0.254", true, "false"), (req.Name, req.Subnet, req.Gateway, req.Internal, req.Options!["icc"]));
+    }
+
+    [Fact]
+    public void FormatPs_DockerLikeColumns()
+    {
+        var c = new ContainerRecord("0123456789ab" + new string('0', 52), "nostalgic_morse", "bridge", "bridge", "172.17.0.2", null, "h",
+            [], [], [], [], ["5000/tcp", "22/tcp"], [new PortMappingRecord("0.0.0.0", 49155, 5000, "tcp")], ["python", "app.py", "--very-long-argument"],
+            true, false, ContainerState.Running, null, 1, DateTimeOffset.UnixEpoch);
+        var text = ContainerCommands.FormatPs([c]);
+        var lines = text.Split('\n');
+        Assert.Equal("CONTAINER ID   COMMAND                  STATUS    NETWORK   IP ADDRESS   PORTS                             NAMES", lines[0]);
+        Assert.Equal("0123456789ab   \"python app.py --ver…\"   Up        bridge    172.17.0.2   22/tcp, 0.0.0.0:49155->5000/tcp   nostalgic_morse", lines[1]);
+    }
+
+    [Fact]
+    public void FormatNetworkLs_AlignedColumns()
+    {
+        var text = NetworkCommands.FormatList([new NetworkInfo(Dataplane.Tests.ControlPlane.Fixtures.Bridge, [])]);
+        Assert.Equal("NETWORK ID     NAME      DRIVER    SCOPE     SUBNET\nbbbbbbbbbbbb   bridge    bridge    local     172.17.0.0/16\n", text);
+    }
+
+    [Fact]
+    public async Task Port_Lookup_FormatsAndMissingIsDockerError()
+    {
+        var h = Ok("[{\"hostIp\":\"0.0.0.0\",\"hostPort\":8080,\"containerPort\":80,\"proto\":\"tcp\"},{\"hostIp\":\"127.0.0.1\",\"hostPort\":49155,\"containerPort\":5000,\"proto\":\"tcp\"}]");
+        Assert.Equal("80/tcp -> 0.0.0.0:8080\n5000/tcp -> 127.0.0.1:49155\n", (await CliHarness.RunAsync(["port", "web"], h)).Out);
+        Assert.Equal("127.0.0.1:49155\n", (await CliHarness.RunAsync(["port", "web", "5000"], h)).Out);
+        var missing = await CliHarness.RunAsync(["port", "web", "81/udp"], h);
+        Assert.Equal((1, "Error: No public port '81/udp' published for web\n"), (missing.ExitCode, missing.Err));
+    }
+
+    [Fact]
+    public async Task Daemon_Placeholder_ClearError()
+    {
+        var r = await CliHarness.RunAsync(["daemon"], Ok());
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("dataplane: dataplane daemon is not implemented yet", r.Err);
+    }
+
+    [Fact]
+    public void CliApp_ExitCodeForUsage_Is125() => Assert.Equal(125, CliApp.UsageError);
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Dataplane.ControlPlane;
+using Dataplane.ControlPlane.Ports;
+
+namespace Dataplane.Tests.ControlPlane;
+
+public class HostPortAllocatorTests
+{
+    private sealed class BusyProbe(params int[] busy) : IHostPortProbe
+    {
+        public List<int> Released { get; } = [];
+        public bool TryReserve(IPAddress hostIp, Proto proto, int port) => !busy.Contains(port);
+        public void Release(IPAddress hostIp, Proto proto, int port) => Released.Add(port);
+    }
+
+    private static PortBinding B(string spec) => PortSpecParser.Parse(spec).Single();
+
+    [Fact]
+    public void Allocate_SamePortTwice_ThrowsAlreadyAllocated()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Allocate(B("8080:80"));
+        var e = Assert.Throws<DataplaneException>(() => a.Allocate(B("8080:81")));
+        Assert.Equal("Bind for 0.0.0.0:8080 failed: port is already allocated", e.Message);
+        Assert.Equal(ErrorKind.Conflict, e.Kind);
+    }
+
+    [Theory]
+    [InlineData("8080:80", "127.0.0.1:8080:80")]
+    [InlineData("127.0.0.1:8080:80", "8080:80")]
+    [InlineData("[::]:8080:80", "[::1]:8080:80")]
+    public void Allocate_AnyAddressVersusSpecific_Conflicts(string first, string second)
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Allocate(B(first));
+        Assert.Contains("port is already allocated", Assert.Throws<DataplaneException>(() => a.Allocate(B(second))).Message);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:8080:80", "127.0.0.2:8080:80")]
+    [InlineData("8080:80", "8080:80/udp")]
+    [InlineData("8080:80", "[::1]:8080:80")]
+    public void Allocate_DistinctScopes_BothSucceed(string first, string second)
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Allocate(B(first));
+        Assert.Equal(8080, a.Allocate(B(second)).HostPort);
+    }
+
+    [Fact]
+    public void Allocate_IPv6Conflict_FormatsBracketedEndpoint()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Allocate(B("[::1]:8080:80"));
+        Assert.Equal("Bind for [::1]:8080 failed: port is already allocated",
+            Assert.Throws<DataplaneException>(() => a.Allocate(B("[::1]:8080:80"))).Message);
+    }
+
+    [Fact]
+    public void Allocate_ProbeSaysBusy_ThrowsAddressInUse()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, new BusyProbe(8080));
+        Assert.Equal("failed to bind host port 0.0.0.0:8080/tcp: address already in use",
+            Assert.Throws<DataplaneException>(() => a.Allocate(B("8080:80"))).Message);
+        Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
+    }
+
+    [Fact]
+    public void Allocate_Dynamic_SkipsBusyAndHeldPortsAndGoesRoundRobin()
+    {
+        var a = new HostPortAllocator(new PortRange(49000, 49003), new BusyProbe(49001));
+        a.Allocate(B("49000:1"));
+        Assert.Equal(49002, a.Allocate(B("80")).HostPort);
+        var p = a.Allocate(B("81"));
+        Assert.Equal(49003, p.HostPort);
+        a.Release(p);
+        Assert.Equal(49003, a.Allocate(B("82")).HostPort);
+        Assert.Equal("all ports are allocated", Assert.Throws<DataplaneException>(() => a.Allocate(B("83"))).Message);
+    }
+
+    [Fact]
+    public void Allocate_RangeExhausted_ThrowsAllPortsAllocated()
+    {
+        var a = new HostPortAllocator(new PortRange(49000, 49001));
+        a.Allocate(B("81"));
+        a.Allocate(B("82"));
+        Assert.Equal("all ports are allocated", Assert.Throws<DataplaneException>(() => a.Allocate(B("83"))).Message);
+    }
+
+    [Fact]
+    public void Allocate_HostRangeWithSingleContainerPort_TakesFirstFreeOfThatRange()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Allocate(B("8000:1"));
+        Assert.Equal(8001, a.Allocate(B("8000-8010:80")).HostPort);
+    }
+
+    [Fact]
+    public void AllocateAll_SecondFails_RollsBackFirst()
+    {
+        var probe = new BusyProbe();
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
+        a.Allocate(B("9000:1"));
+        Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")]));
+        Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
+        Assert.Contains(8080, probe.Released);
+        Assert.Equal(8080, a.Allocate(B("8080:80")).HostPort);
+    }
+
+    [Fact]
+    public void Release_ThenAllocate_ReusesPort()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        var p = a.Allocate(B("127.0.0.1:8080:80"));
+        a.Release(p);
+        Assert.Equal(8080, a.Allocate(B("8080:80")).HostPort);
+    }
+
+    [Fact]
+    public void Adopt_HeldPort_BlocksLaterAllocation()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        a.Adopt(new PublishedPort(IPAddress.Any, 8080, new ContainerPort(80, Proto.Tcp)));
+        Assert.Throws<DataplaneException>(() => a.Allocate(B("8080:80")));
+    }
+
+    [Fact]
+    public void Allocate_ConcurrentDynamic_NeverHandsOutAPortTwice()
+    {
+        var a = new HostPortAllocator(new PortRange(40000, 40999));
+        var got = new ConcurrentBag<int>();
+        Parallel.For(0, 1000, _ => got.Add(a.Allocate(B("80")).HostPort));
+        Assert.Equal(1000, got.Distinct().Count());
+        Assert.Throws<DataplaneException>(() => a.Allocate(B("80")));
+    }
+}

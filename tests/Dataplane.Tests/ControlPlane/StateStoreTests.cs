@@ -1,0 +1,94 @@
+using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.State;
+
+namespace Dataplane.Tests.ControlPlane;
+
+public sealed class StateStoreTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dp-state-" + Guid.NewGuid().ToString("n"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Load_NoFile_Empty() => Assert.Empty(new StateStore(_dir).Load().Networks);
+
+    [Fact]
+    public void SaveLoad_RoundTripsEveryField()
+    {
+        var c = Fixtures.Container("web") with
+        {
+            Ports = [new PortMappingRecord("0.0.0.0", 8080, 80, "tcp")],
+            Links = [new LinkRecord("db", "database")],
+            Dns = ["1.1.1.1"],
+            ExtraHosts = ["a:1.2.3.4"],
+            MacAddress = "02:42:ac:11:00:02",
+        };
+        var doc = new StateDocument(StateDocument.CurrentSchemaVersion, [Fixtures.Bridge, Fixtures.Lab], [c]);
+        var store = new StateStore(_dir);
+        store.Save(doc);
+        var back = new StateStore(_dir).Load();
+        Assert.Equal(2, back.Networks.Count);
+        Assert.Equal(Fixtures.Lab with { Options = back.Networks[1].Options }, back.Networks[1]);
+        var b = Assert.Single(back.Containers);
+        Assert.Equal(c.Ports, b.Ports);
+        Assert.Equal(c.Links, b.Links);
+        Assert.Equal((c.Id, c.Name, c.State, c.MacAddress, c.Pid), (b.Id, b.Name, b.State, b.MacAddress, b.Pid));
+        Assert.Equal(c.Command, b.Command);
+        Assert.False(File.Exists(store.FilePath + ".tmp"));
+        Assert.Contains("\"state\": \"Running\"", File.ReadAllText(store.FilePath));
+    }
+
+    [Fact]
+    public void Save_Twice_ReplacesAtomically()
+    {
+        var store = new StateStore(_dir);
+        store.Save(new StateDocument(1, [Fixtures.Bridge], []));
+        store.Save(new StateDocument(1, [Fixtures.Bridge, Fixtures.Lab], []));
+        Assert.Equal(2, store.Load().Networks.Count);
+        Assert.Equal([StateStore.FileName], Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Load_LeftoverTempFromCrash_IgnoredOldStateKept()
+    {
+        var store = new StateStore(_dir);
+        store.Save(new StateDocument(1, [Fixtures.Bridge], []));
+        File.WriteAllText(store.FilePath + ".tmp", "{ torn");
+        Assert.Single(store.Load().Networks);
+    }
+
+    [Fact]
+    public void Load_FutureSchemaOrGarbage_PreciseError()
+    {
+        var store = new StateStore(_dir);
+        File.WriteAllText(store.FilePath, "{\"schemaVersion\": 9, \"networks\": [], \"containers\": []}");
+        Assert.Contains("schema version 9", Assert.Throws<InvalidDataException>(store.Load).Message);
+        File.WriteAllText(store.FilePath, "nonsense");
+        Assert.Contains("is not valid", Assert.Throws<InvalidDataException>(store.Load).Message);
+    }
+
+    [Fact]
+    public void Ids_New_64HexShort12()
+    {
+        var id = Ids.New();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Assert.Equal(id[..12], Ids.Short(id));
+        Assert.NotEqual(id, Ids.New());
+    }
+
+    [Theory]
+    [InlineData(null, NetworkModeKind.Bridge, "bridge")]
+    [InlineData("lab", NetworkModeKind.Bridge, "lab")]
+    [InlineData("host", NetworkModeKind.Host, "host")]
+    [InlineData("none", NetworkModeKind.None, "none")]
+    [InlineData("container:db", NetworkModeKind.Container, "db")]
+    public void NetworkMode_Parse(string? text, NetworkModeKind kind, string target)
+    {
+        var m = NetworkModeSpec.Parse(text);
+        Assert.Equal((kind, target), (m.Kind, m.Target));
+    }
+}
