@@ -173,6 +173,8 @@ public sealed class NetworkHost : IDisposable
 
     public bool DeleteSandbox(string sandbox) => NetworkNamespace.Delete(SandboxNamespaceName(sandbox));
 
+    public NetworkNamespace OpenSandbox(string sandbox) => NetworkNamespace.Open(SandboxNamespaceName(sandbox));
+
     /// <summary>
     /// Connects a sandbox to a bridge network: a veth whose peer is created directly in the sandbox as
     /// eth0, the sandbox's address and default route, the data path's program on the host side, and

@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Host;
+using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.Ports;
+using Dataplane.ControlPlane.Sandbox;
+using Dataplane.ControlPlane.Validation;
+using Dataplane.Interop.Namespaces;
+
+namespace Dataplane.ControlPlane.Daemon;
+
+/// <summary>
+/// Sandboxes: validate the whole request first, then apply every kernel step with its undo
+/// registered (namespace, veth, address, published ports, held host ports), persist, and start the
+/// command. Any failure leaves nothing behind.
+/// </summary>
+public sealed class ContainerEngine(DaemonState state, NetworkHost host, NetworkEngine networks, HostPortAllocator ports, string stateDirectory) : IContainerEngine
+{
+    private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
+    private readonly ConcurrentDictionary<(string Id, string Port), uint> _mappingIds = new();
+    private readonly Lock _gate = new();
+    private uint _nextMappingId;
+
+    public Task<RunResponse> RunAsync(RunRequest request, CancellationToken ct)
+    {
+        ContainerRecord record;
+        lock (_gate)
+        {
+            var plan = RunValidator.Validate(request, state.View);
+            var run = plan.Run;
+            var id = Ids.New();
+            var name = run.Name ?? Ids.Short(id);
+            var hostname = run.Hostname ?? Ids.Short(id);
+            using var tx = new Rollback();
+            var dir = Directory.CreateDirectory(Path.Combine(stateDirectory, "containers", id)).FullName;
+            tx.Add("container directory", () => Directory.Delete(dir, recursive: true));
+
+            IPAddress? ip = null;
+            string? mac = null;
+            IReadOnlyList<PublishedPort> published = [];
+            NetworkNamespace? sandbox = null;
+            if (run.Mode.Kind is NetworkModeKind.Bridge or NetworkModeKind.None)
+            {
+                sandbox = host.CreateSandbox(name);
+                tx.Add("sandbox namespace", () => { sandbox.Dispose(); host.DeleteSandbox(name); });
+            }
+            if (run.Mode.Kind == NetworkModeKind.Bridge)
+            {
+                var network = plan.Network!;
+                var pool = networks.Pool(network);
+                ip = run.Ip is null ? pool.Allocate() : pool.Reserve(run.Ip);
+                tx.Add("address", () => pool.Release(ip));
+                var endpoint = host.Connect(sandbox!, name, NetworkEngine.ToBridge(network), ip, "veth" + id[..7]);
+                tx.Add("endpoint", () => host.Disconnect(endpoint));
+                mac = endpoint.Mac.ToString();
+                published = ports.AllocateAll(run.Bindings);
+                tx.Add("host ports", () => { foreach (var p in published) ports.Release(p); });
+                foreach (var p in published)
+                {
+                    var mapping = Mapping(id, p, ip);
+                    host.Publish(mapping);
+                    tx.Add($"publish {p}", () => host.Unpublish(mapping));
+                }
+            }
+
+            var linked = plan.Linked.Select(l => new LinkedContainer(l.Name,
+                run.Links.First(x => state.View.FindContainer(x.Name)?.Id == l.Id).Alias, l.Hostname,
+                IPAddress.Parse(l.IpAddress!), l.ExposedPorts.Select(ContainerPort.Parse).ToList(), l.Env)).ToList();
+            File.WriteAllText(Path.Combine(dir, "hosts"), HostsFile.Build(hostname, ip, run.ExtraHosts, linked));
+            File.WriteAllText(Path.Combine(dir, "resolv.conf"), ResolvConf.Build(File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "", run.Dns));
+            File.WriteAllText(Path.Combine(dir, "hostname"), HostnameFile.Build(hostname));
+
+            record = new ContainerRecord(id, name, run.Mode.ToString(), run.Mode.Kind == NetworkModeKind.Bridge ? plan.Network!.Name : null,
+                ip?.ToString(), mac, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
+                run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(),
+                published.Select(p => new PortMappingRecord(p.HostIp.ToString(), p.HostPort, p.Container.Port, p.Container.Proto.ToString().ToLowerInvariant())).ToList(),
+                run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow);
+            state.Put(record);
+            tx.Add("state", () => state.Update(d => d with { Containers = [.. d.Containers.Where(c => c.Id != id)] }));
+
+            var env = run.Env.Concat(linked.SelectMany(l => LinkEnvironment.Build(name, l))).Append($"HOSTNAME={hostname}");
+            var processNs = run.Mode.Kind switch
+            {
+                NetworkModeKind.Container => host.OpenSandbox(plan.SharedNamespaceOf!.Name),
+                NetworkModeKind.Host => null,
+                _ => sandbox,
+            };
+            var process = SandboxProcess.Start(processNs, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
+            _running[id] = process;
+            record = record with { State = ContainerState.Running, Pid = process.Pid };
+            state.Put(record);
+            tx.Commit();
+            return Task.FromResult(new RunResponse(id, plan.Warnings.Concat(host.ForwardingWarning is { } w ? [w] : []).ToList()));
+        }
+    }
+
+    private PortMapping Mapping(string id, PublishedPort p, IPAddress ip)
+    {
+        var mappingId = _mappingIds.GetOrAdd((id, p.ToString()), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
+        return new PortMapping(mappingId, p.HostIp.Equals(IPAddress.Any) ? null : p.HostIp,
+            p.Container.Proto == Proto.Udp ? DataPathAbi.ProtoUdp : DataPathAbi.ProtoTcp, (ushort)p.HostPort, ip, (ushort)p.Container.Port);
+    }
+
+    private void OnExit(string id, int code)
+    {
+        _running.TryRemove(id, out _);
+        if (state.View.FindContainer(id) is not { } c) return;
+        if (c.AutoRemove)
+        {
+            RemoveKernelState(c);
+            return;
+        }
+        state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
+    }
+
+    public async Task<WaitResponse> WaitAsync(string name, CancellationToken ct)
+    {
+        var c = Find(name);
+        if (_running.TryGetValue(c.Id, out var p)) return new WaitResponse(await p.Exited.WaitAsync(ct));
+        return new WaitResponse(state.View.FindContainer(c.Id)?.ExitCode ?? 0);
+    }
+
+    public Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct)
+    {
+        var c = Find(name);
+        if (c.State != ContainerState.Running) throw DataplaneException.Conflict($"Container {c.Id} is not running");
+        using var ns = c.NetworkMode == "host" ? null : host.OpenSandbox(c.NetworkMode.StartsWith("container:", StringComparison.Ordinal) ? Find(c.NetworkMode["container:".Length..]).Name : c.Name);
+        var (exit, stdout, stderr) = Exec(ns, request.Command);
+        return Task.FromResult(new ExecResponse(exit, stdout, stderr));
+    }
+
+    private static (int, string, string) Exec(NetworkNamespace? ns, IReadOnlyList<string> command)
+    {
+        if (command.Count == 0) throw DataplaneException.Invalid("No exec command specified");
+        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        using var p = ns is null ? System.Diagnostics.Process.Start(info)! : ns.Run(() => System.Diagnostics.Process.Start(info)!);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct) => Task.FromResult(state.Current.Containers);
+
+    public Task<ContainerRecord> InspectAsync(string name, CancellationToken ct) => Task.FromResult(Find(name));
+
+    public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct)
+    {
+        var c = Find(name);
+        var path = Path.Combine(stateDirectory, "containers", c.Id, "log");
+        if (!File.Exists(path)) return;
+        await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        while (true)
+        {
+            await log.CopyToAsync(output, ct);
+            await output.FlushAsync(ct);
+            if (!follow || !_running.TryGetValue(c.Id, out var p)) break;
+            await Task.WhenAny(p.Exited, Task.Delay(100, ct));
+            if (p.Exited.IsCompleted) { await log.CopyToAsync(output, ct); break; }
+        }
+    }
+
+    public Task RemoveAsync(string name, bool force, CancellationToken ct)
+    {
+        var c = Find(name);
+        if (_running.TryGetValue(c.Id, out var p))
+        {
+            if (!force)
+                throw DataplaneException.Conflict($"You cannot remove a running container {c.Id}. Stop the container before attempting removal or force remove");
+            p.Kill();
+            p.Exited.Wait(TimeSpan.FromSeconds(10), ct);
+        }
+        RemoveKernelState(c);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Unpublishes (flushing the flows), frees ports and address, removes veth, namespace, files and state.</summary>
+    private void RemoveKernelState(ContainerRecord c)
+    {
+        lock (_gate)
+        {
+            if (c.IpAddress is { } ipText && c.Network is { } net && state.View.FindNetwork(net) is { } network)
+            {
+                var ip = IPAddress.Parse(ipText);
+                foreach (var r in c.Ports)
+                {
+                    var published = new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp));
+                    host.Unpublish(Mapping(c.Id, published, ip));
+                    ports.Release(published);
+                    _mappingIds.TryRemove((c.Id, published.ToString()), out _);
+                }
+                host.Disconnect(new SandboxEndpoint(c.Name, "veth" + c.Id[..7], ip, Macs.FromIPv4(ip), 0));
+                networks.Pool(network).Release(ip);
+            }
+            if (c.NetworkMode is "none" || c.Network is not null) host.DeleteSandbox(c.Name);
+            var dir = Path.Combine(stateDirectory, "containers", c.Id);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });
+        }
+    }
+
+    public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);
+
+    private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
+
+    /// <summary>Kills every supervised process (daemon shutdown keeps sandboxes and data path).</summary>
+    public void StopSupervising()
+    {
+        foreach (var p in _running.Values) p.Kill();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Host;
+using Dataplane.ControlPlane.Ipam;
+using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.Validation;
+
+namespace Dataplane.ControlPlane.Daemon;
+
+/// <summary>Bridge networks: validated against the state, created in the kernel, then persisted.</summary>
+public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetworkEngine
+{
+    private readonly Dictionary<string, AddressPool> _pools = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>The kernel's view of a persisted network.</summary>
+    public static BridgeNetwork ToBridge(NetworkRecord n)
+    {
+        var subnet = Ipv4Subnet.Parse(n.Subnet);
+        // A stable, non-zero data-path id from the network's id.
+        uint id = uint.Parse(n.Id.AsSpan(0, 7), NumberStyles.HexNumber) | 1u << 28;
+        return new BridgeNetwork(id, n.BridgeName, Ipv4Subnet.ToAddress(subnet.Network), subnet.PrefixLength, IPAddress.Parse(n.Gateway), n.Internal, n.Icc);
+    }
+
+    /// <summary>Creates (or adopts) every persisted network in the kernel and the address pools; adds the default bridge.</summary>
+    public void Restore(string defaultBridge, Ipv4Subnet defaultSubnet)
+    {
+        if (state.View.FindNetwork(NetworkRecord.DefaultName) is null)
+            state.Put(NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet));
+        foreach (var n in state.Current.Networks)
+        {
+            host.EnsureNetwork(ToBridge(n));
+            var pool = Pool(n);
+            foreach (var c in state.Current.Containers.Where(c => c.Network == n.Name && c.IpAddress is not null))
+                pool.Reserve(IPAddress.Parse(c.IpAddress!));
+        }
+    }
+
+    public AddressPool Pool(NetworkRecord n)
+    {
+        lock (_gate)
+        {
+            if (!_pools.TryGetValue(n.Id, out var pool))
+                _pools[n.Id] = pool = new AddressPool(Ipv4Subnet.Parse(n.Subnet), IPAddress.Parse(n.Gateway));
+            return pool;
+        }
+    }
+
+    public Task<NetworkCreateResponse> CreateNetworkAsync(NetworkCreateRequest request, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            var record = NetworkPlanner.Plan(request, state.View);
+            var bridge = ToBridge(record);
+            host.EnsureNetwork(bridge);
+            try
+            {
+                state.Put(record);
+            }
+            catch
+            {
+                host.RemoveNetwork(bridge);
+                throw;
+            }
+            return Task.FromResult(new NetworkCreateResponse(record.Id, []));
+        }
+    }
+
+    public Task<IReadOnlyList<NetworkInfo>> ListNetworksAsync(CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<NetworkInfo>>(state.Current.Networks.Select(Info).ToList());
+
+    public Task<NetworkInfo> InspectNetworkAsync(string name, CancellationToken ct)
+        => Task.FromResult(Info(state.View.FindNetwork(name) ?? throw DataplaneException.NotFound($"network {name} not found")));
+
+    public Task RemoveNetworkAsync(string name, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            var record = NetworkPlanner.CheckRemovable(name, state.View);
+            host.RemoveNetwork(ToBridge(record));
+            state.Update(d => d with { Networks = [.. d.Networks.Where(n => n.Id != record.Id)] });
+            _pools.Remove(record.Id);
+            return Task.CompletedTask;
+        }
+    }
+
+    private NetworkInfo Info(NetworkRecord n) => new(n, state.Current.Containers
+        .Where(c => c.Network == n.Name)
+        .Select(c => new EndpointInfo(c.Name, c.Id, c.IpAddress, c.MacAddress)).ToList());
+}
