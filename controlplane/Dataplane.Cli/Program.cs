@@ -1,10 +1,14 @@
+using Dataplane.ControlPlane.Demo;
+
 namespace Dataplane.Cli;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("dataplane: not implemented yet");
+        if (args is ["demo", ..])
+            return DemoCommand.Run(Console.Out);
+        Console.Error.WriteLine("dataplane: the daemon and its commands are not implemented yet; try `dataplane demo`");
         return 1;
     }
 }
