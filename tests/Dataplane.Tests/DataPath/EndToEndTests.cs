@@ -61,12 +61,25 @@ public sealed partial class EndToEndTests : IDisposable
     }
 
     private static readonly PortMapping Mapping = new(1, null, DataPathAbi.ProtoTcp, PublishedPort, Ctr, ServerPort);
+    private static readonly PortMapping UdpMapping = new(2, null, DataPathAbi.ProtoUdp, PublishedPort, Ctr, ServerPort);
 
-    private (bool Ok, string Output) Iperf(Support.Topology.LabContainer? from, string target, int port, int seconds = 2)
+    /// <summary>Another container: on the same bridge (hairpin) or on its own network (isolation).</summary>
+    private LabContainer AddEndpoint(string role, string address, string bridge, uint network, string subnet, string gateway, NetworkFlags flags)
+    {
+        var gw = IPAddress.Parse(gateway);
+        var c = _lab.AddContainer(role, IPAddress.Parse(address), 24, gw, bridge);
+        Maps.SetNetwork(IPAddress.Parse(subnet), 24, network, gw, flags);
+        Maps.AddHostAddress(gw, (uint)_lab.HostLinks.IndexOf(bridge));
+        Maps.SetEndpoint(c.Address, (uint)c.HostVethIndex, network, c.Mac.GetAddressBytes(), _lab.HostLinks.GetLink(bridge).Mac!.GetAddressBytes());
+        _lab.Host.Run(() => _dp!.AttachEndpoint(c.HostVethIndex));
+        return c;
+    }
+
+    private (bool Ok, string Output) Iperf(LabContainer? from, string target, int port, int seconds = 2, string extra = "")
     {
         var server = _lab.StartIn(_c1.Namespace, "iperf3", $"-s -1 -p {ServerPort}");
         Thread.Sleep(300);
-        var (code, output) = Lab.RunIn(from?.Namespace ?? _lab.External, "iperf3", $"-c {target} -p {port} -t {seconds} -f m --connect-timeout 1500", TimeSpan.FromSeconds(seconds + 10));
+        var (code, output) = Lab.RunIn(from?.Namespace ?? _lab.External, "iperf3", $"-c {target} -p {port} -t {seconds} -f m --connect-timeout 1500 {extra}", TimeSpan.FromSeconds(seconds + 10));
         if (!server.HasExited) server.Kill();
         return (code == 0 && output.Contains("receiver"), output);
     }
@@ -106,6 +119,42 @@ public sealed partial class EndToEndTests : IDisposable
         Maps.RemovePortMapping(Mapping);
         Assert.DoesNotContain(Maps.ConntrackEntries(), e => e.Value.MappingId == Mapping.Id);
         Assert.False(Iperf(null, Lab.HostAddress.ToString(), PublishedPort, seconds: 1).Ok);
+    }
+
+    [PrivilegedFact]
+    public void PublishedPort_UdpFromExternal_ReachesContainer()
+    {
+        StartDataPath();
+        Maps.AddPortMapping(UdpMapping);
+
+        var (ok, output) = Iperf(null, Lab.HostAddress.ToString(), PublishedPort, seconds: 1, extra: "-u -b 50M");
+
+        Assert.True(ok, output);
+        Assert.True(Maps.MappingCounters(UdpMapping.Id).Packets > 100);
+    }
+
+    [PrivilegedFact]
+    public void Hairpin_ContainerToPublishedPortOfHost_ReachesTheOtherContainer()
+    {
+        StartDataPath();
+        var c2 = AddEndpoint("c2", "198.19.1.3", "dpbr0", 1, "198.19.1.0", "198.19.1.1", NetworkFlags.Icc | NetworkFlags.Masquerade);
+
+        var (ok, output) = Iperf(c2, Lab.HostAddress.ToString(), PublishedPort, seconds: 1);
+
+        Assert.True(ok, output);
+        Assert.Contains(Maps.ConntrackEntries(), e => ((CtFlags)e.Value.Flags).HasFlag(CtFlags.Hairpin));
+    }
+
+    [PrivilegedFact]
+    public void Isolation_ContainerOfAnotherNetwork_CannotReachContainerDirectly()
+    {
+        StartDataPath();
+        var c3 = AddEndpoint("c3", "198.19.2.2", "dpbr1", 2, "198.19.2.0", "198.19.2.1", NetworkFlags.Icc | NetworkFlags.Masquerade);
+
+        var (ok, output) = Iperf(c3, Ctr.ToString(), ServerPort, seconds: 1);
+
+        Assert.False(ok, output);
+        Assert.True(Maps.Drops()[DropReason.InterNetwork].Packets > 0);
     }
 
     public void Dispose()

@@ -64,7 +64,7 @@ public sealed partial class SocketHookTests : DataPathTestBase
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             client.Connect(new IPEndPoint(IPAddress.Parse(addr), port));
             using var accepted = listener.Accept();
-            return (accepted.LocalEndPoint!.ToString(), GetPeerName(client));
+            return (accepted.LocalEndPoint!.ToString(), PeerOf(client));
         });
         Assert.Equal($"{C1}:{ctrPort}", local);
         Assert.Equal($"{addr}:{port}", peer);
@@ -114,7 +114,7 @@ public sealed partial class SocketHookTests : DataPathTestBase
         Assert.Equal(SocketError.ConnectionRefused, error);
     }
 
-    private static unsafe string GetPeerName(Socket s)
+    internal static unsafe string PeerOf(Socket s)
     {
         var addr = stackalloc byte[16];
         int len = 16;

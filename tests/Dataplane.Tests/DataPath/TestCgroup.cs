@@ -16,23 +16,25 @@ internal sealed class TestCgroup : IDisposable
     {
         var root = File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')).First(f => f[2] == "cgroup2")[1];
         var own = File.ReadAllLines("/proc/self/cgroup").First(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
-        _origin = Path.Combine(root, own.TrimStart('/'));
-        _path = Path.Combine(root, $"dpt-dp-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        _origin = System.IO.Path.Combine(root, own.TrimStart('/'));
+        _path = System.IO.Path.Combine(root, $"dpt-dp-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(_path);
     }
+
+    public string Path => _path;
 
     public void Attach(BpfProgram program) => _links.Add(program.AttachCgroup(_path));
 
     public void Enter()
     {
-        File.WriteAllText(Path.Combine(_path, "cgroup.procs"), Environment.ProcessId.ToString());
+        File.WriteAllText(System.IO.Path.Combine(_path, "cgroup.procs"), Environment.ProcessId.ToString());
         _entered = true;
     }
 
     public void Leave()
     {
         if (!_entered) return;
-        File.WriteAllText(Path.Combine(_origin, "cgroup.procs"), Environment.ProcessId.ToString());
+        File.WriteAllText(System.IO.Path.Combine(_origin, "cgroup.procs"), Environment.ProcessId.ToString());
         _entered = false;
     }
 
