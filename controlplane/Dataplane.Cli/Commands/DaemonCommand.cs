@@ -6,7 +6,7 @@ namespace Dataplane.Cli.Commands;
 /// <summary>`dataplane daemon`: hands the options to DaemonHost (the socket comes from --host).</summary>
 public static class DaemonCommand
 {
-    public static Command Build()
+    public static Command Build(CliContext context)
     {
         var state = new Option<string>("--state-dir") { Description = "State directory", DefaultValueFactory = _ => "/var/lib/dataplane" };
         var pins = new Option<string>("--pin-dir") { Description = "bpffs pin directory", DefaultValueFactory = _ => "/sys/fs/bpf/dataplane" };
@@ -17,7 +17,7 @@ public static class DaemonCommand
         var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks };
         command.SetAction(async (parse, ct) =>
         {
-            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), Environment.GetEnvironmentVariable);
+            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
             var options = new DaemonOptions(socket, parse.GetValue(state)!, parse.GetValue(pins)!, parse.GetValue(bridge)!,
                 parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null);
             options.ParsePublishAllRange();
