@@ -30,7 +30,7 @@ public static class CliApp
             help.Aliases.Remove("/h");
         }
         root.Add(Host);
-        root.Add(DaemonCommand.Build());
+        root.Add(DaemonCommand.Build(context));
         root.Add(DemoCommand.Build(context));
         root.Add(NetworkCommands.Build(context));
         root.Add(RunCommand.Build(context));

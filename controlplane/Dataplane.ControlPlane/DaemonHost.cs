@@ -10,17 +10,20 @@ public sealed record DaemonOptions(
     string DefaultBridgeName = "dp0",
     string DefaultBridgeSubnet = "172.17.0.0/16",
     string PublishAllRange = "49000-49900",
-    IReadOnlyList<string>? Uplinks = null)
+    IReadOnlyList<string>? Uplinks = null,
+    string SandboxPrefix = "dp-",
+    string? SocketHookCgroup = DaemonOptions.RootCgroup)
 {
+    /// <summary>Attach the socket hooks to the cgroup2 root (every process of the host); "none" disables them.</summary>
+    public const string RootCgroup = "root";
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");
 }
 
-/// <summary>The daemon's entry point. The host (engines over the kernel layers, reconcile, API server) is the lead's part.</summary>
+/// <summary>The daemon's entry point: see Daemon/DaemonRunner.</summary>
 public static class DaemonHost
 {
-    public static Task<int> RunAsync(DaemonOptions options, CancellationToken ct) =>
-        throw new NotImplementedException(
-            $"dataplane daemon is not implemented yet (DaemonHost.RunAsync; socket {options.SocketPath}, state {options.StateDirectory})");
+    public static Task<int> RunAsync(DaemonOptions options, CancellationToken ct) => Daemon.DaemonRunner.RunAsync(options, ct);
 }

@@ -6,7 +6,7 @@ namespace Dataplane.Cli.Commands;
 /// <summary>`dataplane daemon`: hands the options to DaemonHost (the socket comes from --host).</summary>
 public static class DaemonCommand
 {
-    public static Command Build()
+    public static Command Build(CliContext context)
     {
         var state = new Option<string>("--state-dir") { Description = "State directory", DefaultValueFactory = _ => "/var/lib/dataplane" };
         var pins = new Option<string>("--pin-dir") { Description = "bpffs pin directory", DefaultValueFactory = _ => "/sys/fs/bpf/dataplane" };
@@ -14,12 +14,15 @@ public static class DaemonCommand
         var subnet = new Option<string>("--bridge-subnet") { Description = "Default bridge subnet", DefaultValueFactory = _ => "172.17.0.0/16" };
         var range = new Option<string>("--publish-all-range") { Description = "Host ports for -P", DefaultValueFactory = _ => "49000-49900" };
         var uplinks = new Option<string[]>("--uplink") { Description = "External interface (repeatable; default: every interface not created by the daemon)" };
-        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks };
+        var prefix = new Option<string>("--netns-prefix") { Description = "Prefix of sandbox namespaces in /run/netns", DefaultValueFactory = _ => "dp-" };
+        var cgroup = new Option<string>("--socket-cgroup") { Description = "cgroup2 directory for the host-to-published-port socket hooks (root, none or a path)", DefaultValueFactory = _ => DaemonOptions.RootCgroup };
+        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks, prefix, cgroup };
         command.SetAction(async (parse, ct) =>
         {
-            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), Environment.GetEnvironmentVariable);
+            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
             var options = new DaemonOptions(socket, parse.GetValue(state)!, parse.GetValue(pins)!, parse.GetValue(bridge)!,
-                parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null);
+                parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null,
+                parse.GetValue(prefix)!, parse.GetValue(cgroup));
             options.ParsePublishAllRange();
             return await DaemonHost.RunAsync(options, ct);
         });

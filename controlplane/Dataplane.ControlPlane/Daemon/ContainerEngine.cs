@@ -20,6 +20,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     private readonly ConcurrentDictionary<(string Id, string Port), uint> _mappingIds = new();
+    private readonly ConcurrentDictionary<string, int> _removedExitCodes = new(); // --rm containers, for a late wait
     private readonly Lock _gate = new();
     private uint _nextMappingId;
 
@@ -103,20 +104,27 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             p.Container.Proto == Proto.Udp ? DataPathAbi.ProtoUdp : DataPathAbi.ProtoTcp, (ushort)p.HostPort, ip, (ushort)p.Container.Port);
     }
 
+    // The exit is recorded before the process leaves _running, so a wait never sees neither.
     private void OnExit(string id, int code)
     {
-        _running.TryRemove(id, out _);
-        if (state.View.FindContainer(id) is not { } c) return;
-        if (c.AutoRemove)
+        if (state.View.FindContainer(id) is { } c)
         {
-            RemoveKernelState(c);
-            return;
+            if (c.AutoRemove)
+            {
+                _removedExitCodes[id] = code;
+                RemoveKernelState(c);
+            }
+            else
+            {
+                state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
+            }
         }
-        state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
+        _running.TryRemove(id, out _);
     }
 
     public async Task<WaitResponse> WaitAsync(string name, CancellationToken ct)
     {
+        if (_removedExitCodes.TryGetValue(name, out var removedCode)) return new WaitResponse(removedCode);
         var c = Find(name);
         if (_running.TryGetValue(c.Id, out var p)) return new WaitResponse(await p.Exited.WaitAsync(ct));
         return new WaitResponse(state.View.FindContainer(c.Id)?.ExitCode ?? 0);
@@ -206,9 +214,10 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 
-    /// <summary>Kills every supervised process (daemon shutdown keeps sandboxes and data path).</summary>
-    public void StopSupervising()
+    /// <summary>After a restart: containers whose process this daemon does not supervise are exited.</summary>
+    public void MarkOrphansExited()
     {
-        foreach (var p in _running.Values) p.Kill();
+        foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Running && !_running.ContainsKey(c.Id)))
+            state.Put(c with { State = ContainerState.Exited, Pid = null });
     }
 }

@@ -144,5 +144,13 @@ public class CliParsingTests
     }
 
     [Fact]
+    public async Task NoDaemon_DockerLikeConnectError()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "dp-none-" + Guid.NewGuid().ToString("n")[..8] + ".sock");
+        var r = await CliHarness.RunAsync(["--host", "unix://" + path, "ps"], p => new ApiClient(p));
+        Assert.Equal((1, $"Cannot connect to the Dataplane daemon at unix://{path}. Is the dataplane daemon running?\n"), (r.ExitCode, r.Err));
+    }
+
+    [Fact]
     public void CliApp_ExitCodeForUsage_Is125() => Assert.Equal(125, CliApp.UsageError);
 }

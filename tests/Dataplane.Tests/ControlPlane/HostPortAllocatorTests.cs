@@ -125,6 +125,29 @@ public class HostPortAllocatorTests
         Assert.Throws<DataplaneException>(() => a.Allocate(B("8080:80")));
     }
 
+    [FsCheck.Xunit.Property]
+    public bool Allocate_RandomAllocateReleaseSequence_NoOverlappingHolders(byte[] ops)
+    {
+        var a = new HostPortAllocator(new PortRange(50000, 50007));
+        var live = new List<PublishedPort>();
+        string[] ips = ["0.0.0.0", "127.0.0.1", "10.0.0.1"];
+        foreach (var op in ops ?? [])
+        {
+            if (op % 4 == 0 && live.Count > 0)
+            {
+                a.Release(live[op % live.Count]);
+                live.RemoveAt(op % live.Count);
+                continue;
+            }
+            var spec = op % 2 == 0 ? $"{ips[op % 3]}::80" : $"{ips[op % 3]}:{50000 + op % 8}:80";
+            try { live.Add(a.Allocate(B(spec))); }
+            catch (DataplaneException) { }
+        }
+        // No two live ports may overlap: same port and (same address or one of them 0.0.0.0).
+        return !live.Where((p, i) => live.Skip(i + 1).Any(q => q.HostPort == p.HostPort
+            && (q.HostIp.Equals(p.HostIp) || q.HostIp.Equals(IPAddress.Any) || p.HostIp.Equals(IPAddress.Any)))).Any();
+    }
+
     [Fact]
     public void Allocate_ConcurrentDynamic_NeverHandsOutAPortTwice()
     {

@@ -76,14 +76,33 @@ public class SandboxFilesTests
         var env = LinkEnvironment.Build("web", C1("my-db"));
         Assert.Equal(
         [
-            "MY_DB_PORT=tcp://172.17.0.4:80",
+            "MY_DB_PORT=udp://172.17.0.4:53",
+            "MY_DB_PORT_53_UDP=udp://172.17.0.4:53", "MY_DB_PORT_53_UDP_ADDR=172.17.0.4", "MY_DB_PORT_53_UDP_PORT=53", "MY_DB_PORT_53_UDP_PROTO=udp",
             "MY_DB_PORT_80_TCP=tcp://172.17.0.4:80", "MY_DB_PORT_80_TCP_ADDR=172.17.0.4", "MY_DB_PORT_80_TCP_PORT=80", "MY_DB_PORT_80_TCP_PROTO=tcp",
             "MY_DB_PORT_5432_TCP=tcp://172.17.0.4:5432", "MY_DB_PORT_5432_TCP_ADDR=172.17.0.4", "MY_DB_PORT_5432_TCP_PORT=5432", "MY_DB_PORT_5432_TCP_PROTO=tcp",
-            "MY_DB_PORT_53_UDP=udp://172.17.0.4:53", "MY_DB_PORT_53_UDP_ADDR=172.17.0.4", "MY_DB_PORT_53_UDP_PORT=53", "MY_DB_PORT_53_UDP_PROTO=udp",
             "MY_DB_NAME=/web/my-db",
             "MY_DB_ENV_MYSQL_ROOT_PASSWORD=server", "MY_DB_ENV_X=a=b",
         ], env);
     }
+
+    [Fact]
+    public void LinkEnv_ContiguousRange_StartEndVariables()
+    {
+        var env = LinkEnvironment.Build("web", C1("db") with { ExposedPorts = ExposedPorts.Parse("8000-8002"), Env = [] });
+        Assert.Equal(
+        [
+            "DB_PORT=tcp://172.17.0.4:8000",
+            "DB_PORT_8000_TCP_START=tcp://172.17.0.4:8000", "DB_PORT_8000_TCP_ADDR=172.17.0.4", "DB_PORT_8000_TCP_PROTO=tcp",
+            "DB_PORT_8000_TCP_PORT_START=8000", "DB_PORT_8000_TCP_END=tcp://172.17.0.4:8002", "DB_PORT_8000_TCP_PORT_END=8002",
+        ], env.Take(7));
+        Assert.Equal(7 + 3 * 4 + 1, env.Count);
+        Assert.Contains("DB_PORT_8001_TCP=tcp://172.17.0.4:8001", env);
+    }
+
+    [Fact]
+    public void LinkEnv_TwoContiguousPorts_NoRangeVariables() =>
+        Assert.DoesNotContain(LinkEnvironment.Build("web", C1("db") with { ExposedPorts = ExposedPorts.Parse("8000-8001"), Env = [] }),
+            v => v.Contains("_START", StringComparison.Ordinal));
 
     [Fact]
     public void LinkEnv_NoPorts_NoDefaultPort()

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Host;
+using Dataplane.ControlPlane.Ipam;
+using Dataplane.ControlPlane.Ports;
+using Dataplane.ControlPlane.State;
+using Microsoft.Extensions.Logging;
+
+namespace Dataplane.ControlPlane.Daemon;
+
+/// <summary>
+/// `dataplane daemon`: loads or adopts the data path, restores networks and published ports from
+/// the persisted state, serves the API on its Unix socket, sweeps expired conntrack entries, and
+/// stops on SIGTERM/SIGINT leaving the data path in place (flows keep going while it is away).
+/// </summary>
+public static class DaemonRunner
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(DaemonOptions options, CancellationToken ct)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        var log = loggers.CreateLogger("dataplane");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+        Directory.CreateDirectory(options.StateDirectory);
+        var state = new DaemonState(new StateStore(options.StateDirectory));
+        using var host = NetworkHost.Start(new NetworkHostOptions
+        {
+            Uplinks = options.Uplinks,
+            SandboxPrefix = options.SandboxPrefix,
+            SocketHookCgroup = options.SocketHookCgroup switch
+            {
+                null or "none" => null,
+                DaemonOptions.RootCgroup => Cgroup2Root(),
+                var path => path,
+            },
+            DataPath = new DataPathOptions { PinDirectory = options.PinDirectory },
+        }, log);
+        if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
+
+        var networks = new NetworkEngine(state, host);
+        networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
+        using var probe = new SocketPortProbe(host.Namespace);
+        var ports = new HostPortAllocator(options.ParsePublishAllRange(), probe);
+        foreach (var c in state.Current.Containers)
+            foreach (var p in c.Ports)
+            {
+                var published = new PublishedPort(IPAddress.Parse(p.HostIp), p.HostPort, new ContainerPort(p.ContainerPort, p.Proto == "udp" ? Proto.Udp : Proto.Tcp));
+                probe.TryReserve(published.HostIp, published.Container.Proto, published.HostPort);
+                ports.Adopt(published);
+            }
+        var containers = new ContainerEngine(state, host, networks, ports, options.StateDirectory);
+        containers.MarkOrphansExited();
+
+        await using var server = await ApiServer.StartAsync(options.SocketPath, networks, containers,
+            b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
+        log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
+        NotifySystemd("READY=1");
+
+        using var sweep = new PeriodicTimer(SweepInterval);
+        try
+        {
+            while (await sweep.WaitForNextTickAsync(stop.Token))
+            {
+                int removed = host.Maps.SweepConntrack(ConntrackEntry.MonotonicNowNs());
+                if (removed > 0) log.LogDebug("conntrack sweep removed {Count} entries", removed);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        NotifySystemd("STOPPING=1");
+        log.LogInformation("dataplane daemon stopping; the data path stays in place");
+        return 0;
+    }
+
+    /// <summary>The cgroup2 mount: on hybrid hosts /sys/fs/cgroup/unified, on unified hosts /sys/fs/cgroup.</summary>
+    public static string Cgroup2Root() => File.ReadLines("/proc/self/mountinfo")
+        .Select(l => l.Split(' '))
+        .Where(f => Array.IndexOf(f, "-") is int dash and > 0 && dash + 1 < f.Length && f[dash + 1] == "cgroup2")
+        .Select(f => f[4]).FirstOrDefault() ?? throw DataplaneException.Invalid("no cgroup2 mount: the socket hooks need one (or --socket-cgroup none)");
+
+    /// <summary>sd_notify: one datagram to $NOTIFY_SOCKET when systemd set it.</summary>
+    private static void NotifySystemd(string message)
+    {
+        var path = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
+        if (string.IsNullOrEmpty(path)) return;
+        if (path[0] == '@') path = "\0" + path[1..]; // abstract socket
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.SendTo(Encoding.UTF8.GetBytes(message), new UnixDomainSocketEndPoint(path));
+    }
+}
