@@ -13,9 +13,26 @@
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/icmp.h>
 #include <bpf/bpf_endian.h>
 #include "dp_abi.h"
+
+/*
+ * ICMP by hand: <linux/icmp.h> pulls in <linux/if.h> and through it glibc's
+ * <sys/socket.h>, which needs 32-bit libc headers under -target bpf.
+ */
+#define ICMP_ECHOREPLY     0
+#define ICMP_DEST_UNREACH  3
+#define ICMP_ECHO          8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+struct dp_icmphdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be16 id;       /* echo only */
+	__be16 sequence; /* echo only */
+};
 
 enum dp_parse_rc {
 	DP_PARSE_OK = 0,
@@ -193,17 +210,17 @@ static __always_inline int dp_parse_l4(struct dp_cursor *c, struct dp_pkt *p)
 		break;
 	}
 	case IPPROTO_ICMP: {
-		struct icmphdr *icmp = c->pos;
+		struct dp_icmphdr *icmp = c->pos;
 
 		rc = dp_l4_fits(c, p, sizeof(*icmp));
 		if (rc)
 			return rc;
 		p->icmp_type = icmp->type;
 		if (icmp->type == ICMP_ECHO) {
-			p->tuple.sport = icmp->un.echo.id;
+			p->tuple.sport = icmp->id;
 			p->has_ports = 1;
 		} else if (icmp->type == ICMP_ECHOREPLY) {
-			p->tuple.dport = icmp->un.echo.id;
+			p->tuple.dport = icmp->id;
 			p->has_ports = 1;
 		} else if (dp_is_icmp_error(icmp->type)) {
 			c->pos = icmp + 1;

@@ -20,7 +20,9 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     private readonly ConcurrentDictionary<(string Id, string Port), uint> _mappingIds = new();
-    private readonly ConcurrentDictionary<string, int> _removedExitCodes = new(); // --rm containers, for a late wait
+    // Foreground --rm containers that already exited and were removed: exit code (their log stays
+    // until the CLI has collected the wait).
+    private readonly ConcurrentDictionary<string, int> _removedExitCodes = new();
     private readonly Lock _gate = new();
     private uint _nextMappingId;
 
@@ -112,7 +114,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             if (c.AutoRemove)
             {
                 _removedExitCodes[id] = code;
-                RemoveKernelState(c);
+                RemoveKernelState(c, keepLog: !c.Detached);
             }
             else
             {
@@ -124,7 +126,11 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     public async Task<WaitResponse> WaitAsync(string name, CancellationToken ct)
     {
-        if (_removedExitCodes.TryGetValue(name, out var removedCode)) return new WaitResponse(removedCode);
+        if (_removedExitCodes.TryRemove(name, out var removedCode))
+        {
+            DeleteContainerDirectory(name);
+            return new WaitResponse(removedCode);
+        }
         var c = Find(name);
         if (_running.TryGetValue(c.Id, out var p)) return new WaitResponse(await p.Exited.WaitAsync(ct));
         return new WaitResponse(state.View.FindContainer(c.Id)?.ExitCode ?? 0);
@@ -157,15 +163,15 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct)
     {
-        var c = Find(name);
-        var path = Path.Combine(stateDirectory, "containers", c.Id, "log");
+        var id = _removedExitCodes.ContainsKey(name) ? name : Find(name).Id;
+        var path = Path.Combine(stateDirectory, "containers", id, "log");
         if (!File.Exists(path)) return;
         await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         while (true)
         {
             await log.CopyToAsync(output, ct);
             await output.FlushAsync(ct);
-            if (!follow || !_running.TryGetValue(c.Id, out var p)) break;
+            if (!follow || !_running.TryGetValue(id, out var p)) break;
             await Task.WhenAny(p.Exited, Task.Delay(100, ct));
             if (p.Exited.IsCompleted) { await log.CopyToAsync(output, ct); break; }
         }
@@ -186,7 +192,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     }
 
     /// <summary>Unpublishes (flushing the flows), frees ports and address, removes veth, namespace, files and state.</summary>
-    private void RemoveKernelState(ContainerRecord c)
+    private void RemoveKernelState(ContainerRecord c, bool keepLog = false)
     {
         lock (_gate)
         {
@@ -204,10 +210,15 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 networks.Pool(network).Release(ip);
             }
             if (c.NetworkMode is "none" || c.Network is not null) host.DeleteSandbox(c.Name);
-            var dir = Path.Combine(stateDirectory, "containers", c.Id);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            if (!keepLog) DeleteContainerDirectory(c.Id);
             state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });
         }
+    }
+
+    private void DeleteContainerDirectory(string id)
+    {
+        var dir = Path.Combine(stateDirectory, "containers", id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);

@@ -56,8 +56,10 @@ public sealed class NetworkHost : IDisposable
         try
         {
             links = RtNetlink.Open(ns);
-            var forwarding = EnableForwarding(ns);
+            // Validate before changing anything: every uplink named must exist.
             var uplinks = options.Uplinks ?? links.ListLinks().Where(l => l.Name != "lo" && !IsOurs(l)).Select(l => l.Name).ToList();
+            foreach (var uplink in uplinks) links.GetLink(uplink);
+            var forwarding = EnableForwarding(ns);
             dataPath = DataPathProgram.Load(options.DataPath, ns.Cookie, log);
             var host = new NetworkHost(options, ns, links, dataPath, uplinks, forwarding, log);
             host.AttachUplinks();

@@ -135,12 +135,17 @@ public class CliParsingTests
         Assert.Equal((1, "Error: No public port '81/udp' published for web\n"), (missing.ExitCode, missing.Err));
     }
 
+    // Never start a real daemon from a test process: it would run in the machine's own namespace.
+    // Bad options are refused before anything is touched (and the uplink named does not exist).
     [Fact]
-    public async Task Daemon_Placeholder_ClearError()
+    public async Task Daemon_BadPublishAllRange_RefusedBeforeStarting()
     {
-        var r = await CliHarness.RunAsync(["daemon"], Ok());
-        Assert.Equal(1, r.ExitCode);
-        Assert.StartsWith("dataplane: dataplane daemon is not implemented yet", r.Err);
+        var tmp = Path.Combine(Path.GetTempPath(), "dpt-" + Guid.NewGuid().ToString("n")[..8]);
+        var r = await CliHarness.RunAsync(["daemon", "--publish-all-range", "9-1", "--uplink", "dpt-nosuch0", "--socket-cgroup", "none",
+            "--pin-dir", tmp + "-pins", "--state-dir", tmp, "--host", "unix://" + tmp + ".sock"], Ok());
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("invalid port range for -P: 9-1", r.Err);
+        Assert.False(Directory.Exists(tmp));
     }
 
     [Fact]

@@ -74,9 +74,10 @@ public class NetworkNamespaceTests
         try
         {
             using var ns = NetworkNamespace.Create(name);
-            Assert.Equal("0", Sysctl.Read(ns, "net.ipv4.ip_forward"));
-            Sysctl.Write(ns, "net.ipv4.ip_forward", "1");
-            Assert.Equal("1", Sysctl.Read(ns, "net.ipv4.ip_forward"));
+            // A new namespace inherits the root's IPv4 settings: write the opposite of the root's value.
+            var other = rootValue == "1" ? "0" : "1";
+            Sysctl.Write(ns, "net.ipv4.ip_forward", other);
+            Assert.Equal(other, Sysctl.Read(ns, "net.ipv4.ip_forward"));
             Assert.Equal(rootValue, Sysctl.Read(root, "net.ipv4.ip_forward"));
         }
         finally

@@ -1,0 +1,175 @@
+using System.Net;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop.Bpf;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Tests.Support;
+using Dataplane.Tests.Support.Topology;
+
+namespace Dataplane.Tests.EndToEnd;
+
+/// <summary>The real CLI and daemon, as a Docker user would drive them, with real traffic.</summary>
+public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
+{
+    private int PortmapEntries()
+    {
+        using var map = BpfMap.OpenPinned(Path.Combine(d.PinDir, DataPathAbi.MapPortmap));
+        return map.Keys<PortMapKey>().Count;
+    }
+
+    [PrivilegedFact]
+    public void RunDetached_PublishedPort_PsPortTrafficAndRmLeavesNothing()
+    {
+        int entriesBefore = PortmapEntries();
+        d.Ok("run", "-d", "--name", "web", "-p", "8080:5201", "--", "iperf3", "-s", "-p", "5201");
+        try
+        {
+            Assert.Contains("0.0.0.0:8080->5201/tcp", d.Ok("ps"));
+            Assert.Equal("5201/tcp -> 0.0.0.0:8080\n", d.Ok("port", "web"));
+            Assert.Equal("0.0.0.0:8080\n", d.Ok("port", "web", "5201/tcp"));
+            Thread.Sleep(300);
+            var (exit, iperf) = Lab.RunIn(d.Lab.External, "iperf3", $"-c {Lab.HostAddress} -p 8080 -t 1 --connect-timeout 3000");
+            Assert.True(exit == 0, iperf);
+            Assert.Contains(d.SandboxPrefix + "web", d.Sandboxes());
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "web");
+        }
+        Assert.DoesNotContain(d.SandboxPrefix + "web", d.Sandboxes());
+        Assert.Equal(entriesBefore, PortmapEntries());
+        Assert.DoesNotContain("web", d.Ok("ps", "-a"));
+    }
+
+    [PrivilegedFact]
+    public void Port_EveryDockerForm_PrintsLikeDockerPort()
+    {
+        d.Ok("run", "-d", "--name", "forms", "-p", "127.0.0.1:8181:80", "-p", "8190-8191:90-91", "-p", "5353:53/udp", "-P", "--expose", "7000", "--", "sleep", "30");
+        try
+        {
+            var lines = d.Ok("port", "forms").Trim().Split('\n');
+            Assert.Contains("80/tcp -> 127.0.0.1:8181", lines);
+            Assert.Contains("90/tcp -> 0.0.0.0:8190", lines);
+            Assert.Contains("91/tcp -> 0.0.0.0:8191", lines);
+            Assert.Contains("53/udp -> 0.0.0.0:5353", lines);
+            Assert.Contains(lines, l => l.StartsWith("7000/tcp -> 0.0.0.0:49", StringComparison.Ordinal)); // -P: from 49000-49900
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "forms");
+        }
+    }
+
+    [PrivilegedFact]
+    public void Conflicts_DockerErrorsAndNothingLeftBehind()
+    {
+        d.Ok("run", "-d", "--name", "holder", "-p", "8282:80", "--", "sleep", "30");
+        var listener = d.Lab.StartIn(d.Lab.Host, "nc", $"-l {Lab.HostAddress} 8383");
+        Thread.Sleep(300);
+        try
+        {
+            var sandboxes = d.Sandboxes();
+            var taken = d.Cli("run", "-d", "--name", "x1", "-p", "8282:81", "--", "true");
+            Assert.Equal(1, taken.ExitCode);
+            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:8282 failed: port is already allocated\n", taken.Err);
+
+            var held = d.Cli("run", "-d", "--name", "x2", "-p", "8383:80", "--", "true");
+            Assert.Contains("failed to bind host port 0.0.0.0:8383/tcp: address already in use", held.Err);
+
+            var badPort = d.Cli("run", "-d", "--name", "x3", "-p", "65536:80", "--", "true");
+            Assert.NotEqual(0, badPort.ExitCode);
+            Assert.Contains("65536", badPort.Err);
+
+            var shared = d.Cli("run", "-d", "--name", "x4", "--network", "container:holder", "-p", "9000:80", "--", "true");
+            Assert.Contains("conflicting options: port publishing and the container type network mode", shared.Err);
+
+            Assert.Contains("network nosuch not found", d.Cli("run", "--network", "nosuch", "--", "true").Err);
+            Assert.Equal(sandboxes, d.Sandboxes());
+            Assert.DoesNotContain("x1", d.Ok("ps", "-a"));
+        }
+        finally
+        {
+            listener.Kill();
+            d.Ok("rm", "-f", "holder");
+        }
+    }
+
+    [PrivilegedFact]
+    public void Foreground_ExitCodeAndOutputPassThrough()
+    {
+        var (code, stdout, _) = d.Cli("run", "--rm", "--", "sh", "-c", "echo from-the-sandbox; exit 3");
+        Assert.Equal(3, code);
+        Assert.Contains("from-the-sandbox", stdout);
+    }
+
+    [PrivilegedFact]
+    public void NetworkModes_NoneHostAndContainer()
+    {
+        var none = d.Cli("run", "--rm", "--network", "none", "--", "ip", "-o", "link");
+        Assert.True(none.ExitCode == 0, none.Err);
+        Assert.Contains("lo:", none.Out);
+        Assert.DoesNotContain("eth0", none.Out);
+
+        var host = d.Cli("run", "--rm", "--network", "host", "--", "ip", "-o", "link");
+        Assert.Contains(Lab.Uplink, host.Out); // the daemon's (fake host's) namespace
+
+        d.Ok("run", "-d", "--name", "base", "--", "sleep", "30");
+        try
+        {
+            var ip = d.Ok("inspect", "base");
+            var shared = d.Cli("run", "--rm", "--network", "container:base", "--", "ip", "-o", "-4", "addr", "show", "eth0");
+            Assert.Equal(0, shared.ExitCode);
+            Assert.Contains("198.19.", shared.Out);
+            Assert.Contains(shared.Out.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0], ip);
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "base");
+        }
+    }
+
+    [PrivilegedFact]
+    public void Networks_CreateListOverlapAndRemove()
+    {
+        var overlap = d.Cli("network", "create", "--subnet", "198.19.200.0/24", "n0"); // inside the default 198.19.0.0/16
+        Assert.Equal("Error response from daemon: Pool overlaps with other one on this address space\n", overlap.Err);
+
+        d.Ok("network", "create", "--subnet", "198.18.200.0/24", "n1");
+        try
+        {
+            Assert.Contains("198.18.200.0/24", d.Ok("network", "ls"));
+            d.Ok("run", "-d", "--name", "onn1", "--network", "n1", "--", "sleep", "30");
+            Assert.NotEqual(0, d.Cli("network", "rm", "n1").ExitCode); // in use
+            d.Ok("rm", "-f", "onn1");
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "onn1");
+            d.Ok("network", "rm", "n1");
+        }
+        Assert.DoesNotContain("n1", d.Ok("network", "ls"));
+    }
+
+    [PrivilegedFact]
+    public void DaemonSigkill_TransferThroughPublishedPortCompletes_StateIntactAfterRestart()
+    {
+        d.Ok("run", "-d", "--name", "survivor", "-p", "8484:5201", "--", "iperf3", "-s", "-p", "5201");
+        try
+        {
+            Thread.Sleep(300);
+            var client = d.Lab.StartIn(d.Lab.External, "iperf3", $"-c {Lab.HostAddress} -p 8484 -t 3 --connect-timeout 3000");
+            Thread.Sleep(1000);
+            d.KillDaemon();
+            Assert.True(client.WaitForExit(15_000));
+            Assert.Equal(0, client.ExitCode);
+            Assert.Contains("receiver", client.StandardOutput.ReadToEnd());
+
+            d.StartDaemon();
+            Assert.Contains("survivor", d.Ok("ps", "-a"));
+            Assert.Equal("5201/tcp -> 0.0.0.0:8484\n", d.Ok("port", "survivor"));
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "survivor");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Dataplane.Interop.Bpf;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Tests.Support;
+using Dataplane.Tests.Support.Topology;
+
+namespace Dataplane.Tests.EndToEnd;
+
+/// <summary>
+/// The real `dataplane daemon` running in a lab's fake host (uplink0, default bridge 198.19.0.0/16,
+/// sandboxes named with this run's prefix, socket hooks on a cgroup of our own), and the real CLI
+/// talking to it over its Unix socket. Everything is removed on dispose.
+/// </summary>
+public sealed class DaemonLab : IDisposable
+{
+    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "dataplane.dll");
+    private readonly string _prefix = TestNames.Unique("");
+    private Process? _daemon;
+
+    public DaemonLab()
+    {
+        if (!Privileges.IsRoot) return;
+        Lab = new Lab();
+        try
+        {
+            Cgroup = new TestCgroup(_prefix + "cg");
+            StateDir = Directory.CreateTempSubdirectory(_prefix).FullName;
+            Socket = Path.Combine(StateDir, "dataplane.sock");
+            PinDir = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins");
+            StartDaemon();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public Lab Lab { get; } = null!;
+    public TestCgroup Cgroup { get; } = null!;
+    public string StateDir { get; } = null!;
+    public string Socket { get; } = null!;
+    public string PinDir { get; } = null!;
+    public string SandboxPrefix => _prefix;
+    public int DaemonPid => _daemon!.Id;
+
+    public void StartDaemon()
+    {
+        _daemon = Process.Start(new ProcessStartInfo("nsenter",
+            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- dotnet {CliDll} daemon --host unix://{Socket} --state-dir {StateDir} " +
+            $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup {Cgroup.Path} --bridge-subnet 198.19.0.0/16")
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        _daemon.OutputDataReceived += (_, _) => { };
+        _daemon.ErrorDataReceived += (_, _) => { };
+        _daemon.BeginOutputReadLine();
+        _daemon.BeginErrorReadLine();
+        for (int i = 0; i < 100 && !File.Exists(Socket); i++) Thread.Sleep(100);
+        if (!File.Exists(Socket)) throw new InvalidOperationException("the daemon did not open its socket within 10 s");
+    }
+
+    /// <summary>SIGKILL, as a crash would: no cleanup runs.</summary>
+    public void KillDaemon()
+    {
+        _daemon!.Kill();
+        _daemon.WaitForExit();
+        File.Delete(Socket);
+    }
+
+    /// <summary>Runs the real CLI against this daemon.</summary>
+    public (int ExitCode, string Out, string Err) Cli(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DATAPLANE_HOST"] = $"unix://{Socket}";
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000)) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public string Ok(params string[] args)
+    {
+        var (code, stdout, stderr) = Cli(args);
+        if (code != 0) throw new Xunit.Sdk.XunitException($"dataplane {string.Join(' ', args)} exited {code}: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Sandboxes of this daemon that exist now (named network namespaces with our prefix).</summary>
+    public IReadOnlyList<string> Sandboxes() => NetworkNamespace.List().Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
+    public void Dispose()
+    {
+        if (_daemon is { HasExited: false })
+        {
+            foreach (var name in Sandboxes()) Cli("rm", "-f", name[_prefix.Length..]);
+            _daemon.Kill(entireProcessTree: true);
+            _daemon.WaitForExit();
+        }
+        foreach (var name in Privileges.IsRoot ? Sandboxes() : []) NetworkNamespace.Delete(name);
+        Lab?.Dispose();
+        if (PinDir is not null) BpfFs.RemovePinDirectory(PinDir);
+        Cgroup?.Dispose();
+        if (StateDir is not null && Directory.Exists(StateDir)) Directory.Delete(StateDir, recursive: true);
+    }
+}
