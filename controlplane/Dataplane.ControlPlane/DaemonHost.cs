@@ -12,7 +12,8 @@ public sealed record DaemonOptions(
     string PublishAllRange = "49000-49900",
     IReadOnlyList<string>? Uplinks = null,
     string SandboxPrefix = "dp-",
-    string? SocketHookCgroup = DaemonOptions.RootCgroup)
+    string? SocketHookCgroup = DaemonOptions.RootCgroup,
+    bool Xdp = false)
 {
     /// <summary>Attach the socket hooks to the cgroup2 root (every process of the host); "none" disables them.</summary>
     public const string RootCgroup = "root";

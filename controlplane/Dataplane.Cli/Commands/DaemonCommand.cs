@@ -16,13 +16,14 @@ public static class DaemonCommand
         var uplinks = new Option<string[]>("--uplink") { Description = "External interface (repeatable; default: every interface not created by the daemon)" };
         var prefix = new Option<string>("--netns-prefix") { Description = "Prefix of sandbox namespaces in /run/netns", DefaultValueFactory = _ => "dp-" };
         var cgroup = new Option<string>("--socket-cgroup") { Description = "cgroup2 directory for the host-to-published-port socket hooks (root, none or a path)", DefaultValueFactory = _ => DaemonOptions.RootCgroup };
-        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks, prefix, cgroup };
+        var xdp = new Option<bool>("--xdp") { Description = "Also attach the XDP fast path to the uplinks (NICs with complete checksums only)" };
+        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks, prefix, cgroup, xdp };
         command.SetAction(async (parse, ct) =>
         {
             var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
             var options = new DaemonOptions(socket, parse.GetValue(state)!, parse.GetValue(pins)!, parse.GetValue(bridge)!,
                 parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null,
-                parse.GetValue(prefix)!, parse.GetValue(cgroup));
+                parse.GetValue(prefix)!, parse.GetValue(cgroup), parse.GetValue(xdp));
             options.ParsePublishAllRange();
             return await DaemonHost.RunAsync(options, ct);
         });

@@ -41,6 +41,7 @@ public static class DaemonRunner
                 DaemonOptions.RootCgroup => Cgroup2Root(),
                 var path => path,
             },
+            Xdp = options.Xdp,
             DataPath = new DataPathOptions { PinDirectory = options.PinDirectory },
         }, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);

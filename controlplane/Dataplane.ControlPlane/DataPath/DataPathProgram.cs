@@ -83,6 +83,12 @@ public sealed class DataPathProgram : IDisposable
     /// <summary>The XDP fast path on an uplink (only for uplinks that deliver complete checksums, see bpf/README.md).</summary>
     public XdpMode AttachUplinkXdp(int ifindex, XdpMode mode = XdpMode.Auto) => Xdp.Attach(ifindex, Program(DataPathAbi.ProgXdpUplink), mode, replace: true);
 
+    /// <summary>Removes our XDP program from an uplink, if it is ours that is attached.</summary>
+    public void DetachUplinkXdp(int ifindex)
+    {
+        if (Xdp.Query(ifindex) is not null) Xdp.Detach(ifindex, Program(DataPathAbi.ProgXdpUplink));
+    }
+
     /// <summary>
     /// Host processes reaching published ports through 127.0.0.1 or a host address: the socket hooks on
     /// <paramref name="cgroupPath"/>, as links pinned in the pin directory so they outlive the daemon.

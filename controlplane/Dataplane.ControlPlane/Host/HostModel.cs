@@ -19,6 +19,9 @@ public sealed record NetworkHostOptions
     /// <summary>cgroup v2 directory for the socket hooks (host -> 127.0.0.1:published port); null = none.</summary>
     public string? SocketHookCgroup { get; init; }
 
+    /// <summary>Also attach the XDP fast path to the uplinks (only where they deliver complete checksums: bpf/README.md).</summary>
+    public bool Xdp { get; init; }
+
     public required DataPathOptions DataPath { get; init; }
 }
 

@@ -99,6 +99,7 @@ public sealed class NetworkHost : IDisposable
         {
             var link = _links.GetLink(uplink);
             _ns.Run(() => _dataPath.AttachUplink(link.Index));
+            if (Options.Xdp) _log.LogInformation("XDP fast path on {Uplink}: {Mode}", uplink, _ns.Run(() => _dataPath.AttachUplinkXdp(link.Index)));
             var v4 = _links.ListAddresses(uplink).Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork).ToList();
             foreach (var a in v4) Maps.AddHostAddress(a.Address, (uint)link.Index);
             if (v4.Count > 0)
@@ -236,7 +237,11 @@ public sealed class NetworkHost : IDisposable
     public void Uninstall()
     {
         foreach (var uplink in Uplinks)
-            if (_links.TryGetLink(uplink) is { } link) _ns.Run(() => _dataPath.Detach(link.Index));
+            if (_links.TryGetLink(uplink) is { } link) _ns.Run(() =>
+            {
+                _dataPath.Detach(link.Index);
+                _dataPath.DetachUplinkXdp(link.Index);
+            });
         _dataPath.DetachSocketHooks();
         DataPathProgram.RemovePins(Options.DataPath.PinDirectory);
     }
