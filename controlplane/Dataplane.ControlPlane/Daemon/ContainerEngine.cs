@@ -35,9 +35,10 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             var run = plan.Run;
             var id = Ids.New();
             var name = run.Name ?? Ids.Short(id);
-            var hostname = run.Hostname ?? Ids.Short(id);
+            // container:NAME shares that sandbox's hostname and files, as in Docker.
+            var hostname = plan.SharedNamespaceOf?.Hostname ?? run.Hostname ?? Ids.Short(id);
             using var tx = new Rollback();
-            var dir = Directory.CreateDirectory(Path.Combine(stateDirectory, "containers", id)).FullName;
+            var dir = Directory.CreateDirectory(ContainerDirectory(id)).FullName;
             tx.Add("container directory", () => Directory.Delete(dir, recursive: true));
 
             IPAddress? ip = null;
@@ -68,12 +69,10 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 }
             }
 
-            var linked = plan.Linked.Select(l => new LinkedContainer(l.Name,
-                run.Links.First(x => state.View.FindContainer(x.Name)?.Id == l.Id).Alias, l.Hostname,
-                IPAddress.Parse(l.IpAddress!), l.ExposedPorts.Select(ContainerPort.Parse).ToList(), l.Env)).ToList();
-            File.WriteAllText(Path.Combine(dir, "hosts"), HostsFile.Build(hostname, ip, run.ExtraHosts, linked));
-            File.WriteAllText(Path.Combine(dir, "resolv.conf"), ResolvConf.Build(File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "", run.Dns));
-            File.WriteAllText(Path.Combine(dir, "hostname"), HostnameFile.Build(hostname));
+            var files = SandboxFiles.Build(plan, name, hostname, ip, ReadHostFile("/etc/hosts"), ReadHostFile("/etc/resolv.conf"));
+            File.WriteAllText(Path.Combine(dir, "hosts"), files.Hosts);
+            File.WriteAllText(Path.Combine(dir, "resolv.conf"), files.ResolvConf);
+            File.WriteAllText(Path.Combine(dir, "hostname"), files.Hostname);
 
             record = new ContainerRecord(id, name, run.Mode.ToString(), run.Mode.Kind == NetworkModeKind.Bridge ? plan.Network!.Name : null,
                 ip?.ToString(), mac, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
@@ -83,14 +82,10 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             state.Put(record);
             tx.Add("state", () => state.Update(d => d with { Containers = [.. d.Containers.Where(c => c.Id != id)] }));
 
-            var env = run.Env.Concat(linked.SelectMany(l => LinkEnvironment.Build(name, l))).Append($"HOSTNAME={hostname}");
-            var processNs = run.Mode.Kind switch
-            {
-                NetworkModeKind.Container => host.OpenSandbox(plan.SharedNamespaceOf!.Name),
-                NetworkModeKind.Host => null,
-                _ => sandbox,
-            };
-            var process = SandboxProcess.Start(processNs, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
+            var env = files.Env.Append($"HOSTNAME={hostname}");
+            var isolation = IsolationOf(record);
+            using var processNs = isolation.Network;
+            var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
             _running[id] = process;
             record = record with { State = ContainerState.Running, Pid = process.Pid };
             state.Put(record);
@@ -140,17 +135,39 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     {
         var c = Find(name);
         if (c.State != ContainerState.Running) throw DataplaneException.Conflict($"Container {c.Id} is not running");
-        using var ns = c.NetworkMode == "host" ? null : host.OpenSandbox(c.NetworkMode.StartsWith("container:", StringComparison.Ordinal) ? Find(c.NetworkMode["container:".Length..]).Name : c.Name);
-        var (exit, stdout, stderr) = Exec(ns, request.Command);
+        var isolation = IsolationOf(c);
+        using var ns = isolation.Network;
+        var (exit, stdout, stderr) = Exec(isolation, request.Command);
         return Task.FromResult(new ExecResponse(exit, stdout, stderr));
     }
 
-    private static (int, string, string) Exec(NetworkNamespace? ns, IReadOnlyList<string> command)
+    /// <summary>
+    /// What a container's processes see: its sandbox's network, hostname and private /etc/hosts,
+    /// /etc/resolv.conf and /etc/hostname (those of the sandbox it joined for container:NAME); host
+    /// mode sees the host's. The caller disposes the namespace handle.
+    /// </summary>
+    private ProcessIsolation IsolationOf(ContainerRecord c)
+    {
+        if (c.NetworkMode == "host") return new ProcessIsolation(null);
+        var owner = c.NetworkMode.StartsWith("container:", StringComparison.Ordinal) ? Find(c.NetworkMode["container:".Length..]) : c;
+        var dir = ContainerDirectory(owner.Id);
+        var binds = new[] { "hosts", "resolv.conf", "hostname" }
+            .Select(f => new BindMount(Path.Combine(dir, f), "/etc/" + f))
+            .Where(b => File.Exists(b.Target)) // nothing to bind over on hosts without the file
+            .ToList();
+        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds);
+    }
+
+    private static string ReadHostFile(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+
+    private string ContainerDirectory(string id) => Path.Combine(stateDirectory, "containers", id);
+
+    private static (int, string, string) Exec(ProcessIsolation isolation, IReadOnlyList<string> command)
     {
         if (command.Count == 0) throw DataplaneException.Invalid("No exec command specified");
         var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-        using var p = ns is null ? System.Diagnostics.Process.Start(info)! : ns.Run(() => System.Diagnostics.Process.Start(info)!);
+        using var p = isolation.Run(() => System.Diagnostics.Process.Start(info)!);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
@@ -217,7 +234,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     private void DeleteContainerDirectory(string id)
     {
-        var dir = Path.Combine(stateDirectory, "containers", id);
+        var dir = ContainerDirectory(id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 

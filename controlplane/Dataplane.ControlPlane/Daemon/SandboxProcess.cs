@@ -4,8 +4,8 @@ using Dataplane.Interop.Namespaces;
 namespace Dataplane.ControlPlane.Daemon;
 
 /// <summary>
-/// A container's command, supervised by the daemon: started inside the sandbox's network namespace
-/// (forked from a thread that entered it), its output appended to the container's log file.
+/// A container's command, supervised by the daemon: started in the sandbox's namespaces
+/// (forked from a thread that entered them), its output appended to the container's log file.
 /// </summary>
 public sealed class SandboxProcess
 {
@@ -22,7 +22,7 @@ public sealed class SandboxProcess
     public int Pid => _process.Id;
     public Task<int> Exited => _exited.Task;
 
-    public static SandboxProcess Start(NetworkNamespace? ns, IReadOnlyList<string> command, IEnumerable<string> env, string logPath, Action<int> onExit)
+    public static SandboxProcess Start(ProcessIsolation isolation, IReadOnlyList<string> command, IEnumerable<string> env, string logPath, Action<int> onExit)
     {
         if (command.Count == 0) throw DataplaneException.Invalid("No command specified");
         var info = new ProcessStartInfo(command[0])
@@ -41,7 +41,7 @@ public sealed class SandboxProcess
         Process process;
         try
         {
-            process = ns is null ? Process.Start(info)! : ns.Run(() => Process.Start(info)!);
+            process = isolation.Run(() => Process.Start(info)!);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -49,8 +49,10 @@ public sealed class SandboxProcess
         }
         process.StandardInput.Close();
         var sandbox = new SandboxProcess(process, logPath);
-        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        var pumps = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log), process.StandardError.BaseStream.CopyToAsync(log));
+        // Unbuffered, so `logs` sees output as it comes; one writer at a time for both pipes.
+        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        var gate = new SemaphoreSlim(1);
+        var pumps = Task.WhenAll(Pump(process.StandardOutput.BaseStream, log, gate), Pump(process.StandardError.BaseStream, log, gate));
         _ = Task.Run(async () =>
         {
             await process.WaitForExitAsync();
@@ -62,6 +64,18 @@ public sealed class SandboxProcess
             sandbox._exited.TrySetResult(code);
         });
         return sandbox;
+    }
+
+    private static async Task Pump(Stream from, FileStream log, SemaphoreSlim gate)
+    {
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer)) > 0)
+        {
+            await gate.WaitAsync();
+            try { await log.WriteAsync(buffer.AsMemory(0, n)); }
+            finally { gate.Release(); }
+        }
     }
 
     public void Kill()

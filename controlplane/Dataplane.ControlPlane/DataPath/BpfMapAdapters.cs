@@ -10,7 +10,11 @@ internal sealed class KernelMap<TKey, TValue>(BpfMap map) : IBpfMap<TKey, TValue
 
     public void Update(in TKey key, in TValue value, MapUpdate flags = MapUpdate.Any) => map.Update(key, value, (BpfUpdate)flags);
 
+    public void UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values) => map.UpdateBatch(keys, values, BpfUpdate.Any);
+
     public bool Delete(in TKey key) => map.Delete(key);
+
+    public int DeleteBatch(ReadOnlySpan<TKey> keys) => map.DeleteBatch(keys);
 
     public IReadOnlyList<TKey> Keys() => map.Keys<TKey>();
 

@@ -15,6 +15,15 @@ public interface IBpfMap<TKey, TValue> where TKey : unmanaged where TValue : unm
     bool TryLookup(in TKey key, out TValue value);
     void Update(in TKey key, in TValue value, MapUpdate flags = MapUpdate.Any);
 
+    /// <summary>Writes many entries with one BPF_MAP_UPDATE_BATCH, create-or-replace (BPF_ANY): the
+    /// kernel's batch update takes no BPF_NOEXIST/BPF_EXIST in elem_flags (EINVAL; only BPF_F_LOCK).
+    /// It stops at the first element it cannot write (e.g. E2BIG when the map is full) and throws; the
+    /// elements before that one stay written.</summary>
+    void UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values);
+
+    /// <summary>Deletes many keys (BPF_MAP_DELETE_BATCH); keys not there are skipped. Returns how many were deleted.</summary>
+    int DeleteBatch(ReadOnlySpan<TKey> keys);
+
     /// <summary>False when the key was not there (ENOENT), an ordinary outcome.</summary>
     bool Delete(in TKey key);
 

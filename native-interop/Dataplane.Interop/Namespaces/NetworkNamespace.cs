@@ -53,7 +53,7 @@ public sealed class NetworkNamespace : IDisposable
         }
         try
         {
-            OnNewThread(() =>
+            DedicatedThread.Run(() =>
             {
                 if (unshare(CLONE_NEWNET) != 0) throw InteropException.FromLastError("unshare network namespace", name);
                 var self = $"/proc/self/task/{gettid()}/ns/net";
@@ -104,7 +104,7 @@ public sealed class NetworkNamespace : IDisposable
     {
         int fd = Fd;
         var description = Name ?? Description;
-        return OnNewThread(() =>
+        return DedicatedThread.Run(() =>
         {
             if (setns(fd, CLONE_NEWNET) != 0) throw InteropException.FromLastError("enter network namespace", description);
             return func();
@@ -131,23 +131,6 @@ public sealed class NetworkNamespace : IDisposable
     });
 
     public void Dispose() => _fd.Dispose();
-
-    private static void OnNewThread(Action action) => OnNewThread(() => { action(); return 0; });
-
-    private static T OnNewThread<T>(Func<T> func)
-    {
-        T result = default!;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try { result = func(); }
-            catch (Exception e) { error = e; }
-        }, maxStackSize: 256 * 1024) { IsBackground = true, Name = "netns" };
-        thread.Start();
-        thread.Join();
-        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        return result;
-    }
 
     /// <summary>/run/netns as iproute2 makes it: a shared mount point, so later mounts propagate.</summary>
     private static void EnsureNamedRoot()

@@ -172,4 +172,61 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             d.Cli("rm", "-f", "survivor");
         }
     }
+
+    [PrivilegedFact]
+    public void SandboxFiles_HostnameHostsResolvConfAndLinks_AsDockerWritesThem()
+    {
+        d.Ok("run", "-d", "--name", "db", "--expose", "5432", "-e", "SECRET=s3", "--", "sleep", "30");
+        try
+        {
+            var dbIp = Inspect("db", "IpAddress");
+            var (code, stdout, stderr) = d.Cli("run", "--rm", "--name", "app", "-h", "apphost", "--dns", "198.18.53.53",
+                "--add-host", "extra.test:198.18.7.7", "--link", "db:database", "--",
+                "sh", "-c", "hostname; cat /etc/hostname; cat /etc/hosts; cat /etc/resolv.conf; env");
+            Assert.True(code == 0, stderr);
+            var lines = stdout.Split('\n');
+            Assert.Equal(["apphost", "apphost"], lines[..2]); // the UTS namespace and /etc/hostname
+            Assert.Contains("198.18.7.7\textra.test", lines);
+            Assert.Contains(lines, l => l.StartsWith(dbIp + "\tdatabase ", StringComparison.Ordinal) && l.EndsWith(" db", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith("198.19.", StringComparison.Ordinal) && l.EndsWith("\tapphost", StringComparison.Ordinal));
+            Assert.Contains("nameserver 198.18.53.53", lines);
+            Assert.Contains($"DATABASE_PORT_5432_TCP=tcp://{dbIp}:5432", lines);
+            Assert.Contains($"DATABASE_PORT=tcp://{dbIp}:5432", lines);
+            Assert.Contains("DATABASE_NAME=/app/database", lines);
+            Assert.Contains("DATABASE_ENV_SECRET=s3", lines);
+
+            // exec sees the same sandbox as the container's own process; the host keeps its files.
+            var dbHostname = Inspect("db", "Hostname");
+            Assert.Equal($"{dbHostname}\n{dbHostname}\n", d.Ok("exec", "db", "--", "sh", "-c", "hostname; cat /etc/hostname"));
+            Assert.Contains(dbIp + "\t" + dbHostname, d.Ok("exec", "db", "--", "cat", "/etc/hosts"));
+            Assert.DoesNotContain("extra.test", File.ReadAllText("/etc/hosts"));
+            Assert.NotEqual("apphost", Environment.MachineName);
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "db");
+        }
+    }
+
+    [PrivilegedFact]
+    public void Logs_DetachedOutputKept_AndContainerModeSharesHostname()
+    {
+        d.Ok("run", "-d", "--name", "talker", "-h", "talkhost", "--", "sh", "-c", "echo hello-from-talker; sleep 30");
+        try
+        {
+            for (int i = 0; i < 50 && !d.Ok("logs", "talker").Contains("hello-from-talker"); i++) Thread.Sleep(100);
+            Assert.Equal("hello-from-talker\n", d.Ok("logs", "talker"));
+            Assert.Equal("talkhost\n", d.Ok("run", "--rm", "--network", "container:talker", "--", "hostname"));
+            var conflict = d.Cli("run", "--rm", "--network", "container:talker", "-h", "other", "--", "true");
+            Assert.Contains("conflicting options: hostname and the network mode", conflict.Err);
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "talker");
+        }
+    }
+
+    private string Inspect(string name, string field)
+        => System.Text.Json.JsonDocument.Parse(d.Ok("inspect", name)).RootElement[0].EnumerateObject()
+            .Single(p => p.Name.Equals(field, StringComparison.OrdinalIgnoreCase)).Value.ToString();
 }
