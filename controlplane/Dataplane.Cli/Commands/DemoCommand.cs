@@ -9,7 +9,7 @@ public static class DemoCommand
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of each iperf3 run", DefaultValueFactory = _ => 3 };
         var command = new Command("demo", "Publish a port in a throwaway namespace lab and move real traffic through the eBPF data path") { seconds };
-        command.SetAction(parse => ControlPlane.Demo.DemoScenario.Run(context.Out, parse.GetValue(seconds)));
+        command.SetAction((parse, ct) => Demo.DemoScenario.RunAsync(context.Out, parse.GetValue(seconds), ct));
         return command;
     }
 }
