@@ -1,4 +1,5 @@
 using System.Net;
+using Dataplane.Interop;
 
 namespace Dataplane.ControlPlane.DataPath;
 
@@ -32,23 +33,139 @@ public sealed class DataPathMaps(
     };
 
     /// <summary>Publishes a port; a host port already taken is an error (one host port, one container).</summary>
-    public void AddPortMapping(PortMapping m)
+    public void AddPortMapping(PortMapping m) => Publish([m], nameof(m));
+
+    /// <summary>
+    /// Publishes many ports, all or nothing: every mapping is checked first (as <see cref="AddPortMapping"/>
+    /// checks one, and no two may share a host address, port and protocol), then they are written with
+    /// one BPF_MAP_UPDATE_BATCH. A host port already published refuses the whole batch before anything is
+    /// written (InteropException, EEXIST, naming the port); a write the kernel refuses part-way (e.g. a full
+    /// map) removes what was written before it throws.
+    /// </summary>
+    /// <remarks>The kernel's batch update has no BPF_NOEXIST (elem_flags other than BPF_F_LOCK are
+    /// EINVAL), so "not yet published" is checked here and the batch writes create-or-replace. The check
+    /// and the write hold a lock, so this facade's own writers cannot slip in between; a second writer of
+    /// the same pinned map outside it could.</remarks>
+    public void AddPortMappings(IReadOnlyList<PortMapping> mappings)
+    {
+        ArgumentNullException.ThrowIfNull(mappings);
+        Publish(mappings, nameof(mappings));
+    }
+
+    /// <summary>From this many mappings on, the published keys are read in one walk of the map (batch
+    /// lookup, ~0.3 us an entry, at most DP_PORTMAP_MAX entries) instead of a lookup per key (~1 us each).</summary>
+    private const int CheckByWalkFrom = 1024;
+
+    private readonly Lock _publishing = new();
+
+    private void Publish(IReadOnlyList<PortMapping> mappings, string paramName)
+    {
+        int n = mappings.Count;
+        if (n == 0) return;
+        var snatRange = SnatRange();
+        var keys = new PortMapKey[n];
+        var values = new PortMapValue[n];
+        var index = new Dictionary<ulong, int>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var m = mappings[i] ?? throw new ArgumentNullException(paramName, $"mapping {i} is null");
+            Validate(m, snatRange, paramName);
+            keys[i] = KeyOf(m);
+            values[i] = ValueOf(m);
+            if (!index.TryAdd(Packed(keys[i]), i))
+                throw new ArgumentException(
+                    $"{Describe(m)} appears twice in the batch (mappings {mappings[index[Packed(keys[i])]].Id} and {m.Id}); nothing was published", paramName);
+        }
+
+        lock (_publishing)
+        {
+            if (n == 1)
+            {
+                // One mapping: the kernel's own NOEXIST check, one syscall.
+                try
+                {
+                    portmap.Update(keys[0], values[0], MapUpdate.NoExist);
+                }
+                catch (InteropException e) when (e.Errno == Errno.EEXIST)
+                {
+                    throw Taken(mappings[0], keys[0]);
+                }
+                return;
+            }
+
+            int taken = FirstPublished(keys, index);
+            if (taken >= 0) throw Taken(mappings[taken], keys[taken]);
+            try
+            {
+                portmap.UpdateBatch(keys, values);
+            }
+            catch (InteropException e)
+            {
+                // None of the keys was there before the write (checked above, under the lock): every
+                // one found now is ours. The kernel wrote a prefix; deleting all of them removes it.
+                string undo;
+                try
+                {
+                    undo = $"the {portmap.DeleteBatch(keys)} written before it were removed, nothing was published";
+                }
+                catch (Exception u)
+                {
+                    undo = $"removing the ones written before it failed too ({u.Message}); some may stay published";
+                }
+                throw new InteropException("publish ports", DataPathAbi.MapPortmap, e.Errno,
+                    $"the kernel refused one of {n} mappings part-way ({e.Message}); {undo}");
+            }
+        }
+    }
+
+    private static void Validate(PortMapping m, (ushort Min, ushort Max) snatRange, string paramName)
     {
         if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax)
-            throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
+            throw new ArgumentOutOfRangeException(paramName, $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
         if (m.Proto is not (DataPathAbi.ProtoTcp or DataPathAbi.ProtoUdp))
-            throw new ArgumentOutOfRangeException(nameof(m), $"protocol {m.Proto}: only TCP and UDP ports are published");
-        var (snatMin, snatMax) = SnatRange();
+            throw new ArgumentOutOfRangeException(paramName, $"protocol {m.Proto}: only TCP and UDP ports are published");
+        var (snatMin, snatMax) = snatRange;
         if (m.HostPort >= snatMin && m.HostPort <= snatMax)
-            throw new ArgumentOutOfRangeException(nameof(m),
+            throw new ArgumentOutOfRangeException(paramName,
                 $"host port {m.HostPort} lies in the masquerade port range {snatMin}-{snatMax}; replies of masqueraded flows would be taken for it");
-        portmap.Update(KeyOf(m), new PortMapValue
-        {
-            CtrAddrBe = NetOrder.AddrBe(m.ContainerAddress),
-            CtrPortBe = NetOrder.PortBe(m.ContainerPort),
-            MappingId = m.Id,
-        }, MapUpdate.NoExist);
     }
+
+    private static PortMapValue ValueOf(PortMapping m) => new()
+    {
+        CtrAddrBe = NetOrder.AddrBe(m.ContainerAddress),
+        CtrPortBe = NetOrder.PortBe(m.ContainerPort),
+        MappingId = m.Id,
+    };
+
+    /// <summary>Index of the first key already in the map, or -1.</summary>
+    private int FirstPublished(PortMapKey[] keys, Dictionary<ulong, int> index)
+    {
+        if (keys.Length < CheckByWalkFrom)
+        {
+            for (int i = 0; i < keys.Length; i++)
+                if (portmap.TryLookup(keys[i], out _)) return i;
+            return -1;
+        }
+        int first = -1;
+        foreach (var (key, _) in portmap.Entries())
+            if (index.TryGetValue(Packed(key), out var i) && (first < 0 || i < first)) first = i;
+        return first;
+    }
+
+    private InteropException Taken(PortMapping m, in PortMapKey key)
+    {
+        var owner = portmap.TryLookup(key, out var v) ? $" (mapping {v.MappingId})" : "";
+        return new InteropException("publish port", DataPathAbi.MapPortmap, Errno.EEXIST, $"{Describe(m)} is already published{owner}; nothing was published");
+    }
+
+    private static string Describe(PortMapping m)
+    {
+        var proto = m.Proto switch { DataPathAbi.ProtoTcp => "tcp", DataPathAbi.ProtoUdp => "udp", _ => $"proto {m.Proto}" };
+        var on = m.HostAddress is null || m.HostAddress.Equals(IPAddress.Any) ? "every host address" : m.HostAddress.ToString();
+        return $"host port {m.HostPort}/{proto} on {on}";
+    }
+
+    private static ulong Packed(in PortMapKey k) => k.AddrBe | (ulong)k.PortBe << 32 | (ulong)k.Proto << 48 | (ulong)k.Pad << 56;
 
     /// <summary>Unpublishes: new flows stop at once, then the flows the mapping owned are removed
     /// (no stale UDP flow keeps the old translation). Returns the number of conntrack entries removed.</summary>

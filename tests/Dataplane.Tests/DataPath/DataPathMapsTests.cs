@@ -1,5 +1,6 @@
 using System.Net;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop;
 using Dataplane.Tests.Support;
 using static Dataplane.Tests.DataPath.Frames;
 using static Dataplane.Tests.DataPath.TestWorld;
@@ -95,4 +96,111 @@ public sealed class DataPathMapsTests : DataPathTestBase
     [PrivilegedFact]
     public void Configure_EmptySnatRange_Refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => M.Configure(0, 62000, 61000));
+    // ---- the batch path ----
+
+    /// <summary>count mappings from port firstPort up, ids from 100 up, into C3 port 7.</summary>
+    private static List<PortMapping> Batch(int count, ushort firstPort = 10000, string? host = null)
+        => Enumerable.Range(0, count).Select(i => Mapping((uint)(100 + i), ProtoTcp, (ushort)(firstPort + i), C3, 7, host)).ToList();
+
+    private List<(PortMapKey Key, PortMapValue Value)> Portmap()
+        => O.Keys<PortMapKey>(DataPathAbi.MapPortmap)
+            .Select(k => (k, O.TryLookup<PortMapKey, PortMapValue>(DataPathAbi.MapPortmap, k, out var v) ? v : throw new KeyNotFoundException()))
+            .OrderBy(e => e.k.AddrBe).ThenBy(e => e.k.PortBe).ThenBy(e => e.k.Proto).ToList();
+
+    [PrivilegedFact]
+    public void AddPortMappings_TenThousandInOneCall_AllReadableAndTranslating()
+    {
+        var batch = Batch(10_000);
+
+        M.AddPortMappings(batch);
+
+        Assert.Equal(10_004, O.Keys<PortMapKey>(DataPathAbi.MapPortmap).Count);
+        foreach (var m in batch)
+        {
+            Assert.True(O.TryLookup<PortMapKey, PortMapValue>(DataPathAbi.MapPortmap, DataPathMaps.KeyOf(m), out var v), $"port {m.HostPort}");
+            Assert.Equal(m.Id, v.MappingId);
+            Assert.Equal(NetOrder.AddrBe(m.ContainerAddress), v.CtrAddrBe);
+            Assert.Equal(NetOrder.PortBe(m.ContainerPort), v.CtrPortBe);
+        }
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40000, 19999, Syn)), Tcp(IntoContainer(Client, C3), 40000, 7, Syn));
+    }
+
+    [PrivilegedTheory]
+    [InlineData(3)]      // checked key by key
+    [InlineData(2_000)]  // checked in one walk of the map
+    public void AddPortMappings_OneHostPortAlreadyPublished_RefusedNamingItMapUnchanged(int count)
+    {
+        var batch = Batch(count);
+        batch[count / 2] = batch[count / 2] with { HostPort = WebPort };
+        var before = Portmap();
+
+        var e = Assert.Throws<InteropException>(() => M.AddPortMappings(batch));
+
+        Assert.Equal(Errno.EEXIST, e.Errno);
+        Assert.Contains($"host port {WebPort}/tcp on every host address is already published (mapping {WebId})", e.Message);
+        Assert.Equal(before, Portmap());
+    }
+
+    [PrivilegedFact]
+    public void AddPortMapping_HostPortTaken_ErrorNamesThePort()
+    {
+        var e = Assert.Throws<InteropException>(() => M.AddPortMapping(Mapping(9, ProtoTcp, PinnedPort, C3, 7, Host)));
+        Assert.Equal(Errno.EEXIST, e.Errno);
+        Assert.Contains($"host port {PinnedPort}/tcp on {Host} is already published (mapping {PinnedId})", e.Message);
+    }
+
+    [PrivilegedFact]
+    public void AddPortMappings_SameHostPortTwiceInBatch_RefusedBeforeAnyChange()
+    {
+        var batch = Batch(5);
+        batch.Add(Mapping(900, ProtoTcp, 10002, C1, 80));
+        var before = Portmap();
+
+        var e = Assert.Throws<ArgumentException>(() => M.AddPortMappings(batch));
+
+        Assert.Contains("host port 10002/tcp on every host address appears twice in the batch (mappings 102 and 900)", e.Message);
+        Assert.Equal(before, Portmap());
+    }
+
+    [PrivilegedFact]
+    public void AddPortMappings_SamePortOtherProtocolOrAddress_AreDistinct()
+    {
+        M.AddPortMappings([
+            Mapping(20, ProtoTcp, 7000, C3, 7),
+            Mapping(21, ProtoUdp, 7000, C3, 7),
+            Mapping(22, ProtoTcp, 7000, C3, 8, Host2),
+        ]);
+        Assert.Equal(7, Portmap().Count);
+    }
+
+    [PrivilegedFact]
+    public void AddPortMappings_InvalidMappingInBatch_RefusedWithTheSingleMessageBeforeAnyChange()
+    {
+        M.Configure(0, 40000, 40100);
+        var batch = Batch(5);
+        batch.Add(Mapping(30, ProtoTcp, 40050, C3, 7));
+        var before = Portmap();
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => M.AddPortMappings(batch));
+
+        Assert.Contains("host port 40050 lies in the masquerade port range 40000-40100", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => M.AddPortMappings([Mapping(0, ProtoTcp, 7000, C3, 7)]));
+        Assert.Equal(before, Portmap());
+    }
+
+    [PrivilegedFact]
+    public void AddPortMappings_MapFillsPartWay_WhatWasWrittenIsRemoved()
+    {
+        // 4 seeded + 16,381 > DP_PORTMAP_MAX (16,384): the kernel writes 16,380 and refuses the next (E2BIG).
+        var batch = Batch(16_381, firstPort: 1, host: Host2)
+            .Select((m, i) => m with { Id = (uint)(1 + i), HostPort = (ushort)(1 + i) }).ToList();
+        Assert.Equal(16_381, batch.Count);
+        var before = Portmap();
+
+        var e = Assert.Throws<InteropException>(() => M.AddPortMappings(batch));
+
+        Assert.Equal(Errno.E2BIG, e.Errno);
+        Assert.Contains("nothing was published", e.Message);
+        Assert.Equal(before, Portmap());
+    }
 }
