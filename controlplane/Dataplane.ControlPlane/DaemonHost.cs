@@ -18,6 +18,14 @@ public sealed record DaemonOptions(
     /// <summary>Attach the socket hooks to the cgroup2 root (every process of the host); "none" disables them.</summary>
     public const string RootCgroup = "root";
 
+    /// <summary>Conntrack entries (a flow uses two); fixed when the maps are first created.</summary>
+    public uint ConntrackEntries { get; init; } = DataPath.DataPathAbi.CtMaxDefault;
+    public uint SnatEntries { get; init; } = DataPath.DataPathAbi.SnatMaxDefault;
+
+    /// <summary>Masquerade source ports (outside the host's ephemeral range and published ports).</summary>
+    public ushort SnatPortMin { get; init; } = DataPath.DataPathAbi.SnatPortMinDefault;
+    public ushort SnatPortMax { get; init; } = DataPath.DataPathAbi.SnatPortMaxDefault;
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");

@@ -1,30 +1,61 @@
 using System.CommandLine;
 using Dataplane.ControlPlane;
+using Dataplane.ControlPlane.Daemon;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`dataplane daemon`: hands the options to DaemonHost (the socket comes from --host).</summary>
+/// <summary>
+/// `dataplane daemon`: flags over DATAPLANE_* variables over the configuration file over defaults
+/// (see DaemonConfiguration); the socket comes from --host or DATAPLANE_HOST.
+/// </summary>
 public static class DaemonCommand
 {
+    private static readonly Dictionary<string, string> Descriptions = new()
+    {
+        ["state-dir"] = "State directory (default /var/lib/dataplane)",
+        ["pin-dir"] = "bpffs pin directory (default /sys/fs/bpf/dataplane)",
+        ["bridge"] = "Default bridge name (default dp0)",
+        ["bridge-subnet"] = "Default bridge subnet (default 172.17.0.0/16)",
+        ["publish-all-range"] = "Host ports for -P (default 49000-49900)",
+        ["uplink"] = "External interface (repeatable; default: every interface not created by the daemon)",
+        ["netns-prefix"] = "Prefix of sandbox namespaces in /run/netns (default dp-)",
+        ["socket-cgroup"] = "cgroup2 directory for the host-to-published-port socket hooks: root (default), none or a path",
+        ["xdp"] = "Also attach the XDP fast path to the uplinks (NICs with complete checksums only)",
+        ["conntrack-entries"] = "Conntrack table size, two entries per flow (default 262144)",
+        ["snat-entries"] = "Masquerade port reservations (default 131072)",
+        ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
+    };
+
     public static Command Build(CliContext context)
     {
-        var state = new Option<string>("--state-dir") { Description = "State directory", DefaultValueFactory = _ => "/var/lib/dataplane" };
-        var pins = new Option<string>("--pin-dir") { Description = "bpffs pin directory", DefaultValueFactory = _ => "/sys/fs/bpf/dataplane" };
-        var bridge = new Option<string>("--bridge") { Description = "Default bridge name", DefaultValueFactory = _ => "dp0" };
-        var subnet = new Option<string>("--bridge-subnet") { Description = "Default bridge subnet", DefaultValueFactory = _ => "172.17.0.0/16" };
-        var range = new Option<string>("--publish-all-range") { Description = "Host ports for -P", DefaultValueFactory = _ => "49000-49900" };
-        var uplinks = new Option<string[]>("--uplink") { Description = "External interface (repeatable; default: every interface not created by the daemon)" };
-        var prefix = new Option<string>("--netns-prefix") { Description = "Prefix of sandbox namespaces in /run/netns", DefaultValueFactory = _ => "dp-" };
-        var cgroup = new Option<string>("--socket-cgroup") { Description = "cgroup2 directory for the host-to-published-port socket hooks (root, none or a path)", DefaultValueFactory = _ => DaemonOptions.RootCgroup };
-        var xdp = new Option<bool>("--xdp") { Description = "Also attach the XDP fast path to the uplinks (NICs with complete checksums only)" };
-        var command = new Command("daemon", "Run the Dataplane daemon") { state, pins, bridge, subnet, range, uplinks, prefix, cgroup, xdp };
+        var config = new Option<string?>("--config") { Description = $"Configuration file (JSON; default {DaemonConfiguration.DefaultFile} when present)" };
+        var flags = DaemonConfiguration.Keys.Select(key => key switch
+        {
+            "uplink" => (Option)new Option<string[]>("--" + key) { Description = Descriptions[key] },
+            "xdp" => new Option<bool>("--" + key) { Description = Descriptions[key] },
+            _ => new Option<string>("--" + key) { Description = Descriptions[key] },
+        }).ToList();
+        var command = new Command("daemon", "Run the Dataplane daemon") { config };
+        foreach (var flag in flags) command.Add(flag);
         command.SetAction(async (parse, ct) =>
         {
-            var socket = Dataplane.ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
-            var options = new DaemonOptions(socket, parse.GetValue(state)!, parse.GetValue(pins)!, parse.GetValue(bridge)!,
-                parse.GetValue(subnet)!, parse.GetValue(range)!, parse.GetValue(uplinks) is { Length: > 0 } u ? u : null,
-                parse.GetValue(prefix)!, parse.GetValue(cgroup), parse.GetValue(xdp));
-            options.ParsePublishAllRange();
+            var given = new Dictionary<string, string?>();
+            foreach (var flag in flags)
+            {
+                if (parse.GetResult(flag) is not { Implicit: false } result) continue;
+                var key = flag.Name[2..];
+                switch (result.GetValueOrDefault<object?>())
+                {
+                    case string[] values:
+                        for (int i = 0; i < values.Length; i++) given[$"{key}:{i}"] = values[i];
+                        break;
+                    case var value:
+                        given[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+                        break;
+                }
+            }
+            var socket = ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
+            var options = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(parse.GetValue(config), context.Environment, given), socket);
             return await DaemonHost.RunAsync(options, ct);
         });
         return command;

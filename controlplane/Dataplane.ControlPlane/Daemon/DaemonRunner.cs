@@ -42,7 +42,14 @@ public static class DaemonRunner
                 var path => path,
             },
             Xdp = options.Xdp,
-            DataPath = new DataPathOptions { PinDirectory = options.PinDirectory },
+            DataPath = new DataPathOptions
+            {
+                PinDirectory = options.PinDirectory,
+                ConntrackEntries = options.ConntrackEntries,
+                SnatEntries = options.SnatEntries,
+                SnatPortMin = options.SnatPortMin,
+                SnatPortMax = options.SnatPortMax,
+            },
         }, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
 

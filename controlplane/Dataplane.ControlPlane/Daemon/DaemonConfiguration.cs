@@ -1,0 +1,84 @@
+using System.Globalization;
+using Dataplane.ControlPlane.DataPath;
+using Microsoft.Extensions.Configuration;
+
+namespace Dataplane.ControlPlane.Daemon;
+
+/// <summary>
+/// Where the daemon's options come from, later sources winning: defaults, appsettings.json beside
+/// the binary, the configuration file (/etc/dataplane/daemon.json, or --config), DATAPLANE_* variables
+/// (DATAPLANE_STATE_DIR for state-dir, lists comma-separated), then the command line. The keys are
+/// the command-line flags without their dashes.
+/// </summary>
+public static class DaemonConfiguration
+{
+    public const string DefaultFile = "/etc/dataplane/daemon.json";
+
+    public static readonly string[] Keys =
+    [
+        "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
+        "conntrack-entries", "snat-entries", "masquerade-port-range",
+    ];
+
+    public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
+    {
+        var fromEnvironment = Keys
+            .Select(k => KeyValuePair.Create(k, environment("DATAPLANE_" + k.ToUpperInvariant().Replace('-', '_'))))
+            .Where(kv => kv.Value is not null);
+        return new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(file ?? DefaultFile, optional: file is null)
+            .AddInMemoryCollection(fromEnvironment)
+            .AddInMemoryCollection(commandLine)
+            .Build();
+    }
+
+    /// <summary>The options a configuration describes; a malformed value is an error naming its key.</summary>
+    public static DaemonOptions ToOptions(IConfiguration c, string socketPath)
+    {
+        var d = new DaemonOptions();
+        var (snatMin, snatMax) = c["masquerade-port-range"] is { } range ? ParseRange("masquerade-port-range", range) : (d.SnatPortMin, d.SnatPortMax);
+        var options = new DaemonOptions(
+            socketPath,
+            c["state-dir"] ?? d.StateDirectory,
+            c["pin-dir"] ?? d.PinDirectory,
+            c["bridge"] ?? d.DefaultBridgeName,
+            c["bridge-subnet"] ?? d.DefaultBridgeSubnet,
+            c["publish-all-range"] ?? d.PublishAllRange,
+            List(c, "uplink"),
+            c["netns-prefix"] ?? d.SandboxPrefix,
+            c["socket-cgroup"] ?? d.SocketHookCgroup,
+            c["xdp"] is { } xdp ? Parse("xdp", xdp, bool.Parse) : d.Xdp)
+        {
+            ConntrackEntries = c["conntrack-entries"] is { } ct ? Parse("conntrack-entries", ct, s => uint.Parse(s, CultureInfo.InvariantCulture)) : d.ConntrackEntries,
+            SnatEntries = c["snat-entries"] is { } snat ? Parse("snat-entries", snat, s => uint.Parse(s, CultureInfo.InvariantCulture)) : d.SnatEntries,
+            SnatPortMin = snatMin,
+            SnatPortMax = snatMax,
+        };
+        options.ParsePublishAllRange();
+        return options;
+    }
+
+    /// <summary>A list from a JSON array (key:0, key:1, ...) or one comma-separated value; null when absent.</summary>
+    private static IReadOnlyList<string>? List(IConfiguration c, string key)
+    {
+        var items = c.GetSection(key).GetChildren().Select(s => s.Value).OfType<string>().ToList();
+        if (items.Count == 0 && c[key] is { } value) items = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        return items.Count > 0 ? items : null;
+    }
+
+    private static T Parse<T>(string key, string value, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(value);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw DataplaneException.Invalid($"invalid {key}: {value}");
+        }
+    }
+
+    private static (ushort, ushort) ParseRange(string key, string value)
+        => Ports.PortRange.TryParse(value) is { IsSingle: false } r ? ((ushort)r.Start, (ushort)r.End) : throw DataplaneException.Invalid($"invalid {key}: {value}");
+}

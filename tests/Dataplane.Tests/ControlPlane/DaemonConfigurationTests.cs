@@ -1,0 +1,63 @@
+using Dataplane.ControlPlane;
+using Dataplane.ControlPlane.Daemon;
+
+namespace Dataplane.Tests.ControlPlane;
+
+public sealed class DaemonConfigurationTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"dpt-config-{Guid.NewGuid():n}.json");
+
+    public void Dispose() => File.Delete(_file);
+
+    private static IReadOnlyDictionary<string, string?> NoFlags => new Dictionary<string, string?>();
+
+    [Fact]
+    public void Nothing_Configured_DockerLikeDefaults()
+    {
+        File.WriteAllText(_file, "{}");
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/run/x.sock");
+        Assert.Equal(new DaemonOptions("/run/x.sock"), o);
+        Assert.Equal(("dp0", "172.17.0.0/16", "49000-49900"), (o.DefaultBridgeName, o.DefaultBridgeSubnet, o.PublishAllRange));
+        Assert.Null(o.Uplinks);
+    }
+
+    [Fact]
+    public void Layers_FileThenEnvironmentThenFlags_LaterWins()
+    {
+        File.WriteAllText(_file, """{ "state-dir": "/from/file", "bridge": "br-file", "uplink": ["eth7", "eth8"], "conntrack-entries": "1024", "xdp": true }""");
+        var env = new Dictionary<string, string> { ["DATAPLANE_BRIDGE"] = "br-env", ["DATAPLANE_MASQUERADE_PORT_RANGE"] = "62000-63000" };
+        var flags = new Dictionary<string, string?> { ["bridge"] = "br-flag" };
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, v => env.GetValueOrDefault(v), flags), "/s");
+        Assert.Equal("/from/file", o.StateDirectory);
+        Assert.Equal("br-flag", o.DefaultBridgeName);
+        Assert.Equal(["eth7", "eth8"], o.Uplinks);
+        Assert.Equal(1024u, o.ConntrackEntries);
+        Assert.True(o.Xdp);
+        Assert.Equal((62000, 63000), (o.SnatPortMin, o.SnatPortMax));
+    }
+
+    [Fact]
+    public void Environment_CommaSeparatedUplinks()
+    {
+        File.WriteAllText(_file, "{}");
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, v => v == "DATAPLANE_UPLINK" ? "eth1, eth2" : null, NoFlags), "/s");
+        Assert.Equal(["eth1", "eth2"], o.Uplinks);
+    }
+
+    [Theory]
+    [InlineData("conntrack-entries", "lots", "invalid conntrack-entries: lots")]
+    [InlineData("masquerade-port-range", "70000-80000", "invalid masquerade-port-range: 70000-80000")]
+    [InlineData("publish-all-range", "9-1", "invalid port range for -P: 9-1")]
+    [InlineData("xdp", "maybe", "invalid xdp: maybe")]
+    public void MalformedValue_ErrorNamesTheKey(string key, string value, string message)
+    {
+        File.WriteAllText(_file, "{}");
+        var e = Assert.Throws<DataplaneException>(() => DaemonConfiguration.ToOptions(
+            DaemonConfiguration.Build(_file, _ => null, new Dictionary<string, string?> { [key] = value }), "/s"));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void MissingExplicitFile_IsAnError()
+        => Assert.Throws<FileNotFoundException>(() => DaemonConfiguration.Build(_file + ".absent", _ => null, NoFlags));
+}
