@@ -61,11 +61,11 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 mac = endpoint.Mac.ToString();
                 published = ports.AllocateAll(run.Bindings);
                 tx.Add("host ports", () => { foreach (var p in published) ports.Release(p); });
-                foreach (var p in published)
+                var mappings = published.Select(p => Mapping(id, p, ip)).ToList();
+                if (mappings.Count > 0)
                 {
-                    var mapping = Mapping(id, p, ip);
-                    host.Publish(mapping);
-                    tx.Add($"publish {p}", () => host.Unpublish(mapping));
+                    host.Publish(mappings);
+                    tx.Add($"publish {mappings.Count} ports", () => host.Unpublish(mappings));
                 }
             }
 
@@ -216,12 +216,13 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             if (c.IpAddress is { } ipText && c.Network is { } net && state.View.FindNetwork(net) is { } network)
             {
                 var ip = IPAddress.Parse(ipText);
-                foreach (var r in c.Ports)
+                var published = c.Ports.Select(r => new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort,
+                    new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp))).ToList();
+                host.Unpublish(published.Select(p => Mapping(c.Id, p, ip)).ToList());
+                foreach (var p in published)
                 {
-                    var published = new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp));
-                    host.Unpublish(Mapping(c.Id, published, ip));
-                    ports.Release(published);
-                    _mappingIds.TryRemove((c.Id, published.ToString()), out _);
+                    ports.Release(p);
+                    _mappingIds.TryRemove((c.Id, p.ToString()), out _);
                 }
                 host.Disconnect(new SandboxEndpoint(c.Name, "veth" + c.Id[..7], ip, Macs.FromIPv4(ip), 0));
                 networks.Pool(network).Release(ip);

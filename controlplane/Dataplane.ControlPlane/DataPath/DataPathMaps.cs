@@ -169,18 +169,23 @@ public sealed class DataPathMaps(
 
     /// <summary>Unpublishes: new flows stop at once, then the flows the mapping owned are removed
     /// (no stale UDP flow keeps the old translation). Returns the number of conntrack entries removed.</summary>
-    public int RemovePortMapping(PortMapping m)
+    public int RemovePortMapping(PortMapping m) => RemovePortMappings([m]);
+
+    /// <summary>Unpublishes many (a container's ports) with one walk of the conntrack table.</summary>
+    public int RemovePortMappings(IReadOnlyList<PortMapping> mappings)
     {
-        portmap.Delete(KeyOf(m));
-        return FlushMapping(m.Id);
+        foreach (var m in mappings) portmap.Delete(KeyOf(m));
+        return FlushMappings(mappings.Select(m => m.Id).ToHashSet());
     }
 
     /// <summary>Removes every conntrack entry (both directions) and reservation of a mapping's flows.</summary>
-    public int FlushMapping(uint mappingId)
+    public int FlushMapping(uint mappingId) => FlushMappings(new HashSet<uint> { mappingId });
+
+    private int FlushMappings(IReadOnlySet<uint> mappingIds)
     {
         int removed = 0;
         foreach (var (key, v) in conntrack.Entries())
-            if (v.MappingId == mappingId)
+            if (mappingIds.Contains(v.MappingId))
                 removed += RemoveFlow(key, v);
         return removed;
     }

@@ -222,8 +222,13 @@ public sealed class NetworkHost : IDisposable
 
     public void Publish(PortMapping mapping) => Maps.AddPortMapping(mapping);
 
+    /// <summary>All or nothing, in one batch: a range of thousands of ports is one map update.</summary>
+    public void Publish(IReadOnlyList<PortMapping> mappings) => Maps.AddPortMappings(mappings);
+
     /// <summary>New flows stop at once; the mapping's existing flows are removed.</summary>
     public int Unpublish(PortMapping mapping) => Maps.RemovePortMapping(mapping);
+
+    public int Unpublish(IReadOnlyList<PortMapping> mappings) => Maps.RemovePortMappings(mappings);
 
     /// <summary>Closes handles; pinned maps and attachments stay so traffic flows while the daemon is away.</summary>
     public void Dispose()

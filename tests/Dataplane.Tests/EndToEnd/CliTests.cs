@@ -41,6 +41,27 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     }
 
     [PrivilegedFact]
+    public void PortRange_TenThousandPorts_PublishedInOneBatchAndAllRemoved()
+    {
+        int before = PortmapEntries();
+        d.Ok("run", "-d", "--name", "many", "-p", "20000-29999:20000-29999", "--", "sleep", "30");
+        try
+        {
+            Assert.Equal(before + 10_000, PortmapEntries());
+            var lines = d.Ok("port", "many").Trim().Split('\n');
+            Assert.Equal(10_000, lines.Length);
+            Assert.Contains("29999/tcp -> 0.0.0.0:29999", lines);
+            var taken = d.Cli("run", "-d", "--name", "late", "-p", "25000:80", "--", "true");
+            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:25000 failed: port is already allocated\n", taken.Err);
+        }
+        finally
+        {
+            d.Ok("rm", "-f", "many");
+        }
+        Assert.Equal(before, PortmapEntries());
+    }
+
+    [PrivilegedFact]
     public void Port_EveryDockerForm_PrintsLikeDockerPort()
     {
         d.Ok("run", "-d", "--name", "forms", "-p", "127.0.0.1:8181:80", "-p", "8190-8191:90-91", "-p", "5353:53/udp", "-P", "--expose", "7000", "--", "sleep", "30");
