@@ -78,7 +78,7 @@ public static class DemoScenario
                 daemon.WaitForExit();
                 daemon.Dispose();
             }
-            foreach (var ns in Interop.Namespaces.NetworkNamespace.List().Where(n => n.StartsWith(lab.Prefix, StringComparison.Ordinal) && n != lab.Host.Name && n != lab.Client.Name))
+            foreach (var ns in Interop.Namespaces.NetworkNamespace.List().Where(n => n.StartsWith(SandboxPrefix(lab), StringComparison.Ordinal)))
                 Interop.Namespaces.NetworkNamespace.Delete(ns);
             BpfFs.RemovePinDirectory(pins);
             Directory.Delete(stateDir, recursive: true);
@@ -86,12 +86,15 @@ public static class DemoScenario
         }
     }
 
+    // The daemon owns every namespace with its prefix (it removes those no container claims): not the lab's.
+    private static string SandboxPrefix(DemoLab lab) => lab.Prefix + "c-";
+
     /// <summary>This very program as `dataplane daemon`, started from a thread inside the fake host's namespace.</summary>
     private static Process StartDaemon(DemoLab lab, string socket, string stateDir, string pins)
     {
         var info = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardInput = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(DemoScenario).Assembly.Location);
-        foreach (var a in new[] { "daemon", "--host", $"unix://{socket}", "--state-dir", stateDir, "--pin-dir", pins, "--netns-prefix", lab.Prefix,
+        foreach (var a in new[] { "daemon", "--host", $"unix://{socket}", "--state-dir", stateDir, "--pin-dir", pins, "--netns-prefix", SandboxPrefix(lab),
                      "--uplink", DemoLab.Uplink, "--socket-cgroup", "none", "--bridge-subnet", "198.19.0.0/16" })
             info.ArgumentList.Add(a);
         var log = Path.Combine(stateDir, "daemon.log");

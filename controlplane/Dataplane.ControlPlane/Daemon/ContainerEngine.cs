@@ -94,12 +94,14 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
         }
     }
 
-    private PortMapping Mapping(string id, PublishedPort p, IPAddress ip)
-    {
-        var mappingId = _mappingIds.GetOrAdd((id, p.ToString()), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
-        return new PortMapping(mappingId, p.HostIp.Equals(IPAddress.Any) ? null : p.HostIp,
+    private PortMapping Mapping(string id, PublishedPort p, IPAddress ip) => Mapping(MappingId(id, p), p, ip);
+
+    private uint MappingId(string id, PublishedPort p)
+        => _mappingIds.GetOrAdd((id, p.ToString()), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
+
+    private static PortMapping Mapping(uint mappingId, PublishedPort p, IPAddress ip)
+        => new(mappingId, p.HostIp.Equals(IPAddress.Any) ? null : p.HostIp,
             p.Container.Proto == Proto.Udp ? DataPathAbi.ProtoUdp : DataPathAbi.ProtoTcp, (ushort)p.HostPort, ip, (ushort)p.Container.Port);
-    }
 
     // The exit is recorded before the process leaves _running, so a wait never sees neither.
     private void OnExit(string id, int code)
@@ -216,8 +218,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             if (c.IpAddress is { } ipText && c.Network is { } net && state.View.FindNetwork(net) is { } network)
             {
                 var ip = IPAddress.Parse(ipText);
-                var published = c.Ports.Select(r => new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort,
-                    new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp))).ToList();
+                var published = Published(c).ToList();
                 host.Unpublish(published.Select(p => Mapping(c.Id, p, ip)).ToList());
                 foreach (var p in published)
                 {
@@ -244,9 +245,67 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 
     /// <summary>After a restart: containers whose process this daemon does not supervise are exited.</summary>
-    public void MarkOrphansExited()
+    /// <summary>
+    /// On start: adopts what the kernel kept and repairs what it lost. Published ports keep the mapping
+    /// ids the kernel holds (their flows and counters stay theirs); a port the state wants but the
+    /// kernel lacks (or points elsewhere) is published again; a port no container wants is removed
+    /// with its flows. A container whose process still runs in its sandbox stays running and is
+    /// watched; the others are marked exited. Sandboxes with our prefix that no container owns go.
+    /// </summary>
+    public void Reconcile()
     {
-        foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Running && !_running.ContainsKey(c.Id)))
-            state.Put(c with { State = ContainerState.Exited, Pid = null });
+        lock (_gate)
+        {
+            var kernel = host.Maps.PortMappings().ToDictionary(Slot);
+            _nextMappingId = kernel.Values.Select(m => m.Id).DefaultIfEmpty(0u).Max();
+            var missing = new List<(string Id, PublishedPort Port, IPAddress Ip)>();
+            foreach (var c in state.Current.Containers.Where(c => c.IpAddress is not null))
+            {
+                var ip = IPAddress.Parse(c.IpAddress!);
+                foreach (var p in Published(c))
+                {
+                    var slot = Slot(Mapping(0u, p, ip));
+                    if (kernel.Remove(slot, out var there) && there.ContainerAddress.Equals(ip) && there.ContainerPort == p.Container.Port)
+                        _mappingIds[(c.Id, p.ToString())] = there.Id;
+                    else
+                        missing.Add((c.Id, p, ip));
+                }
+            }
+            host.Unpublish(kernel.Values.ToList()); // unwanted, or pointing at the wrong place
+            host.Publish(missing.Select(m => Mapping(m.Id, m.Port, m.Ip)).ToList());
+
+            foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Running && !_running.ContainsKey(c.Id)))
+            {
+                if (c.Pid is int pid && RunsInItsSandbox(c, pid))
+                    _running[c.Id] = SandboxProcess.Adopt(pid, code => OnExit(c.Id, code));
+                else
+                    state.Put(c with { State = ContainerState.Exited, Pid = null });
+            }
+
+            var owned = state.Current.Containers.Select(c => host.SandboxNamespaceName(c.Name)).ToHashSet();
+            foreach (var ns in NetworkNamespace.List().Where(n => n.StartsWith(host.Options.SandboxPrefix, StringComparison.Ordinal) && !owned.Contains(n)))
+                NetworkNamespace.Delete(ns);
+        }
+    }
+
+    private static (string, byte, ushort) Slot(PortMapping m) => (m.HostAddress?.ToString() ?? "0.0.0.0", m.Proto, m.HostPort);
+
+    private static IEnumerable<PublishedPort> Published(ContainerRecord c) => c.Ports.Select(r => new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort,
+        new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp)));
+
+    private bool RunsInItsSandbox(ContainerRecord c, int pid)
+    {
+        if (!SandboxProcess.IsAlive(pid)) return false;
+        using var isolation = IsolationOf(c).Network;
+        if (isolation is null) return true; // host mode: nothing more to compare
+        try
+        {
+            using var its = NetworkNamespace.OpenPid(pid);
+            return its.Cookie == isolation.Cookie; // not another process that took the pid
+        }
+        catch (Interop.InteropException)
+        {
+            return false;
+        }
     }
 }

@@ -65,7 +65,7 @@ public static class DaemonRunner
                 ports.Adopt(published);
             }
         var containers = new ContainerEngine(state, host, networks, ports, options.StateDirectory);
-        containers.MarkOrphansExited();
+        containers.Reconcile();
 
         await using var server = await ApiServer.StartAsync(options.SocketPath, networks, containers,
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);

@@ -9,17 +9,14 @@ namespace Dataplane.ControlPlane.Daemon;
 /// </summary>
 public sealed class SandboxProcess
 {
-    private readonly Process _process;
+    /// <summary>What Docker reports for a container whose exit it could not see (it ran on while the daemon was down).</summary>
+    public const int UnknownExitCode = 255;
+
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SandboxProcess(Process process, string logPath)
-    {
-        _process = process;
-        LogPath = logPath;
-    }
+    private SandboxProcess(int pid) => Pid = pid;
 
-    public string LogPath { get; }
-    public int Pid => _process.Id;
+    public int Pid { get; }
     public Task<int> Exited => _exited.Task;
 
     public static SandboxProcess Start(ProcessIsolation isolation, IReadOnlyList<string> command, IEnumerable<string> env, string logPath, Action<int> onExit)
@@ -48,7 +45,7 @@ public sealed class SandboxProcess
             throw DataplaneException.Invalid($"failed to create task for container: exec: \"{command[0]}\": {e.Message}");
         }
         process.StandardInput.Close();
-        var sandbox = new SandboxProcess(process, logPath);
+        var sandbox = new SandboxProcess(process.Id);
         // Unbuffered, so `logs` sees output as it comes; one writer at a time for both pipes.
         var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         var gate = new SemaphoreSlim(1);
@@ -78,9 +75,44 @@ public sealed class SandboxProcess
         }
     }
 
+    /// <summary>
+    /// A container process that outlived an earlier daemon (not our child, so no exit code): watched
+    /// until it is gone.
+    /// </summary>
+    public static SandboxProcess Adopt(int pid, Action<int> onExit)
+    {
+        var sandbox = new SandboxProcess(pid);
+        _ = Task.Run(async () =>
+        {
+            while (IsAlive(pid)) await Task.Delay(500);
+            onExit(UnknownExitCode);
+            sandbox._exited.TrySetResult(UnknownExitCode);
+        });
+        return sandbox;
+    }
+
+    /// <summary>Running (a zombie waiting for its reaper counts as gone).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            int end = stat.LastIndexOf(')'); // the command name may hold spaces and parentheses
+            return end > 0 && end + 2 < stat.Length && stat[end + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public void Kill()
     {
-        try { _process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { } // already gone
+        try
+        {
+            using var process = Process.GetProcessById(Pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { } // already gone
     }
 }

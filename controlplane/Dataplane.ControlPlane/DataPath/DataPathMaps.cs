@@ -172,11 +172,24 @@ public sealed class DataPathMaps(
     public int RemovePortMapping(PortMapping m) => RemovePortMappings([m]);
 
     /// <summary>Unpublishes many (a container's ports) with one walk of the conntrack table.</summary>
+    /// <remarks>Flows are found by the mapping id the kernel holds for each port (an earlier daemon's id after a restart).</remarks>
     public int RemovePortMappings(IReadOnlyList<PortMapping> mappings)
     {
-        foreach (var m in mappings) portmap.Delete(KeyOf(m));
-        return FlushMappings(mappings.Select(m => m.Id).ToHashSet());
+        var ids = new HashSet<uint>();
+        foreach (var m in mappings)
+        {
+            var key = KeyOf(m);
+            ids.Add(portmap.TryLookup(key, out var published) ? published.MappingId : m.Id);
+            portmap.Delete(key);
+        }
+        return ids.Count == 0 ? 0 : FlushMappings(ids);
     }
+
+    /// <summary>Every published port as the kernel has it (what a restarted daemon adopts).</summary>
+    public IReadOnlyList<PortMapping> PortMappings() => portmap.Entries()
+        .Select(e => new PortMapping(e.Value.MappingId, e.Key.AddrBe == 0 ? null : NetOrder.Addr(e.Key.AddrBe), e.Key.Proto,
+            NetOrder.Port(e.Key.PortBe), NetOrder.Addr(e.Value.CtrAddrBe), NetOrder.Port(e.Value.CtrPortBe)))
+        .ToList();
 
     /// <summary>Removes every conntrack entry (both directions) and reservation of a mapping's flows.</summary>
     public int FlushMapping(uint mappingId) => FlushMappings(new HashSet<uint> { mappingId });

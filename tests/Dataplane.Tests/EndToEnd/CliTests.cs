@@ -195,6 +195,40 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     }
 
     [PrivilegedFact]
+    public void DaemonSigkill_RestartAdoptsRunningContainerAndRepairsLostMapping()
+    {
+        int before = PortmapEntries();
+        d.Ok("run", "-d", "--name", "sleeper", "-p", "8585:80", "-p", "8586:81", "--", "sleep", "60");
+        try
+        {
+            d.KillDaemon();
+            // While it is away the kernel loses one published port; a port nobody owns appears.
+            var pins = Path.Combine(d.PinDir, DataPathAbi.MapPortmap);
+            using (var map = BpfMap.OpenPinned(pins))
+            {
+                map.Delete(new PortMapKey { PortBe = NetOrder.PortBe(8586), Proto = DataPathAbi.ProtoTcp });
+                map.Update(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp },
+                    new PortMapValue { CtrAddrBe = NetOrder.AddrBe(IPAddress.Parse("198.19.9.9")), CtrPortBe = NetOrder.PortBe(80), MappingId = 999 });
+            }
+            d.StartDaemon();
+            Assert.Contains("sleeper", d.Ok("ps")); // still running: adopted, not marked exited
+            Assert.Equal(before + 2, PortmapEntries());
+            using (var map = BpfMap.OpenPinned(pins))
+            {
+                Assert.True(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8586), Proto = DataPathAbi.ProtoTcp }, out PortMapValue _));
+                Assert.False(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp }, out PortMapValue _));
+            }
+            d.Ok("rm", "-f", "sleeper"); // kills the adopted process
+            Assert.Equal(before, PortmapEntries());
+            Assert.DoesNotContain(d.SandboxPrefix + "sleeper", d.Sandboxes());
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "sleeper");
+        }
+    }
+
+    [PrivilegedFact]
     public void SandboxFiles_HostnameHostsResolvConfAndLinks_AsDockerWritesThem()
     {
         d.Ok("run", "-d", "--name", "db", "--expose", "5432", "-e", "SECRET=s3", "--", "sleep", "30");
