@@ -28,6 +28,18 @@ public sealed unsafe class BpfProgram
         }
     }
 
+    /// <summary>The kernel's id of the loaded program (what tc and XDP queries report).</summary>
+    public uint Id
+    {
+        get
+        {
+            bpf_prog_info info = default;
+            uint len = (uint)sizeof(bpf_prog_info);
+            if (Libbpf.bpf_obj_get_info_by_fd(Fd, &info, &len) != 0) throw InteropException.FromLastError("read program info", Name);
+            return info.id;
+        }
+    }
+
     /// <summary>
     /// Runs the program in the kernel on <paramref name="packet"/> (BPF_PROG_TEST_RUN). With repeat > 1 the
     /// kernel runs it that many times on the same buffer and reports the mean duration per run.

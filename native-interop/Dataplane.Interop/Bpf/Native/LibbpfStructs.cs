@@ -87,6 +87,14 @@ internal struct bpf_xdp_query_opts
     [FieldOffset(24)] public byte attach_mode;
 }
 
+/// <summary>The leading fields of the kernel's struct bpf_prog_info (the kernel fills what fits).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct bpf_prog_info
+{
+    public uint type;
+    public uint id;
+}
+
 /// <summary>The leading fields of the kernel's struct bpf_map_info (the kernel fills what fits).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 88)]
 internal unsafe struct bpf_map_info
