@@ -1,16 +1,22 @@
 using System.Diagnostics;
+using Dataplane.Interop;
 using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Processes;
 
 namespace Dataplane.ControlPlane.Daemon;
 
 /// <summary>
-/// A container's command, supervised by the daemon: started in the sandbox's namespaces
-/// (forked from a thread that entered them), its output appended to the container's log file.
+/// A container's command, supervised by the daemon: spawned in the sandbox's namespaces (from a
+/// thread that entered them) with its output appended straight to the container's log file, so
+/// output and process both outlive a daemon that crashes.
 /// </summary>
 public sealed class SandboxProcess
 {
     /// <summary>What Docker reports for a container whose exit it could not see (it ran on while the daemon was down).</summary>
     public const int UnknownExitCode = 255;
+
+    // Docker's environment for an image that sets none: the container gets nothing of the daemon's.
+    private static readonly string[] DefaultEnvironment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"];
 
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -22,57 +28,36 @@ public sealed class SandboxProcess
     public static SandboxProcess Start(ProcessIsolation isolation, IReadOnlyList<string> command, IEnumerable<string> env, string logPath, Action<int> onExit)
     {
         if (command.Count == 0) throw DataplaneException.Invalid("No command specified");
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-        foreach (var kv in env)
-        {
-            int eq = kv.IndexOf('=');
-            if (eq > 0) info.Environment[kv[..eq]] = kv[(eq + 1)..];
-        }
-        Process process;
+        SpawnedProcess process;
         try
         {
-            process = isolation.Run(() => Process.Start(info)!);
+            process = isolation.Run(() => SpawnedProcess.Start(command, Environment(env), logPath));
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (InteropException e) when (e.Errno is Errno.ENOENT or Errno.EACCES)
         {
-            throw DataplaneException.Invalid($"failed to create task for container: exec: \"{command[0]}\": {e.Message}");
+            var why = e.Errno == Errno.ENOENT ? "executable file not found in $PATH" : "permission denied";
+            throw DataplaneException.Invalid($"failed to create task for container: exec: \"{command[0]}\": {why}");
         }
-        process.StandardInput.Close();
-        var sandbox = new SandboxProcess(process.Id);
-        // Unbuffered, so `logs` sees output as it comes; one writer at a time for both pipes.
-        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        var gate = new SemaphoreSlim(1);
-        var pumps = Task.WhenAll(Pump(process.StandardOutput.BaseStream, log, gate), Pump(process.StandardError.BaseStream, log, gate));
-        _ = Task.Run(async () =>
+        var sandbox = new SandboxProcess(process.Pid);
+        _ = process.WaitForExitAsync().ContinueWith(t =>
         {
-            await process.WaitForExitAsync();
-            await pumps;
-            await log.DisposeAsync();
-            int code = process.ExitCode;
-            process.Dispose();
+            int code = t.IsCompletedSuccessfully ? t.Result : UnknownExitCode;
             onExit(code);
             sandbox._exited.TrySetResult(code);
-        });
+        }, TaskScheduler.Default);
         return sandbox;
     }
 
-    private static async Task Pump(Stream from, FileStream log, SemaphoreSlim gate)
+    /// <summary>Defaults, then the container's entries; a later KEY replaces an earlier one.</summary>
+    private static List<string> Environment(IEnumerable<string> env)
     {
-        var buffer = new byte[16 * 1024];
-        int n;
-        while ((n = await from.ReadAsync(buffer)) > 0)
+        var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in DefaultEnvironment.Concat(env))
         {
-            await gate.WaitAsync();
-            try { await log.WriteAsync(buffer.AsMemory(0, n)); }
-            finally { gate.Release(); }
+            int eq = kv.IndexOf('=');
+            if (eq > 0) byKey[kv[..eq]] = kv;
         }
+        return [.. byKey.Values];
     }
 
     /// <summary>

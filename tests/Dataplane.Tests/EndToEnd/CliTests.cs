@@ -195,6 +195,51 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     }
 
     [PrivilegedFact]
+    public void DaemonSigkill_ContainerOutputStillLogged_WhileTheDaemonIsAway()
+    {
+        d.Ok("run", "-d", "--name", "chatty", "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.05; done; sleep 30");
+        try
+        {
+            Thread.Sleep(300);
+            d.KillDaemon();
+            var logPath = Directory.GetFiles(Path.Combine(d.StateDir, "containers"), "log", SearchOption.AllDirectories).Single();
+            long atKill = new FileInfo(logPath).Length;
+            Thread.Sleep(600);
+            Assert.True(new FileInfo(logPath).Length > atKill, "the container's output stopped with the daemon");
+            d.StartDaemon();
+            Assert.Contains("chatty", d.Ok("ps"));
+            Assert.Contains("line 10\n", d.Ok("logs", "chatty"));
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "chatty");
+        }
+    }
+
+    [PrivilegedFact]
+    public void Run_ProcessEnvironment_DockersNotTheDaemons_SignalsAtDefault()
+    {
+        var (code, stdout, stderr) = d.Cli("run", "--rm", "-h", "envhost", "-e", "GREETING=hi", "--", "sh", "-c", "env; grep SigIgn /proc/self/status; readlink /proc/self/fd/0");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var variables = lines.Where(l => l.Contains('=') && !l.StartsWith("SigIgn", StringComparison.Ordinal)).Select(l => l[..l.IndexOf('=')]).Order().ToList();
+        Assert.Equal(["GREETING", "HOME", "HOSTNAME", "PATH", "PWD"], variables); // PWD: set by sh itself
+        Assert.Contains("PWD=/", lines);
+        Assert.Contains("HOSTNAME=envhost", lines);
+        // A daemon ignoring SIGPIPE does not pass that on: signals 1-31 at their defaults (glibc's
+        // posix_spawn leaves only its internal 32 and 33 ignored; their users install handlers anyway).
+        var ignored = Convert.ToUInt64(lines.Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))[7..].Trim(), 16);
+        Assert.Equal(0UL, ignored & 0x7fff_ffffUL);
+        Assert.Contains("/dev/null", lines);
+
+        var missing = d.Cli("run", "--rm", "--name", "nocmd", "--", "dpt-no-such-command");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("exec: \"dpt-no-such-command\": executable file not found in $PATH", missing.Err);
+        Assert.DoesNotContain(d.SandboxPrefix + "nocmd", d.Sandboxes());
+        Assert.DoesNotContain("nocmd", d.Ok("ps", "-a"));
+    }
+
+    [PrivilegedFact]
     public void DaemonSigkill_RestartAdoptsRunningContainerAndRepairsLostMapping()
     {
         int before = PortmapEntries();
