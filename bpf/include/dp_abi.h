@@ -77,7 +77,11 @@ enum dp_ct_state {
 	DP_CT_REPLIED     = 10,/* UDP / ICMP echo, both directions seen */
 };
 
-/* Timeouts in seconds, close to nf_conntrack's defaults. */
+/* Timeouts in seconds, close to nf_conntrack's defaults; dp_config.ct_timeout
+ * overrides them per class: the state for TCP and UDP, DP_CT_TO_CLASS_ICMP for
+ * ICMP echo flows. */
+#define DP_CT_TO_CLASS_ICMP   11
+#define DP_CT_TO_CLASSES      12
 #define DP_CT_TO_SYN_SENT     120
 #define DP_CT_TO_SYN_RECV     60
 #define DP_CT_TO_ESTABLISHED  432000 /* 5 days */
@@ -222,6 +226,7 @@ struct dp_config {
 	__u16 snat_port_min;  /* host order; 0/0 = defaults above */
 	__u16 snat_port_max;
 	__u32 flags;          /* reserved, 0 */
+	__u32 ct_timeout[DP_CT_TO_CLASSES]; /* seconds by class (see DP_CT_TO_*); 0 = default */
 };
 
 /* ---- counters (per-CPU arrays; user space sums the CPUs) ---- */
@@ -264,7 +269,7 @@ _Static_assert(sizeof(struct dp_hostaddr_key) == 4, "dp_hostaddr_key");
 _Static_assert(sizeof(struct dp_hostaddr) == 8, "dp_hostaddr");
 _Static_assert(sizeof(struct dp_ifaddr_key) == 4, "dp_ifaddr_key");
 _Static_assert(sizeof(struct dp_ifaddr) == 8, "dp_ifaddr");
-_Static_assert(sizeof(struct dp_config) == 16, "dp_config");
+_Static_assert(sizeof(struct dp_config) == 64, "dp_config");
 _Static_assert(sizeof(struct dp_counter) == 16, "dp_counter");
 _Static_assert(sizeof(struct dp_sock_orig) == 12, "dp_sock_orig");
 _Static_assert(DP_DROP_COUNT <= DP_DROP_SLOTS, "dp_drops too small");

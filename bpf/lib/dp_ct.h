@@ -13,7 +13,7 @@
 
 #define DP_NS_PER_SEC 1000000000ULL
 
-static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
+static __always_inline __u32 dp_ct_default_timeout(__u8 proto, __u8 state)
 {
 	__u32 s;
 
@@ -33,6 +33,19 @@ static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
 		break;
 	default:                s = DP_CT_TO_CLOSE; break;
 	}
+	return s;
+}
+
+/* Lifetime from now for a flow in this state: the configured one, or the default. */
+static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
+{
+	__u32 cls = proto == IPPROTO_ICMP ? DP_CT_TO_CLASS_ICMP : state;
+	__u32 s = dp_ct_default_timeout(proto, state);
+	struct dp_config *cfg = dp_cfg();
+
+	barrier_var(cls); /* keep the bound check: clang folds it into the state switch above */
+	if (cfg && cls < DP_CT_TO_CLASSES && cfg->ct_timeout[cls])
+		s = cfg->ct_timeout[cls];
 	return (__u64)s * DP_NS_PER_SEC;
 }
 

@@ -104,4 +104,11 @@ struct {
 /* Knobs fixed at load time (set in .rodata before load). */
 const volatile __u32 dp_snat_probes = 32; /* ports tried per new masquerade flow, <= DP_SNAT_PROBES_MAX */
 
+static __always_inline struct dp_config *dp_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&dp_config, &zero);
+}
+
 #endif /* DP_MAPS_H */

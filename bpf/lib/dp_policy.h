@@ -62,11 +62,4 @@ static __always_inline struct dp_portmap_val *dp_portmap_find(__be32 daddr, __u8
 	return bpf_map_lookup_elem(&dp_portmap, &k);
 }
 
-static __always_inline struct dp_config *dp_cfg(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&dp_config, &zero);
-}
-
 #endif /* DP_POLICY_H */

@@ -26,6 +26,8 @@ public sealed record DaemonOptions(
     public ushort SnatPortMin { get; init; } = DataPath.DataPathAbi.SnatPortMinDefault;
     public ushort SnatPortMax { get; init; } = DataPath.DataPathAbi.SnatPortMaxDefault;
 
+    public DataPath.ConntrackTimeouts ConntrackTimeouts { get; init; } = new();
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");

@@ -17,7 +17,7 @@ public static class DaemonConfiguration
     public static readonly string[] Keys =
     [
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
-        "conntrack-entries", "snat-entries", "masquerade-port-range",
+        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -54,6 +54,7 @@ public static class DaemonConfiguration
             SnatEntries = c["snat-entries"] is { } snat ? Parse("snat-entries", snat, s => uint.Parse(s, CultureInfo.InvariantCulture)) : d.SnatEntries,
             SnatPortMin = snatMin,
             SnatPortMax = snatMax,
+            ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : d.ConntrackTimeouts,
         };
         options.ParsePublishAllRange();
         return options;

@@ -49,6 +49,7 @@ public static class DaemonRunner
                 SnatEntries = options.SnatEntries,
                 SnatPortMin = options.SnatPortMin,
                 SnatPortMax = options.SnatPortMax,
+                ConntrackTimeouts = options.ConntrackTimeouts,
             },
         }, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);

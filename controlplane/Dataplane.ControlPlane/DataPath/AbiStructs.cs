@@ -123,12 +123,13 @@ public struct IfAddrValue
 }
 
 [BpfType("dp_config"), StructLayout(LayoutKind.Sequential)]
-public struct ConfigValue
+public unsafe struct ConfigValue
 {
     public ulong NetnsCookie;
     public ushort SnatPortMin;
     public ushort SnatPortMax;
     public uint Flags;
+    public fixed uint CtTimeout[DataPathAbi.CtTimeoutClasses];
 }
 
 [BpfType("dp_counter"), StructLayout(LayoutKind.Sequential)]

@@ -239,11 +239,14 @@ public sealed class DataPathMaps(
     public bool RemoveMasqueradeAddress(uint ifindex) => masqueradeAddresses.Delete(new IfAddrKey { Ifindex = ifindex });
 
     /// <summary>netnsCookie: the daemon's namespace (SO_NETNS_COOKIE), where the socket hooks act.</summary>
-    public void Configure(ulong netnsCookie, ushort snatPortMin, ushort snatPortMax)
+    public unsafe void Configure(ulong netnsCookie, ushort snatPortMin, ushort snatPortMax, ConntrackTimeouts? timeouts = null)
     {
         if (snatPortMin == 0 || snatPortMax < snatPortMin)
             throw new ArgumentOutOfRangeException(nameof(snatPortMin), $"masquerade port range {snatPortMin}-{snatPortMax} is empty");
-        config.Update(0, new ConfigValue { NetnsCookie = netnsCookie, SnatPortMin = snatPortMin, SnatPortMax = snatPortMax });
+        var value = new ConfigValue { NetnsCookie = netnsCookie, SnatPortMin = snatPortMin, SnatPortMax = snatPortMax };
+        var byClass = (timeouts ?? new ConntrackTimeouts()).ByClass();
+        for (int i = 0; i < DataPathAbi.CtTimeoutClasses; i++) value.CtTimeout[i] = byClass[i];
+        config.Update(0, value);
     }
 
     /// <summary>The masquerade port range in force (the BPF defaults when not configured).</summary>

@@ -14,4 +14,6 @@ public sealed record DataPathOptions
     /// <summary>Masquerade source ports; keep them out of the host's ephemeral range and published ports.</summary>
     public ushort SnatPortMin { get; init; } = DataPathAbi.SnatPortMinDefault;
     public ushort SnatPortMax { get; init; } = DataPathAbi.SnatPortMaxDefault;
+
+    public ConntrackTimeouts ConntrackTimeouts { get; init; } = new();
 }

@@ -51,7 +51,7 @@ public sealed class DataPathProgram : IDisposable
             obj.Map(DataPathAbi.MapSnat).SetMaxEntries(options.SnatEntries);
             obj.Load();
             var program = new DataPathProgram(obj, options);
-            program.Maps.Configure(netnsCookie, options.SnatPortMin, options.SnatPortMax);
+            program.Maps.Configure(netnsCookie, options.SnatPortMin, options.SnatPortMax, options.ConntrackTimeouts);
             return program;
         }
         catch

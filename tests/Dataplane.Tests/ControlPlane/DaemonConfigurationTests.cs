@@ -1,5 +1,6 @@
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Daemon;
+using Dataplane.ControlPlane.DataPath;
 
 namespace Dataplane.Tests.ControlPlane;
 
@@ -42,6 +43,26 @@ public sealed class DaemonConfigurationTests : IDisposable
         File.WriteAllText(_file, "{}");
         var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, v => v == "DATAPLANE_UPLINK" ? "eth1, eth2" : null, NoFlags), "/s");
         Assert.Equal(["eth1", "eth2"], o.Uplinks);
+    }
+
+    [Fact]
+    public void ConntrackTimeouts_NamedOverTheDefaults()
+    {
+        File.WriteAllText(_file, """{ "conntrack-timeouts": "tcp-established=3600, udp=60" }""");
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s");
+        Assert.Equal(new ConntrackTimeouts { TcpEstablished = 3600, Udp = 60 }, o.ConntrackTimeouts);
+        Assert.Equal([0u, 120, 60, 3600, 120, 60, 30, 120, 10, 60, 120, 30], o.ConntrackTimeouts.ByClass());
+    }
+
+    [Theory]
+    [InlineData("tcp-forever=10", "invalid conntrack timeout 'tcp-forever=10': expected NAME=SECONDS")]
+    [InlineData("udp", "invalid conntrack timeout 'udp': expected NAME=SECONDS")]
+    [InlineData("udp=0", "invalid conntrack timeout 'udp=0': seconds must be a positive whole number")]
+    [InlineData("udp=-5", "invalid conntrack timeout 'udp=-5': seconds must be a positive whole number")]
+    public void ConntrackTimeouts_Malformed_ErrorNamesThePair(string text, string message)
+    {
+        var e = Assert.Throws<DataplaneException>(() => ConntrackTimeouts.Parse(text));
+        Assert.StartsWith(message, e.Message);
     }
 
     [Theory]

@@ -77,6 +77,33 @@ public sealed class ConntrackTests : DataPathTestBase
         Assert.Equal(1UL, v.Packets);
     }
 
+    /// <summary>The daemon's --conntrack-timeouts land in dp_config; the data path applies them to the next packet.</summary>
+    private unsafe void ConfigureTimeouts(ConntrackTimeouts timeouts)
+    {
+        var value = new ConfigValue();
+        var byClass = timeouts.ByClass();
+        for (int i = 0; i < DataPathAbi.CtTimeoutClasses; i++) value.CtTimeout[i] = byClass[i];
+        O.Update(DataPathAbi.MapConfig, 0u, value);
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_ConfiguredTimeouts_ReplaceTheDefaults()
+    {
+        ConfigureTimeouts(ConntrackTimeouts.Parse("tcp-syn-sent=7, tcp-established=3600, udp=5, udp-replied=9"));
+        Orig(Syn);
+        AssertBoth(CtState.SynSent, 7);
+        Reply(Syn | Ack);
+        AssertBoth(CtState.SynRecv, 60); // not configured: nf_conntrack's default
+        Orig(Ack);
+        AssertBoth(CtState.Established, 3600);
+
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C3, Host), 7000, DnsPort)).Verdict);
+        var fwd = UplinkTests.Key(C3, Host, 7000, DnsPort, ProtoUdp);
+        Assert.Equal((CtState.Unreplied, 5UL), Entry(fwd));
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
+        Assert.Equal((CtState.Replied, 9UL), Entry(fwd));
+    }
+
     [PrivilegedFact]
     public void Conntrack_EntriesCarryPeerKeyAndMappingForTheSweeper()
     {
