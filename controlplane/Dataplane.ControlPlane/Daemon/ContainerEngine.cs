@@ -47,6 +47,8 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             NetworkNamespace? sandbox = null;
             if (run.Mode.Kind is NetworkModeKind.Bridge or NetworkModeKind.None)
             {
+                // Claimed before it exists: after a crash, reconcile deletes only namespaces it can prove are ours.
+                File.WriteAllText(Path.Combine(dir, SandboxClaim), host.SandboxNamespaceName(name));
                 sandbox = host.CreateSandbox(name);
                 tx.Add("sandbox namespace", () => { sandbox.Dispose(); host.DeleteSandbox(name); });
             }
@@ -244,13 +246,12 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 
-    /// <summary>After a restart: containers whose process this daemon does not supervise are exited.</summary>
     /// <summary>
     /// On start: adopts what the kernel kept and repairs what it lost. Published ports keep the mapping
     /// ids the kernel holds (their flows and counters stay theirs); a port the state wants but the
     /// kernel lacks (or points elsewhere) is published again; a port no container wants is removed
     /// with its flows. A container whose process still runs in its sandbox stays running and is
-    /// watched; the others are marked exited. Sandboxes with our prefix that no container owns go.
+    /// watched; the others are marked exited. Sandboxes a crash left unrecorded go.
     /// </summary>
     public void Reconcile()
     {
@@ -282,9 +283,27 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                     state.Put(c with { State = ContainerState.Exited, Pid = null });
             }
 
-            var owned = state.Current.Containers.Select(c => host.SandboxNamespaceName(c.Name)).ToHashSet();
-            foreach (var ns in NetworkNamespace.List().Where(n => n.StartsWith(host.Options.SandboxPrefix, StringComparison.Ordinal) && !owned.Contains(n)))
-                NetworkNamespace.Delete(ns);
+            RemoveUnrecordedSandboxes();
+        }
+    }
+
+    private const string SandboxClaim = "sandbox";
+
+    /// <summary>
+    /// A crash between creating a sandbox and recording its container leaves a container directory
+    /// with no record: its claimed namespace and the directory go. Namespaces nobody claimed (an
+    /// operator's own, even with our prefix) are never touched.
+    /// </summary>
+    private void RemoveUnrecordedSandboxes()
+    {
+        var root = Path.Combine(stateDirectory, "containers");
+        if (!Directory.Exists(root)) return;
+        var recorded = state.Current.Containers.Select(c => c.Id).ToHashSet();
+        foreach (var dir in Directory.GetDirectories(root).Where(d => !recorded.Contains(Path.GetFileName(d))))
+        {
+            var claim = Path.Combine(dir, SandboxClaim);
+            if (File.Exists(claim)) NetworkNamespace.Delete(File.ReadAllText(claim));
+            Directory.Delete(dir, recursive: true);
         }
     }
 

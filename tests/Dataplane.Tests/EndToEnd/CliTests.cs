@@ -255,7 +255,17 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
                 map.Update(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp },
                     new PortMapValue { CtrAddrBe = NetOrder.AddrBe(IPAddress.Parse("198.19.9.9")), CtrPortBe = NetOrder.PortBe(80), MappingId = 999 });
             }
+            // A crash right after creating a sandbox leaves its claim with no record; an operator's own
+            // namespace that merely has our prefix was never claimed.
+            NetworkNamespace.Create(d.SandboxPrefix + "crashed").Dispose();
+            var crashed = Directory.CreateDirectory(Path.Combine(d.StateDir, "containers", "0123456789ab")).FullName;
+            File.WriteAllText(Path.Combine(crashed, "sandbox"), d.SandboxPrefix + "crashed");
+            NetworkNamespace.Create(d.SandboxPrefix + "operators").Dispose();
             d.StartDaemon();
+            Assert.DoesNotContain(d.SandboxPrefix + "crashed", d.Sandboxes());
+            Assert.False(Directory.Exists(crashed));
+            Assert.Contains(d.SandboxPrefix + "operators", d.Sandboxes());
+            NetworkNamespace.Delete(d.SandboxPrefix + "operators");
             Assert.Contains("sleeper", d.Ok("ps")); // still running: adopted, not marked exited
             Assert.Equal(before + 2, PortmapEntries());
             using (var map = BpfMap.OpenPinned(pins))
@@ -270,6 +280,8 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         finally
         {
             d.Cli("rm", "-f", "sleeper");
+            NetworkNamespace.Delete(d.SandboxPrefix + "crashed");
+            NetworkNamespace.Delete(d.SandboxPrefix + "operators");
         }
     }
 
