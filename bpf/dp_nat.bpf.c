@@ -52,6 +52,15 @@ int dp_xdp_uplink(struct xdp_md *ctx)
 	return dp_xdp_uplink_fast(ctx);
 }
 
+/* On the container side of each veth while the fast path is on: a veth accepts
+ * XDP_REDIRECTed frames only when the receiving peer runs XDP (it enables the
+ * peer's NAPI); without it the kernel drops them. */
+SEC("xdp")
+int dp_xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 SEC("cgroup/connect4")
 int dp_connect4(struct bpf_sock_addr *ctx)
 {

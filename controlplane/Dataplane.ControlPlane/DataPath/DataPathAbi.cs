@@ -20,6 +20,7 @@ public static class DataPathAbi
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
     public const string ProgXdpUplink = "dp_xdp_uplink";
+    public const string ProgXdpPass = "dp_xdp_pass";
     public const string ProgConnect4 = "dp_connect4";
     public const string ProgSendmsg4 = "dp_sendmsg4";
     public const string ProgRecvmsg4 = "dp_recvmsg4";

@@ -83,6 +83,9 @@ public sealed class DataPathProgram : IDisposable
     /// <summary>The XDP fast path on an uplink (only for uplinks that deliver complete checksums, see bpf/README.md).</summary>
     public XdpMode AttachUplinkXdp(int ifindex, XdpMode mode = XdpMode.Auto) => Xdp.Attach(ifindex, Program(DataPathAbi.ProgXdpUplink), mode, replace: true);
 
+    /// <summary>The container end of a veth, so it can receive what the uplink's XDP redirects to its peer.</summary>
+    public XdpMode AttachContainerXdp(int ifindex) => Xdp.Attach(ifindex, Program(DataPathAbi.ProgXdpPass), XdpMode.Native, replace: true);
+
     /// <summary>Removes our XDP program from an uplink, if it is ours that is attached.</summary>
     public void DetachUplinkXdp(int ifindex)
     {

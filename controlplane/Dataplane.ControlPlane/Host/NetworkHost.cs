@@ -198,6 +198,11 @@ public sealed class NetworkHost : IDisposable
                 inside.AddAddress("eth0", address, network.PrefixLength);
                 inside.SetUp("eth0");
                 if (!network.Internal) inside.AddRoute(null, 0, network.Gateway);
+                if (Options.Xdp)
+                {
+                    int eth0 = inside.IndexOf("eth0");
+                    sandbox.Run(() => _dataPath.AttachContainerXdp(eth0));
+                }
             }
             int index = _links.IndexOf(hostVeth);
             _ns.Run(() => _dataPath.AttachEndpoint(index));

@@ -11,9 +11,9 @@ namespace Dataplane.Tests.EndToEnd;
 /// <summary>
 /// A lab whose fake host runs the product's NetworkHost: network "a" (dp0, 198.19.10.0/24) with
 /// containers c1 and c2, network "b" (dp1, 198.19.20.0/24) with c3; the data path on uplink0 and the
-/// socket hooks on a cgroup of our own.
+/// socket hooks on a cgroup of our own; with <c>xdp</c>, the uplink's XDP fast path too.
 /// </summary>
-public sealed class DataPathLab : IDisposable
+public class DataPathLab : IDisposable
 {
     public static readonly BridgeNetwork NetA = new(1, "dp0", IPAddress.Parse("198.19.10.0"), 24, IPAddress.Parse("198.19.10.1"));
     public static readonly BridgeNetwork NetB = new(2, "dp1", IPAddress.Parse("198.19.20.0"), 24, IPAddress.Parse("198.19.20.1"));
@@ -22,7 +22,9 @@ public sealed class DataPathLab : IDisposable
     private readonly string _prefix = TestNames.Unique("");
     private readonly List<string> _sandboxes = [];
 
-    public DataPathLab()
+    public DataPathLab() : this(xdp: false) { }
+
+    protected DataPathLab(bool xdp)
     {
         if (!Privileges.IsRoot) return;
         Lab = new Lab();
@@ -35,6 +37,7 @@ public sealed class DataPathLab : IDisposable
                 Uplinks = [Lab.Uplink],
                 SandboxPrefix = _prefix,
                 SocketHookCgroup = Cgroup.Path,
+                Xdp = xdp,
                 DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 8192, SnatEntries = 4096 },
             });
             Host.EnsureNetwork(NetA);
@@ -71,6 +74,7 @@ public sealed class DataPathLab : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         if (Host is not null)
         {
             foreach (var ns in new[] { Ns1, Ns2, Ns3 }) ns?.Dispose();
