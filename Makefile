@@ -4,6 +4,7 @@
 #   make test    run every test (privileged ones need root) and print "N passed, N failed, N skipped"
 #   make demo    build, then run the demo lab in throwaway namespaces
 #   make bench   side-by-side benchmarks (BENCH_ARGS=--quick for the short run)
+#   make bench-micro  BenchmarkDotNet suites of the control plane (BENCH_FILTER='*Netlink*')
 
 ARCH        := $(shell uname -m)
 CONFIG      ?= Release
@@ -13,9 +14,9 @@ BPF_HEADERS := $(wildcard bpf/include/*.h bpf/lib/*.h)
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,bpf/out/%.bpf.o,$(wildcard bpf/*.bpf.c))
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 iputils-ping netcat-openbsd \
-                iptables nftables netsniff-ng wrk procps gnuplot-nox
+                iptables nftables netsniff-ng wrk procps gnuplot-nox ethtool python3
 
-.PHONY: deps build bpf test demo bench clean
+.PHONY: deps build bpf test demo bench bench-micro clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -46,6 +47,10 @@ demo: build
 
 bench: build
 	@perf/run $(BENCH_ARGS)
+
+BENCH_FILTER ?= *
+bench-micro: build
+	@cd perf/Dataplane.Benchmarks && dotnet bin/$(CONFIG)/net10.0/Dataplane.Benchmarks.dll --filter '$(BENCH_FILTER)' --artifacts ../results/benchmarkdotnet
 
 clean:
 	rm -rf bpf/out tests/bpf/out TestResults
