@@ -58,13 +58,11 @@ public static class DaemonRunner
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
         using var probe = new SocketPortProbe(host.Namespace);
         var ports = new HostPortAllocator(options.ParsePublishAllRange(), probe);
-        foreach (var c in state.Current.Containers)
-            foreach (var p in c.Ports)
-            {
-                var published = new PublishedPort(IPAddress.Parse(p.HostIp), p.HostPort, new ContainerPort(p.ContainerPort, p.Proto == "udp" ? Proto.Udp : Proto.Tcp));
-                probe.TryReserve(published.HostIp, published.Container.Proto, published.HostPort);
-                ports.Adopt(published);
-            }
+        var adopted = state.Current.Containers.SelectMany(c => c.Ports).Select(p =>
+            new PublishedPort(IPAddress.Parse(p.HostIp), p.HostPort, new ContainerPort(p.ContainerPort, p.Proto == "udp" ? Proto.Udp : Proto.Tcp))).ToList();
+        probe.TryReserve(adopted); // a port someone took while we were down stays ours in BPF; its socket is that process's
+        foreach (var published in adopted)
+            ports.Adopt(published);
         var containers = new ContainerEngine(state, host, networks, ports, options.StateDirectory);
         containers.Reconcile();
 

@@ -15,35 +15,21 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
     private readonly Dictionary<(IPAddress, Proto, int), Socket> _held = [];
     private readonly Lock _gate = new();
 
-    public bool TryReserve(IPAddress hostIp, Proto proto, int port)
+    public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
     {
-        var socket = ns.Run(() =>
-        {
-            var s = proto == Proto.Udp
-                ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-                : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                s.Bind(new IPEndPoint(hostIp, port));
-                if (proto == Proto.Tcp) s.Listen(1);
-                return s;
-            }
-            catch (SocketException)
-            {
-                s.Dispose();
-                return null;
-            }
-        });
-        if (socket is null) return false;
-        lock (_gate) _held[(hostIp, proto, port)] = socket;
-        return true;
+        // A socket belongs to the namespace it was created in: one trip there for the whole batch.
+        var sockets = ports.Count == 0 ? [] : ns.Run(() => ports.Select(Bind).ToArray());
+        lock (_gate)
+            for (int i = 0; i < ports.Count; i++)
+                if (sockets[i] is { } s) _held[Key(ports[i])] = s;
+        return [.. sockets.Select(s => s is not null)];
     }
 
-    public void Release(IPAddress hostIp, Proto proto, int port)
+    public void Release(PublishedPort port)
     {
         lock (_gate)
         {
-            if (_held.Remove((hostIp, proto, port), out var s)) s.Dispose();
+            if (_held.Remove(Key(port), out var s)) s.Dispose();
         }
     }
 
@@ -53,6 +39,27 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
         {
             foreach (var s in _held.Values) s.Dispose();
             _held.Clear();
+        }
+    }
+
+    private static (IPAddress, Proto, int) Key(PublishedPort p) => (p.HostIp, p.Container.Proto, p.HostPort);
+
+    private static Socket? Bind(PublishedPort port)
+    {
+        var s = port.Container.Proto == Proto.Udp
+            ? new Socket(port.HostIp.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(port.HostIp.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (port.HostIp.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = false; // [::] is not 0.0.0.0, as in Docker
+            s.Bind(new IPEndPoint(port.HostIp, port.HostPort));
+            if (port.Container.Proto == Proto.Tcp) s.Listen(1);
+            return s;
+        }
+        catch (SocketException)
+        {
+            s.Dispose();
+            return null;
         }
     }
 }

@@ -20,39 +20,37 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
 
     public PortRange DynamicRange { get; } = dynamicRange;
 
-    /// <summary>Allocates every binding of one container, or none of them (rolls back on the first error).</summary>
+    /// <summary>
+    /// Allocates every binding of one container, or none of them. Fixed host ports are checked and
+    /// reserved together (one probe call for a 10,000-port range); ranges and dynamic ports follow.
+    /// </summary>
     public IReadOnlyList<PublishedPort> AllocateAll(IEnumerable<PortBinding> bindings)
     {
-        var done = new List<PublishedPort>();
-        try
+        var all = bindings.ToList();
+        var result = new PublishedPort[all.Count];
+        var fixedAt = Enumerable.Range(0, all.Count).Where(i => all[i].HostPorts is { IsSingle: true }).ToList();
+        lock (_lock)
         {
-            foreach (var binding in bindings)
-                done.Add(Allocate(binding));
-            return done;
-        }
-        catch
-        {
-            foreach (var published in done)
-                Release(published);
-            throw;
+            var fixedPorts = fixedAt.Select(i => new PublishedPort(all[i].EffectiveHostIp, all[i].HostPorts!.Value.Start, all[i].Container)).ToList();
+            TakeExact(fixedPorts);
+            for (int k = 0; k < fixedAt.Count; k++)
+                result[fixedAt[k]] = fixedPorts[k];
+            try
+            {
+                for (int i = 0; i < all.Count; i++)
+                    result[i] ??= TakeFromRange(all[i]);
+                return result;
+            }
+            catch
+            {
+                foreach (var published in result.Where(p => p is not null))
+                    Release(published);
+                throw;
+            }
         }
     }
 
-    public PublishedPort Allocate(PortBinding binding)
-    {
-        var ip = binding.EffectiveHostIp;
-        var proto = binding.Container.Proto;
-        lock (_lock)
-        {
-            int port = binding.HostPorts switch
-            {
-                { IsSingle: true } single => TakeExact(ip, proto, single.Start),
-                { } range => TakeFromRange(ip, proto, range, round: false),
-                null => TakeFromRange(ip, proto, DynamicRange, round: true),
-            };
-            return new PublishedPort(ip, port, binding.Container);
-        }
-    }
+    public PublishedPort Allocate(PortBinding binding) => AllocateAll([binding])[0];
 
     /// <summary>Marks a port as held without asking the probe (a restarted daemon adopting its state).</summary>
     public void Adopt(PublishedPort published)
@@ -69,13 +67,8 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     {
         lock (_lock)
         {
-            var key = (published.Container.Proto, published.HostPort);
-            if (_held.TryGetValue(key, out var ips) && ips.Remove(published.HostIp))
-            {
-                if (ips.Count == 0)
-                    _held.Remove(key);
-                _probe.Release(published.HostIp, published.Container.Proto, published.HostPort);
-            }
+            if (Unhold(published.HostIp, published.Container.Proto, published.HostPort))
+                _probe.Release(published);
         }
     }
 
@@ -85,29 +78,51 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             return Conflicts(ip, proto, port);
     }
 
-    private int TakeExact(IPAddress ip, Proto proto, int port)
+    private void TakeExact(IReadOnlyList<PublishedPort> ports)
     {
-        if (Conflicts(ip, proto, port))
-            throw DataplaneException.Conflict(AlreadyAllocated(ip, port));
-        if (!_probe.TryReserve(ip, proto, port))
+        var held = new List<PublishedPort>();
+        try
+        {
+            foreach (var p in ports)
+            {
+                if (Conflicts(p.HostIp, p.Container.Proto, p.HostPort))
+                    throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
+                Hold(p.HostIp, p.Container.Proto, p.HostPort);
+                held.Add(p);
+            }
+            var free = _probe.TryReserve(ports);
+            int busy = Array.IndexOf(free, false);
+            if (busy < 0)
+                return;
+            for (int i = 0; i < ports.Count; i++)
+                if (free[i]) _probe.Release(ports[i]);
+            var p0 = ports[busy];
             throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
-                $"failed to bind host port {Endpoint(ip, port)}/{proto.Name()}: address already in use"));
-        Hold(ip, proto, port);
-        return port;
+                $"failed to bind host port {Endpoint(p0.HostIp, p0.HostPort)}/{p0.Container.Proto.Name()}: address already in use"));
+        }
+        catch
+        {
+            foreach (var p in held)
+                Unhold(p.HostIp, p.Container.Proto, p.HostPort);
+            throw;
+        }
     }
 
-    private int TakeFromRange(IPAddress ip, Proto proto, PortRange range, bool round)
+    private PublishedPort TakeFromRange(PortBinding binding)
     {
+        var (ip, proto) = (binding.EffectiveHostIp, binding.Container.Proto);
+        bool round = binding.HostPorts is null;
+        var range = binding.HostPorts ?? DynamicRange;
         int start = round && _cursor.TryGetValue(proto, out var next) && range.Contains(next) ? next : range.Start;
         for (int i = 0; i < range.Count; i++)
         {
-            int port = range.Start + ((start - range.Start + i) % range.Count);
-            if (Conflicts(ip, proto, port) || !_probe.TryReserve(ip, proto, port))
+            var candidate = new PublishedPort(ip, range.Start + ((start - range.Start + i) % range.Count), binding.Container);
+            if (Conflicts(ip, proto, candidate.HostPort) || !_probe.TryReserve([candidate])[0])
                 continue;
-            Hold(ip, proto, port);
+            Hold(ip, proto, candidate.HostPort);
             if (round)
-                _cursor[proto] = port == range.End ? range.Start : port + 1;
-            return port;
+                _cursor[proto] = candidate.HostPort == range.End ? range.Start : candidate.HostPort + 1;
+            return candidate;
         }
         throw DataplaneException.Conflict("all ports are allocated");
     }
@@ -120,6 +135,15 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         if (!_held.TryGetValue((proto, port), out var ips))
             _held[(proto, port)] = ips = [];
         ips.Add(ip);
+    }
+
+    private bool Unhold(IPAddress ip, Proto proto, int port)
+    {
+        if (!_held.TryGetValue((proto, port), out var ips) || !ips.Remove(ip))
+            return false;
+        if (ips.Count == 0)
+            _held.Remove((proto, port));
+        return true;
     }
 
     private static bool Overlap(IPAddress a, IPAddress b) =>

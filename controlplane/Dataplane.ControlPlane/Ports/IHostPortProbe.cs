@@ -1,17 +1,16 @@
-using System.Net;
-
 namespace Dataplane.ControlPlane.Ports;
 
 /// <summary>
 /// Asks the host whether some other process already holds a port. The daemon implements it by really
 /// binding (and keeping) a socket, so the port stays reserved for as long as the mapping lives.
+/// Ports come in batches: one container may publish 10,000 of them.
 /// </summary>
 public interface IHostPortProbe
 {
-    /// <summary>True when the port could be taken; false when another process holds it.</summary>
-    bool TryReserve(IPAddress hostIp, Proto proto, int port);
+    /// <summary>Takes every port it can; result[i] is false when another process holds ports[i].</summary>
+    bool[] TryReserve(IReadOnlyList<PublishedPort> ports);
 
-    void Release(IPAddress hostIp, Proto proto, int port);
+    void Release(PublishedPort port);
 }
 
 /// <summary>A probe for tests and for callers that do not hold real sockets: every port is free.</summary>
@@ -19,9 +18,9 @@ public sealed class NoHostPortProbe : IHostPortProbe
 {
     public static readonly NoHostPortProbe Instance = new();
 
-    public bool TryReserve(IPAddress hostIp, Proto proto, int port) => true;
+    public bool[] TryReserve(IReadOnlyList<PublishedPort> ports) => [.. ports.Select(_ => true)];
 
-    public void Release(IPAddress hostIp, Proto proto, int port)
+    public void Release(PublishedPort port)
     {
     }
 }

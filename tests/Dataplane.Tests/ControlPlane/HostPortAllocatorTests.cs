@@ -10,8 +10,15 @@ public class HostPortAllocatorTests
     private sealed class BusyProbe(params int[] busy) : IHostPortProbe
     {
         public List<int> Released { get; } = [];
-        public bool TryReserve(IPAddress hostIp, Proto proto, int port) => !busy.Contains(port);
-        public void Release(IPAddress hostIp, Proto proto, int port) => Released.Add(port);
+        public int Calls { get; private set; }
+
+        public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
+        {
+            Calls++;
+            return [.. ports.Select(p => !busy.Contains(p.HostPort))];
+        }
+
+        public void Release(PublishedPort port) => Released.Add(port.HostPort);
     }
 
     private static PortBinding B(string spec) => PortSpecParser.Parse(spec).Single();
@@ -97,15 +104,58 @@ public class HostPortAllocatorTests
     }
 
     [Fact]
-    public void AllocateAll_SecondFails_RollsBackFirst()
+    public void AllocateAll_SecondAlreadyAllocated_FirstNeitherHeldNorReserved()
     {
         var probe = new BusyProbe();
         var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
         a.Allocate(B("9000:1"));
-        Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")]));
+        Assert.Equal("Bind for 0.0.0.0:9000 failed: port is already allocated",
+            Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")])).Message);
         Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
-        Assert.Contains(8080, probe.Released);
+        Assert.Equal(1, probe.Calls); // only the first Allocate reached the host
         Assert.Equal(8080, a.Allocate(B("8080:80")).HostPort);
+    }
+
+    [Fact]
+    public void AllocateAll_HostHoldsSecond_FirstReleased()
+    {
+        var probe = new BusyProbe(9000);
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
+        Assert.Equal("failed to bind host port 0.0.0.0:9000/tcp: address already in use",
+            Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")])).Message);
+        Assert.Equal([8080], probe.Released);
+        Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
+    }
+
+    [Fact]
+    public void AllocateAll_DynamicExhaustedAfterFixed_FixedRolledBack()
+    {
+        var probe = new BusyProbe();
+        var a = new HostPortAllocator(new PortRange(49000, 49000), probe);
+        a.Allocate(B("1"));
+        Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("81")]));
+        Assert.Equal([8080], probe.Released);
+        Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
+    }
+
+    [Fact]
+    public void AllocateAll_SamePortTwiceInOneRequest_Refused()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
+        Assert.Equal("Bind for 0.0.0.0:8080 failed: port is already allocated",
+            Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("8080:81")])).Message);
+        Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
+    }
+
+    [Fact]
+    public void AllocateAll_TenThousandFixedPorts_OneProbeCallInBindingOrder()
+    {
+        var probe = new BusyProbe();
+        var a = new HostPortAllocator(new PortRange(49000, 49001), probe);
+        var got = a.AllocateAll([B("80"), .. PortSpecParser.Parse("20000-29999:20000-29999")]);
+        Assert.Equal(2, probe.Calls); // the fixed batch, then the dynamic port
+        Assert.Equal(49000, got[0].HostPort);
+        Assert.Equal(Enumerable.Range(20000, 10_000), got.Skip(1).Select(p => p.HostPort));
     }
 
     [Fact]
