@@ -78,7 +78,7 @@ public sealed partial class EndToEndTests : IDisposable
     private (bool Ok, string Output) Iperf(LabContainer? from, string target, int port, int seconds = 2, string extra = "")
     {
         var server = _lab.StartIn(_c1.Namespace, "iperf3", $"-s -1 -p {ServerPort}");
-        Thread.Sleep(300);
+        Lab.AwaitListener(_c1.Namespace, ServerPort);
         var (code, output) = Lab.RunIn(from?.Namespace ?? _lab.External, "iperf3", $"-c {target} -p {port} -t {seconds} -f m --connect-timeout 1500 {extra}", TimeSpan.FromSeconds(seconds + 10));
         if (!server.HasExited) server.Kill();
         return (code == 0 && output.Contains("receiver"), output);

@@ -26,7 +26,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.Contains("0.0.0.0:8080->5201/tcp", d.Ok("ps"));
             Assert.Equal("5201/tcp -> 0.0.0.0:8080\n", d.Ok("port", "web"));
             Assert.Equal("0.0.0.0:8080\n", d.Ok("port", "web", "5201/tcp"));
-            Thread.Sleep(300);
+            d.AwaitListener("web", 5201);
             var (exit, iperf) = Lab.RunIn(d.Lab.External, "iperf3", $"-c {Lab.HostAddress} -p 8080 -t 1 --connect-timeout 3000");
             Assert.True(exit == 0, iperf);
             Assert.Contains(d.SandboxPrefix + "web", d.Sandboxes());
@@ -85,7 +85,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     {
         d.Ok("run", "-d", "--name", "holder", "-p", "8282:80", "--", "sleep", "30");
         var listener = d.Lab.StartIn(d.Lab.Host, "nc", $"-l {Lab.HostAddress} 8383");
-        Thread.Sleep(300);
+        Lab.AwaitListener(d.Lab.Host, 8383);
         try
         {
             var sandboxes = d.Sandboxes();
@@ -176,7 +176,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "survivor", "-p", "8484:5201", "--", "iperf3", "-s", "-p", "5201");
         try
         {
-            Thread.Sleep(300);
+            d.AwaitListener("survivor", 5201);
             var client = d.Lab.StartIn(d.Lab.External, "iperf3", $"-c {Lab.HostAddress} -p 8484 -t 3 --connect-timeout 3000");
             Thread.Sleep(1000);
             d.KillDaemon();

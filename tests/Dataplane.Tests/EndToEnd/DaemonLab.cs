@@ -88,6 +88,13 @@ public sealed class DaemonLab : IDisposable
         return stdout;
     }
 
+    /// <summary>Waits until the server in container <paramref name="container"/> listens on TCP <paramref name="port"/>.</summary>
+    public void AwaitListener(string container, int port)
+    {
+        using var ns = NetworkNamespace.Open(_prefix + container);
+        Lab.AwaitListener(ns, port);
+    }
+
     /// <summary>Sandboxes of this daemon that exist now (named network namespaces with our prefix).</summary>
     public IReadOnlyList<string> Sandboxes() => NetworkNamespace.List().Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
 

@@ -109,6 +109,27 @@ public sealed class Lab : IDisposable
         return (p.ExitCode, output.Result + error.Result);
     }
 
+    /// <summary>
+    /// Waits until a socket in <paramref name="ns"/> listens on TCP <paramref name="port"/> (or is bound to
+    /// it for UDP): a fixed sleep after starting a server is a race on a loaded 2-core machine.
+    /// </summary>
+    public static void AwaitListener(NetworkNamespace ns, int port, bool udp = false, int timeoutMs = 10_000)
+    {
+        string hexPort = $":{port:X4}", table = udp ? "udp" : "tcp", state = udp ? "07" : "0A";
+        bool Bound() => ns.Run(() => new[] { table, table + "6" }
+            .Select(t => $"/proc/thread-self/net/{t}").Where(File.Exists) // thread-self: this thread's namespace
+            .SelectMany(File.ReadLines)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == state));
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (!Bound())
+        {
+            if (Environment.TickCount64 > deadline)
+                throw new TimeoutException($"nothing listens on {table} port {port} in {ns.Description} after {timeoutMs} ms");
+            Thread.Sleep(20);
+        }
+    }
+
     /// <summary>A background process (a server) inside <paramref name="ns"/>, killed on dispose.</summary>
     public Process StartIn(NetworkNamespace ns, string file, string args)
     {
