@@ -1,7 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using Dataplane.ControlPlane.Ports;
+using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Sockets;
 
 namespace Dataplane.ControlPlane.Daemon;
 
@@ -12,13 +13,13 @@ namespace Dataplane.ControlPlane.Daemon;
 /// </summary>
 public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisposable
 {
-    private readonly Dictionary<(IPAddress, Proto, int), Socket> _held = [];
+    private readonly Dictionary<(IPAddress, Proto, int), FileDescriptorHandle> _held = [];
     private readonly Lock _gate = new();
 
     public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
     {
         // A socket belongs to the namespace it was created in: one trip there for the whole batch.
-        var sockets = ports.Count == 0 ? [] : ns.Run(() => ports.Select(Bind).ToArray());
+        var sockets = ports.Count == 0 ? [] : ns.Run(() => ports.Select(Hold).ToArray());
         lock (_gate)
             for (int i = 0; i < ports.Count; i++)
                 if (sockets[i] is { } s) _held[Key(ports[i])] = s;
@@ -44,22 +45,6 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
 
     private static (IPAddress, Proto, int) Key(PublishedPort p) => (p.HostIp, p.Container.Proto, p.HostPort);
 
-    private static Socket? Bind(PublishedPort port)
-    {
-        var s = port.Container.Proto == Proto.Udp
-            ? new Socket(port.HostIp.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(port.HostIp.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (port.HostIp.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = false; // [::] is not 0.0.0.0, as in Docker
-            s.Bind(new IPEndPoint(port.HostIp, port.HostPort));
-            if (port.Container.Proto == Proto.Tcp) s.Listen(1);
-            return s;
-        }
-        catch (SocketException)
-        {
-            s.Dispose();
-            return null;
-        }
-    }
+    private static FileDescriptorHandle? Hold(PublishedPort port) =>
+        PortHold.TryHold(port.HostIp, port.Container.Proto == Proto.Udp, port.HostPort, out _);
 }
