@@ -19,7 +19,7 @@ namespace Dataplane.ControlPlane.Daemon;
 public sealed class ContainerEngine(DaemonState state, NetworkHost host, NetworkEngine networks, HostPortAllocator ports, string stateDirectory) : IContainerEngine
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
-    private readonly ConcurrentDictionary<(string Id, string Port), uint> _mappingIds = new();
+    private readonly ConcurrentDictionary<(string Id, PublishedPort Port), uint> _mappingIds = new();
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
     // until the CLI has collected the wait).
     private readonly ConcurrentDictionary<string, int> _removedExitCodes = new();
@@ -99,7 +99,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     private PortMapping Mapping(string id, PublishedPort p, IPAddress ip) => Mapping(MappingId(id, p), p, ip);
 
     private uint MappingId(string id, PublishedPort p)
-        => _mappingIds.GetOrAdd((id, p.ToString()), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
+        => _mappingIds.GetOrAdd((id, p), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
 
     private static PortMapping Mapping(uint mappingId, PublishedPort p, IPAddress ip)
         => new(mappingId, p.HostIp.Equals(IPAddress.Any) ? null : p.HostIp,
@@ -225,7 +225,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 foreach (var p in published)
                 {
                     ports.Release(p);
-                    _mappingIds.TryRemove((c.Id, p.ToString()), out _);
+                    _mappingIds.TryRemove((c.Id, p), out _);
                 }
                 host.Disconnect(new SandboxEndpoint(c.Name, "veth" + c.Id[..7], ip, Macs.FromIPv4(ip), 0));
                 networks.Pool(network).Release(ip);
@@ -267,7 +267,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 {
                     var slot = Slot(Mapping(0u, p, ip));
                     if (kernel.Remove(slot, out var there) && there.ContainerAddress.Equals(ip) && there.ContainerPort == p.Container.Port)
-                        _mappingIds[(c.Id, p.ToString())] = there.Id;
+                        _mappingIds[(c.Id, p)] = there.Id;
                     else
                         missing.Add((c.Id, p, ip));
                 }

@@ -19,7 +19,7 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
     public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
     {
         // A socket belongs to the namespace it was created in: one trip there for the whole batch.
-        var sockets = ports.Count == 0 ? [] : ns.Run(() => ports.Select(Hold).ToArray());
+        var sockets = ports.Count == 0 ? [] : ns.Run(() => HoldAll(ports));
         lock (_gate)
             for (int i = 0; i < ports.Count; i++)
                 if (sockets[i] is { } s) _held[Key(ports[i])] = s;
@@ -45,6 +45,20 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
 
     private static (IPAddress, Proto, int) Key(PublishedPort p) => (p.HostIp, p.Container.Proto, p.HostPort);
 
-    private static FileDescriptorHandle? Hold(PublishedPort port) =>
-        PortHold.TryHold(port.HostIp, port.Container.Proto == Proto.Udp, port.HostPort, out _);
+    /// <summary>All or nothing: when the kernel fails outright (EMFILE), the ones already held are closed.</summary>
+    private static FileDescriptorHandle?[] HoldAll(IReadOnlyList<PublishedPort> ports)
+    {
+        var sockets = new FileDescriptorHandle?[ports.Count];
+        try
+        {
+            for (int i = 0; i < ports.Count; i++)
+                sockets[i] = PortHold.TryHold(ports[i].HostIp, ports[i].Container.Proto == Proto.Udp, ports[i].HostPort, out _);
+            return sockets;
+        }
+        catch
+        {
+            foreach (var s in sockets) s?.Dispose();
+            throw;
+        }
+    }
 }

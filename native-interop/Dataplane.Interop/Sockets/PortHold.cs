@@ -30,7 +30,12 @@ public static unsafe partial class PortHold
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
         int fd = socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-        if (fd < 0) throw InteropException.FromLastError("open socket to hold port", $"{address}:{port}");
+        if (fd < 0)
+        {
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            throw new InteropException("open socket to hold port", $"{address}:{port}", errno,
+                errno == Errno.EMFILE ? "each held port is an open file: raise the open-file limit (LimitNOFILE) to publish this many" : null);
+        }
         var handle = new FileDescriptorHandle(fd);
         Span<byte> sockaddr = stackalloc byte[28]; // sockaddr_in6; sockaddr_in uses the first 16
         sockaddr.Clear();
