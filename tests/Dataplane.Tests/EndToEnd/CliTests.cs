@@ -115,6 +115,41 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     }
 
     [PrivilegedFact]
+    public void OpenFileLimitReached_RunRefusedNamingTheFix_NothingHeldOrLeft()
+    {
+        // Every held host port is an open file of the daemon: leave it room for 500 more, ask for 1,000.
+        string fds = $"/proc/{d.DaemonPid}/fd";
+        int open = Directory.GetFileSystemEntries(fds).Length;
+        string softLimit = File.ReadLines($"/proc/{d.DaemonPid}/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
+        SetOpenFileLimit(open + 500);
+        try
+        {
+            var sandboxes = d.Sandboxes();
+            int entries = PortmapEntries();
+            var refused = d.Cli("run", "-d", "--name", "toomany", "-p", "31000-31999:31000-31999", "--", "true");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("EMFILE", refused.Err);
+            Assert.Contains("LimitNOFILE", refused.Err);
+            Assert.Equal(sandboxes, d.Sandboxes());
+            Assert.Equal(entries, PortmapEntries());
+            Assert.InRange(Directory.GetFileSystemEntries(fds).Length, 0, open + 20); // the sockets it had opened are closed
+            d.Ok("run", "-d", "--name", "fits", "-p", "31000-31099:31000-31099", "--", "sleep", "30"); // and their ports free
+            d.Ok("rm", "-f", "fits");
+        }
+        finally
+        {
+            SetOpenFileLimit(int.Parse(softLimit, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void SetOpenFileLimit(int soft)
+    {
+        var (code, output) = Lab.RunIn(d.Lab.Host, "prlimit", $"--pid {d.DaemonPid} --nofile={soft}:");
+        Assert.True(code == 0, output);
+    }
+
+    [PrivilegedFact]
     public void Foreground_ExitCodeAndOutputPassThrough()
     {
         var (code, stdout, _) = d.Cli("run", "--rm", "--", "sh", "-c", "echo from-the-sandbox; exit 3");
