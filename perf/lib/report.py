@@ -127,9 +127,10 @@ howto = [("iptables-percmd", "install_ms", "iptables, one command per rule (Dock
          ("iptables-percmd", "install_ms_projected", "  the same, projected from the ports done within the time budget"),
          ("iptables", "install_ms", "iptables-restore, one batch (full Docker-style ruleset)"),
          ("nftables", "install_ms", "nft -f, one transaction (table + map of N elements)"),
-         ("dataplane", "install_ms", "Dataplane: one `dataplane run -d -p RANGE ...` (sandbox + N mappings, CLI included)"),
-         ("dataplane", "remove_ms", "Dataplane: `dataplane rm -f` of that container"),
-         ("dataplane-xdp", "install_ms", "Dataplane with --xdp: one `dataplane run -d -p RANGE ...`")]
+         ("dataplane", "install_ms", "Dataplane: POST /containers with -p RANGE (what `run -d` sends: sandbox + N mappings)"),
+         ("dataplane", "sandbox_ms", "  the same request without ports (the sandbox's share)"),
+         ("dataplane", "remove_ms", "Dataplane: `dataplane rm -f` of that container (CLI included)"),
+         ("dataplane-xdp", "install_ms", "Dataplane with --xdp: POST /containers with -p RANGE")]
 for c, m, label in howto:
     if not any(k[0] == c and k[2] == m for k in vals):
         continue
