@@ -19,12 +19,13 @@ namespace Dataplane.ControlPlane.Daemon;
 public sealed class ContainerEngine(DaemonState state, NetworkHost host, NetworkEngine networks, HostPortAllocator ports, string stateDirectory) : IContainerEngine
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
-    private readonly ConcurrentDictionary<(string Id, PublishedPort Port), uint> _mappingIds = new();
+    // Every live published port's mapping id (guarded by _gate, like the pool).
+    private readonly Dictionary<(string Id, PublishedPort Port), uint> _mappingIds = [];
+    private readonly MappingIdPool _mappingIdPool = new(DataPathAbi.MappingIdMax);
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
     // until the CLI has collected the wait).
     private readonly ConcurrentDictionary<string, int> _removedExitCodes = new();
     private readonly Lock _gate = new();
-    private uint _nextMappingId;
 
     public Task<RunResponse> RunAsync(RunRequest request, CancellationToken ct)
     {
@@ -64,6 +65,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 published = ports.AllocateAll(run.Bindings);
                 tx.Add("host ports", () => { foreach (var p in published) ports.Release(p); });
                 var mappings = published.Select(p => Mapping(id, p, ip)).ToList();
+                tx.Add("mapping ids", () => { foreach (var p in published) ReleaseMappingId(id, p); });
                 if (mappings.Count > 0)
                 {
                     host.Publish(mappings);
@@ -99,7 +101,19 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     private PortMapping Mapping(string id, PublishedPort p, IPAddress ip) => Mapping(MappingId(id, p), p, ip);
 
     private uint MappingId(string id, PublishedPort p)
-        => _mappingIds.GetOrAdd((id, p), _ => Interlocked.Increment(ref _nextMappingId) % (DataPathAbi.MappingIdMax - 1) + 1);
+    {
+        if (!_mappingIds.TryGetValue((id, p), out var mappingId))
+            _mappingIds[(id, p)] = mappingId = _mappingIdPool.Take();
+        return mappingId;
+    }
+
+    /// <summary>The id a port had (0 when it had none), now free for another mapping.</summary>
+    private uint ReleaseMappingId(string id, PublishedPort p)
+    {
+        if (!_mappingIds.Remove((id, p), out var mappingId)) return 0;
+        _mappingIdPool.Release(mappingId);
+        return mappingId;
+    }
 
     private static PortMapping Mapping(uint mappingId, PublishedPort p, IPAddress ip)
         => new(mappingId, p.HostIp.Equals(IPAddress.Any) ? null : p.HostIp,
@@ -221,12 +235,9 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
             {
                 var ip = IPAddress.Parse(ipText);
                 var published = Published(c).ToList();
-                host.Unpublish(published.Select(p => Mapping(c.Id, p, ip)).ToList());
+                host.Unpublish(published.Select(p => Mapping(ReleaseMappingId(c.Id, p), p, ip)).ToList());
                 foreach (var p in published)
-                {
                     ports.Release(p);
-                    _mappingIds.TryRemove((c.Id, p), out _);
-                }
                 host.Disconnect(new SandboxEndpoint(c.Name, "veth" + c.Id[..7], ip, Macs.FromIPv4(ip), 0));
                 networks.Pool(network).Release(ip);
             }
@@ -258,7 +269,6 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
         lock (_gate)
         {
             var kernel = host.Maps.PortMappings().ToDictionary(Slot);
-            _nextMappingId = kernel.Values.Select(m => m.Id).DefaultIfEmpty(0u).Max();
             var missing = new List<(string Id, PublishedPort Port, IPAddress Ip)>();
             foreach (var c in state.Current.Containers.Where(c => c.IpAddress is not null))
             {
@@ -267,7 +277,10 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
                 {
                     var slot = Slot(Mapping(0u, p, ip));
                     if (kernel.Remove(slot, out var there) && there.ContainerAddress.Equals(ip) && there.ContainerPort == p.Container.Port)
+                    {
                         _mappingIds[(c.Id, p)] = there.Id;
+                        _mappingIdPool.Adopt(there.Id);
+                    }
                     else
                         missing.Add((c.Id, p, ip));
                 }

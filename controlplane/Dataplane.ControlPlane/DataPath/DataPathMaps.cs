@@ -179,7 +179,8 @@ public sealed class DataPathMaps(
         foreach (var m in mappings)
         {
             var key = KeyOf(m);
-            ids.Add(portmap.TryLookup(key, out var published) ? published.MappingId : m.Id);
+            var id = portmap.TryLookup(key, out var published) ? published.MappingId : m.Id;
+            if (id != 0) ids.Add(id); // 0 tags the flows of no mapping (masquerade): never flush those
             portmap.Delete(key);
         }
         return ids.Count == 0 ? 0 : FlushMappings(ids);

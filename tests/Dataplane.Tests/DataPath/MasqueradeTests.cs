@@ -35,6 +35,21 @@ public sealed class MasqueradeTests : DataPathTestBase
     }
 
     [PrivilegedFact]
+    public void RemovingAPortNeverPublished_WithoutAnId_LeavesMasqueradedFlowsAlone()
+    {
+        // Masqueraded flows carry mapping id 0; a removal that knows no id must not flush them.
+        SeedUplinkAddress();
+        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn)).Verdict);
+        int before = CtEntries;
+
+        int removed = O.Maps.RemovePortMapping(new PortMapping(0, null, ProtoTcp, 7999, System.Net.IPAddress.Parse(C3), 80));
+
+        Assert.Equal(0, removed);
+        Assert.Equal(2, before);
+        Assert.Equal(before, CtEntries);
+    }
+
+    [PrivilegedFact]
     public void VethIn_EgressWithoutOwnAddress_UsesFallbackEntry()
     {
         var r = VethInNs(Udp(new Ip(C3, Remote), 5555, 53)); // only dp_ifaddr[0] = Host is seeded
