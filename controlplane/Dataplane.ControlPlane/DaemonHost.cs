@@ -28,6 +28,10 @@ public sealed record DaemonOptions(
 
     public DataPath.ConntrackTimeouts ConntrackTimeouts { get; init; } = new();
 
+    /// <summary>Keep a socket on every published host port, as dockerd does, so no other process can
+    /// bind it. Off: a port is still checked free when published, but costs no open file afterwards.</summary>
+    public bool HoldHostPorts { get; init; } = true;
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");

@@ -25,6 +25,7 @@ public static class DaemonCommand
         ["conntrack-timeouts"] = "Conntrack lifetimes in seconds, e.g. tcp-established=86400,udp=60 (defaults: nf_conntrack's)",
         ["snat-entries"] = "Masquerade port reservations (default 131072)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
+        ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
     };
 
     public static Command Build(CliContext context)
@@ -33,7 +34,7 @@ public static class DaemonCommand
         var flags = DaemonConfiguration.Keys.Select(key => key switch
         {
             "uplink" => (Option)new Option<string[]>("--" + key) { Description = Descriptions[key] },
-            "xdp" => new Option<bool>("--" + key) { Description = Descriptions[key] },
+            "xdp" or "hold-host-ports" => new Option<bool>("--" + key) { Description = Descriptions[key] },
             _ => new Option<string>("--" + key) { Description = Descriptions[key] },
         }).ToList();
         var command = new Command("daemon", "Run the Dataplane daemon") { config };

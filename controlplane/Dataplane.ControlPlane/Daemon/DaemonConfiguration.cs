@@ -17,7 +17,7 @@ public static class DaemonConfiguration
     public static readonly string[] Keys =
     [
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
-        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range",
+        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -55,6 +55,7 @@ public static class DaemonConfiguration
             SnatPortMin = snatMin,
             SnatPortMax = snatMax,
             ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : d.ConntrackTimeouts,
+            HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
         };
         options.ParsePublishAllRange();
         return options;

@@ -56,7 +56,7 @@ public static class DaemonRunner
 
         var networks = new NetworkEngine(state, host);
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
-        using var probe = new SocketPortProbe(host.Namespace);
+        using var probe = new SocketPortProbe(host.Namespace, options.HoldHostPorts);
         var ports = new HostPortAllocator(options.ParsePublishAllRange(), probe);
         var adopted = state.Current.Containers.SelectMany(c => c.Ports).Select(p =>
             new PublishedPort(IPAddress.Parse(p.HostIp), p.HostPort, new ContainerPort(p.ContainerPort, p.Proto == "udp" ? Proto.Udp : Proto.Tcp))).ToList();

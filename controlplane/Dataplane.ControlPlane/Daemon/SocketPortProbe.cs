@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.ExceptionServices;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
@@ -9,20 +10,42 @@ namespace Dataplane.ControlPlane.Daemon;
 /// <summary>
 /// Holds every published host port with a real socket in the daemon's namespace, as dockerd does:
 /// a port another process already holds is refused at once, and nothing else can take ours.
-/// Packets to published ports are translated by BPF before any socket sees them.
+/// Packets to published ports are translated by BPF before any socket sees them. With
+/// <paramref name="hold"/> off the check is the same but each socket is closed at once.
 /// </summary>
-public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisposable
+public sealed class SocketPortProbe(NetworkNamespace ns, bool hold = true) : IHostPortProbe, IDisposable
 {
+    /// <summary>From this many ports on, the batch is split across the cores: socket creation scales
+    /// in the kernel (10,000 TCP ports: ~54 ms on one core, ~36 ms on two).</summary>
+    private const int SplitFrom = 1024;
+
     private readonly Dictionary<(IPAddress, Proto, int), FileDescriptorHandle> _held = [];
     private readonly Lock _gate = new();
 
     public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
     {
-        var sockets = HoldInNamespace(ports);
+        var free = new bool[ports.Count];
+        var sockets = new FileDescriptorHandle?[ports.Count];
+        try
+        {
+            InNamespace(ports.Count, i =>
+            {
+                var s = PortHold.TryHold(ports[i].HostIp, ports[i].Container.Proto == Proto.Udp, ports[i].HostPort, out _);
+                free[i] = s is not null;
+                if (hold) sockets[i] = s;
+                else s?.Dispose();
+            });
+        }
+        catch
+        {
+            // All or nothing: when the kernel fails outright (EMFILE), every socket opened is closed.
+            foreach (var s in sockets) s?.Dispose();
+            throw;
+        }
         lock (_gate)
             for (int i = 0; i < ports.Count; i++)
                 if (sockets[i] is { } s) _held[Key(ports[i])] = s;
-        return [.. sockets.Select(s => s is not null)];
+        return free;
     }
 
     public void Release(PublishedPort port)
@@ -44,34 +67,22 @@ public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe, IDisp
 
     private static (IPAddress, Proto, int) Key(PublishedPort p) => (p.HostIp, p.Container.Proto, p.HostPort);
 
-    /// <summary>From this many ports on, the batch is split across the cores: socket creation scales
-    /// in the kernel (10,000 TCP ports: ~54 ms on one core, ~30 ms on two).</summary>
-    private const int SplitFrom = 1024;
-
-    /// <summary>
-    /// A socket belongs to the namespace it was created in: one trip there per core for the whole
-    /// batch. All or nothing: when the kernel fails outright (EMFILE), every socket opened is closed.
-    /// </summary>
-    private FileDescriptorHandle?[] HoldInNamespace(IReadOnlyList<PublishedPort> ports)
+    /// <summary>A socket belongs to the namespace it was created in: one trip there per core for the whole batch.</summary>
+    private void InNamespace(int count, Action<int> each)
     {
-        if (ports.Count == 0) return [];
-        var sockets = new FileDescriptorHandle?[ports.Count];
-        int workers = ports.Count < SplitFrom ? 1 : Math.Min(Environment.ProcessorCount, 8);
+        if (count == 0) return;
+        int workers = count < SplitFrom ? 1 : Math.Min(Environment.ProcessorCount, 8);
+        var trips = Enumerable.Range(0, workers).Select(w => Task.Run(() => ns.Run(() =>
+        {
+            for (int i = w; i < count; i += workers) each(i);
+        }))).ToArray();
         try
         {
-            var trips = Enumerable.Range(0, workers).Select(w => Task.Run(() => ns.Run(() =>
-            {
-                for (int i = w; i < ports.Count; i += workers)
-                    sockets[i] = PortHold.TryHold(ports[i].HostIp, ports[i].Container.Proto == Proto.Udp, ports[i].HostPort, out _);
-            }))).ToArray();
             Task.WaitAll(trips);
-            return sockets;
         }
         catch (AggregateException e)
         {
-            foreach (var s in sockets) s?.Dispose();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-            throw;
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
     }
 }

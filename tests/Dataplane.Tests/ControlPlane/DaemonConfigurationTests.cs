@@ -38,6 +38,15 @@ public sealed class DaemonConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void HoldHostPorts_OnByDefault_OffFromTheEnvironment()
+    {
+        File.WriteAllText(_file, "{}");
+        Assert.True(DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s").HoldHostPorts);
+        var off = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, v => v == "DATAPLANE_HOLD_HOST_PORTS" ? "false" : null, NoFlags), "/s");
+        Assert.False(off.HoldHostPorts);
+    }
+
+    [Fact]
     public void Environment_CommaSeparatedUplinks()
     {
         File.WriteAllText(_file, "{}");
@@ -70,6 +79,7 @@ public sealed class DaemonConfigurationTests : IDisposable
     [InlineData("masquerade-port-range", "70000-80000", "invalid masquerade-port-range: 70000-80000")]
     [InlineData("publish-all-range", "9-1", "invalid port range for -P: 9-1")]
     [InlineData("xdp", "maybe", "invalid xdp: maybe")]
+    [InlineData("hold-host-ports", "sometimes", "invalid hold-host-ports: sometimes")]
     public void MalformedValue_ErrorNamesTheKey(string key, string value, string message)
     {
         File.WriteAllText(_file, "{}");
