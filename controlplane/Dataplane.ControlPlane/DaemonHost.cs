@@ -22,6 +22,9 @@ public sealed record DaemonOptions(
     public uint ConntrackEntries { get; init; } = DataPath.DataPathAbi.CtMaxDefault;
     public uint SnatEntries { get; init; } = DataPath.DataPathAbi.SnatMaxDefault;
 
+    /// <summary>Published ports of all containers together (map capacity); fixed when the maps are first created.</summary>
+    public uint PublishedPorts { get; init; } = DataPath.DataPathAbi.MappingIdMax - 1;
+
     /// <summary>Masquerade source ports (outside the host's ephemeral range and published ports).</summary>
     public ushort SnatPortMin { get; init; } = DataPath.DataPathAbi.SnatPortMinDefault;
     public ushort SnatPortMax { get; init; } = DataPath.DataPathAbi.SnatPortMaxDefault;

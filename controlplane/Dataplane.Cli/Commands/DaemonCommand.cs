@@ -25,6 +25,7 @@ public static class DaemonCommand
         ["conntrack-timeouts"] = "Conntrack lifetimes in seconds, e.g. tcp-established=86400,udp=60 (defaults: nf_conntrack's)",
         ["snat-entries"] = "Masquerade port reservations (default 131072)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
+        ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
         ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
     };
 

@@ -21,7 +21,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     // Every live published port's mapping id (guarded by _gate, like the pool).
     private readonly Dictionary<(string Id, PublishedPort Port), uint> _mappingIds = [];
-    private readonly MappingIdPool _mappingIdPool = new(DataPathAbi.MappingIdMax);
+    private readonly MappingIdPool _mappingIdPool = new(host.Maps.MappingIdLimit);
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
     // until the CLI has collected the wait).
     private readonly ConcurrentDictionary<string, int> _removedExitCodes = new();

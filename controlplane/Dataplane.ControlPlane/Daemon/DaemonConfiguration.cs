@@ -17,7 +17,7 @@ public static class DaemonConfiguration
     public static readonly string[] Keys =
     [
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
-        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports",
+        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -55,6 +55,7 @@ public static class DaemonConfiguration
             SnatPortMin = snatMin,
             SnatPortMax = snatMax,
             ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : d.ConntrackTimeouts,
+            PublishedPorts = c["published-ports"] is { } pp ? Parse("published-ports", pp, ParsePublishedPorts) : d.PublishedPorts,
             HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
         };
         options.ParsePublishAllRange();
@@ -80,6 +81,10 @@ public static class DaemonConfiguration
             throw DataplaneException.Invalid($"invalid {key}: {value}");
         }
     }
+
+    /// <summary>At least one; at most what 32-bit mapping ids and two protocols on a few addresses need.</summary>
+    private static uint ParsePublishedPorts(string s)
+        => uint.Parse(s, CultureInfo.InvariantCulture) is var n and >= 1 and <= 1 << 20 ? n : throw new OverflowException();
 
     private static (ushort, ushort) ParseRange(string key, string value)
         => Ports.PortRange.TryParse(value) is { IsSingle: false } r ? ((ushort)r.Start, (ushort)r.End) : throw DataplaneException.Invalid($"invalid {key}: {value}");

@@ -47,6 +47,7 @@ public static class DaemonRunner
                 PinDirectory = options.PinDirectory,
                 ConntrackEntries = options.ConntrackEntries,
                 SnatEntries = options.SnatEntries,
+                PublishedPorts = options.PublishedPorts,
                 SnatPortMin = options.SnatPortMin,
                 SnatPortMax = options.SnatPortMax,
                 ConntrackTimeouts = options.ConntrackTimeouts,

@@ -21,8 +21,12 @@ public sealed class DataPathMaps(
     IBpfMap<IfAddrKey, IfAddrValue> masqueradeAddresses,
     IBpfMap<uint, ConfigValue> config,
     IBpfPerCpuArray<CounterValue> mappingStats,
-    IBpfPerCpuArray<CounterValue> drops)
+    IBpfPerCpuArray<CounterValue> drops,
+    uint mappingIdLimit = DataPathAbi.MappingIdMax)
 {
+    /// <summary>Mapping ids run 1..MappingIdLimit-1 (the size of the per-mapping counters).</summary>
+    public uint MappingIdLimit => mappingIdLimit;
+
     // ---- published ports ----
 
     public static PortMapKey KeyOf(PortMapping m) => new()
@@ -118,10 +122,10 @@ public sealed class DataPathMaps(
         }
     }
 
-    private static void Validate(PortMapping m, (ushort Min, ushort Max) snatRange, string paramName)
+    private void Validate(PortMapping m, (ushort Min, ushort Max) snatRange, string paramName)
     {
-        if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax)
-            throw new ArgumentOutOfRangeException(paramName, $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
+        if (m.Id == 0 || m.Id >= mappingIdLimit)
+            throw new ArgumentOutOfRangeException(paramName, $"mapping id {m.Id} outside 1..{mappingIdLimit - 1}");
         if (m.Proto is not (DataPathAbi.ProtoTcp or DataPathAbi.ProtoUdp))
             throw new ArgumentOutOfRangeException(paramName, $"protocol {m.Proto}: only TCP and UDP ports are published");
         var (snatMin, snatMax) = snatRange;

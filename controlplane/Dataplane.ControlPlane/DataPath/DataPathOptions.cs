@@ -11,6 +11,10 @@ public sealed record DataPathOptions
 
     public uint SnatEntries { get; init; } = DataPathAbi.SnatMaxDefault;
 
+    /// <summary>Published ports the maps hold, every container's together; mapping ids run 1..this.
+    /// Each costs a per-CPU counter slot (16 bytes a CPU) besides its dp_portmap entry.</summary>
+    public uint PublishedPorts { get; init; } = DataPathAbi.MappingIdMax - 1;
+
     /// <summary>Masquerade source ports; keep them out of the host's ephemeral range and published ports.</summary>
     public ushort SnatPortMin { get; init; } = DataPathAbi.SnatPortMinDefault;
     public ushort SnatPortMax { get; init; } = DataPathAbi.SnatPortMaxDefault;

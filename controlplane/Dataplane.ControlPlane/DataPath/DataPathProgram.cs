@@ -31,7 +31,8 @@ public sealed class DataPathProgram : IDisposable
             new KernelMap<IfAddrKey, IfAddrValue>(obj.Map(DataPathAbi.MapIfAddr)),
             new KernelMap<uint, ConfigValue>(obj.Map(DataPathAbi.MapConfig)),
             new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapMappingStats)),
-            new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapDrops)));
+            new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapDrops)),
+            mappingIdLimit: options.PublishedPorts + 1);
     }
 
     public DataPathOptions Options { get; }
@@ -49,6 +50,8 @@ public sealed class DataPathProgram : IDisposable
         {
             obj.Map(DataPathAbi.MapCt).SetMaxEntries(options.ConntrackEntries);
             obj.Map(DataPathAbi.MapSnat).SetMaxEntries(options.SnatEntries);
+            obj.Map(DataPathAbi.MapPortmap).SetMaxEntries(options.PublishedPorts);
+            obj.Map(DataPathAbi.MapMappingStats).SetMaxEntries(options.PublishedPorts + 1); // id 0 = no mapping
             obj.Load();
             var program = new DataPathProgram(obj, options);
             program.Maps.Configure(netnsCookie, options.SnatPortMin, options.SnatPortMax, options.ConntrackTimeouts);

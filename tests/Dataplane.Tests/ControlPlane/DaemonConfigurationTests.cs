@@ -47,6 +47,15 @@ public sealed class DaemonConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void PublishedPorts_DefaultFillsTheCompiledMaps_FlagRaisesIt()
+    {
+        File.WriteAllText(_file, "{}");
+        Assert.Equal(16383u, DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s").PublishedPorts);
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, new Dictionary<string, string?> { ["published-ports"] = "131072" }), "/s");
+        Assert.Equal(131072u, o.PublishedPorts);
+    }
+
+    [Fact]
     public void Environment_CommaSeparatedUplinks()
     {
         File.WriteAllText(_file, "{}");
@@ -80,6 +89,8 @@ public sealed class DaemonConfigurationTests : IDisposable
     [InlineData("publish-all-range", "9-1", "invalid port range for -P: 9-1")]
     [InlineData("xdp", "maybe", "invalid xdp: maybe")]
     [InlineData("hold-host-ports", "sometimes", "invalid hold-host-ports: sometimes")]
+    [InlineData("published-ports", "0", "invalid published-ports: 0")]
+    [InlineData("published-ports", "2000000", "invalid published-ports: 2000000")]
     public void MalformedValue_ErrorNamesTheKey(string key, string value, string message)
     {
         File.WriteAllText(_file, "{}");

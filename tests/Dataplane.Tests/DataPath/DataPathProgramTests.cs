@@ -36,6 +36,20 @@ public sealed class DataPathProgramTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void PublishedPorts_SizesThePortMapAndTheCounters_IdsBeyondRefused()
+    {
+        using var dp = DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512, PublishedPorts = 100 }, netnsCookie: 0);
+        Assert.Equal(100, dp.Object.Map(DataPathAbi.MapPortmap).MaxEntries);
+        Assert.Equal(101, dp.Object.Map(DataPathAbi.MapMappingStats).MaxEntries);
+        Assert.Equal(101u, dp.Maps.MappingIdLimit);
+        var ctr = IPAddress.Parse("198.19.1.2");
+        dp.Maps.AddPortMapping(new PortMapping(100, null, DataPathAbi.ProtoTcp, 8080, ctr, 80));
+        Assert.Equal(0UL, dp.Maps.MappingCounters(100).Packets); // the last counter slot exists
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => dp.Maps.AddPortMapping(new PortMapping(101, null, DataPathAbi.ProtoTcp, 8081, ctr, 80)));
+        Assert.Contains("mapping id 101 outside 1..100", e.Message);
+    }
+
+    [PrivilegedFact]
     public void RemovePins_LeavesNothingInBpffs()
     {
         using (Load()) { }
