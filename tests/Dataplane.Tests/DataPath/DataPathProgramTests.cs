@@ -50,6 +50,20 @@ public sealed class DataPathProgramTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void Reload_WithOtherMapSizes_RefusedAndThePinnedMapsKept()
+    {
+        var mapping = new PortMapping(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
+        using (var first = Load())
+            first.Maps.AddPortMapping(mapping);
+
+        Assert.Throws<Dataplane.Interop.InteropException>(() => DataPathProgram.Load(
+            new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512, PublishedPorts = 100 }, netnsCookie: 0));
+
+        using var again = Load(); // the original sizes still load, with the published port
+        Assert.True(again.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(DataPathMaps.KeyOf(mapping), out _));
+    }
+
+    [PrivilegedFact]
     public void RemovePins_LeavesNothingInBpffs()
     {
         using (Load()) { }
