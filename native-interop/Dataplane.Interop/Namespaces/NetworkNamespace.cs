@@ -1,5 +1,6 @@
 using Dataplane.Interop.Bpf;
 using static Dataplane.Interop.Namespaces.Syscalls;
+using static Dataplane.Interop.Sockets.SocketCalls;
 
 namespace Dataplane.Interop.Namespaces;
 
@@ -114,7 +115,7 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The kernel's cookie of this namespace (SO_NETNS_COOKIE), what BPF's bpf_get_netns_cookie returns.</summary>
     public unsafe ulong Cookie => Run(() =>
     {
-        const int AF_INET = 2, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_NETNS_COOKIE = 71;
+        const int SOL_SOCKET = 1, SO_NETNS_COOKIE = 71;
         int s = socket(AF_INET, SOCK_DGRAM, 0);
         if (s < 0) throw InteropException.FromLastError("open socket", Description);
         try

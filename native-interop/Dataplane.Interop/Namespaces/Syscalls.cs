@@ -32,11 +32,5 @@ internal static partial class Syscalls
     public static partial int gettid();
 
     [LibraryImport("libc", SetLastError = true)]
-    public static unsafe partial int getsockopt(int fd, int level, int name, void* value, uint* length);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial int sethostname(byte[] name, nuint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
 }

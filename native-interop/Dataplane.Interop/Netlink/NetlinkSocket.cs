@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Dataplane.Interop.Bpf;
+using static Dataplane.Interop.Sockets.SocketCalls;
 
 namespace Dataplane.Interop.Netlink;
 
@@ -11,7 +12,7 @@ namespace Dataplane.Interop.Netlink;
 /// </summary>
 public sealed unsafe partial class NetlinkSocket : IDisposable
 {
-    private const int AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000, NETLINK_ROUTE = 0;
+    private const int NETLINK_ROUTE = 0;
     private const int SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
     private const int ReceiveBufferSize = 64 * 1024;
 
@@ -122,19 +123,4 @@ public sealed unsafe partial class NetlinkSocket : IDisposable
     }
 
     public void Dispose() => _fd.Dispose();
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setsockopt(int fd, int level, int name, void* value, uint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int bind(int fd, void* address, uint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint send(int fd, void* buffer, nuint length, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint recv(int fd, void* buffer, nuint length, int flags);
 }

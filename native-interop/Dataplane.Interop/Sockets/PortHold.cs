@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Dataplane.Interop.Bpf;
+using static Dataplane.Interop.Sockets.SocketCalls;
 
 namespace Dataplane.Interop.Sockets;
 
@@ -12,10 +13,8 @@ namespace Dataplane.Interop.Sockets;
 /// and listen(2): a container may publish 10,000 ports, and System.Net.Sockets costs ~2.5 us more a
 /// port than the kernel's own ~4 us.
 /// </summary>
-public static unsafe partial class PortHold
+public static unsafe class PortHold
 {
-    private const int AF_INET = 2, AF_INET6 = 10; // Linux's, not System.Net.Sockets.AddressFamily's
-    private const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     private const int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
 
     /// <summary>
@@ -57,16 +56,4 @@ public static unsafe partial class PortHold
         handle.Dispose();
         return null;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setsockopt(int fd, int level, int name, void* value, uint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int bind(int fd, void* address, uint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int listen(int fd, int backlog);
 }

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Dataplane.ControlPlane.Daemon;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Namespaces;
-using Dataplane.Interop.Netlink;
 using Dataplane.Tests.Support;
 using Dataplane.Tests.Support.Topology;
 
@@ -12,22 +11,12 @@ namespace Dataplane.Tests.ControlPlane;
 /// <summary>The daemon's host-port probe in a throwaway namespace with only lo up.</summary>
 public sealed class SocketPortProbeTests : IDisposable
 {
-    private readonly string _name = TestNames.Unique("probe");
+    private readonly NamespaceSet? _spaces = Privileges.IsRoot ? new() : null;
     private readonly NetworkNamespace? _ns;
 
-    public SocketPortProbeTests()
-    {
-        if (!Privileges.IsRoot) return;
-        _ns = NetworkNamespace.Create(_name);
-        using var nl = RtNetlink.Open(_ns);
-        nl.SetUp("lo");
-    }
+    public SocketPortProbeTests() => _ns = _spaces?.CreateWithLoopback("probe");
 
-    public void Dispose()
-    {
-        _ns?.Dispose();
-        if (_ns is not null) NetworkNamespace.Delete(_name);
-    }
+    public void Dispose() => _spaces?.Dispose();
 
     private static PublishedPort Tcp(int port) => new(IPAddress.Any, port, new ContainerPort(port, Proto.Tcp));
 

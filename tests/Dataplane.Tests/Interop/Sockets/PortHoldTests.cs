@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Dataplane.Interop;
 using Dataplane.Interop.Namespaces;
-using Dataplane.Interop.Netlink;
 using Dataplane.Interop.Sockets;
 using Dataplane.Tests.Support;
 using Dataplane.Tests.Support.Topology;
@@ -12,22 +11,12 @@ namespace Dataplane.Tests.Interop.Sockets;
 /// <summary>Holding host ports in a throwaway namespace with only lo up.</summary>
 public sealed class PortHoldTests : IDisposable
 {
-    private readonly string _name = TestNames.Unique("hold");
+    private readonly NamespaceSet? _spaces = Privileges.IsRoot ? new() : null;
     private readonly NetworkNamespace? _ns;
 
-    public PortHoldTests()
-    {
-        if (!Privileges.IsRoot) return;
-        _ns = NetworkNamespace.Create(_name);
-        using var nl = RtNetlink.Open(_ns);
-        nl.SetUp("lo");
-    }
+    public PortHoldTests() => _ns = _spaces?.CreateWithLoopback("hold");
 
-    public void Dispose()
-    {
-        _ns?.Dispose();
-        if (_ns is not null) NetworkNamespace.Delete(_name);
-    }
+    public void Dispose() => _spaces?.Dispose();
 
     private T In<T>(Func<T> f) => _ns!.Run(f);
 

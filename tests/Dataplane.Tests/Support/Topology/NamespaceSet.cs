@@ -16,6 +16,15 @@ public sealed class NamespaceSet : IDisposable
         return ns;
     }
 
+    /// <summary>A namespace with only lo, up: enough for sockets on 127.0.0.1 and the unspecified address.</summary>
+    public NetworkNamespace CreateWithLoopback(string role)
+    {
+        var ns = Create(role);
+        using var nl = Dataplane.Interop.Netlink.RtNetlink.Open(ns);
+        nl.SetUp("lo");
+        return ns;
+    }
+
     public void Dispose()
     {
         foreach (var ns in _created)
