@@ -174,7 +174,7 @@ public sealed unsafe class BpfMap : IDisposable
     {
         CheckSizes<TKey, TValue>(perCpuValues: false);
         var result = new List<KeyValuePair<TKey, TValue>>();
-        const int chunk = 256;
+        const int chunk = 4096; // fewer syscalls for a full conntrack table; the kernel buffers one chunk
         var keys = new TKey[chunk];
         var values = new TValue[chunk];
         ulong batch = 0;
@@ -218,26 +218,31 @@ public sealed unsafe class BpfMap : IDisposable
         for (int i = 0; i < keys.Length; i++) Update(keys[i], values[i], flags);
     }
 
-    /// <summary>Deletes many keys in one BPF_MAP_DELETE_BATCH; returns how many were deleted.</summary>
+    /// <summary>Deletes many keys with BPF_MAP_DELETE_BATCH; keys not there are skipped. Returns how many were deleted.</summary>
     public int DeleteBatch<TKey>(ReadOnlySpan<TKey> keys) where TKey : unmanaged
     {
         CheckKeySize<TKey>();
-        if (keys.IsEmpty) return 0;
-        uint count = (uint)keys.Length;
         var opts = new bpf_map_batch_opts { sz = (nuint)sizeof(bpf_map_batch_opts) };
-        int ret;
-        fixed (TKey* k = keys)
-            ret = Libbpf.bpf_map_delete_batch(Fd, k, &count, &opts);
-        if (ret == 0) return (int)count;
-        var errno = (Errno)Marshal.GetLastPInvokeError();
-        // The kernel stops at the first missing key: delete the rest one by one so absent keys are not an error.
-        if (errno == Errno.ENOENT || (IsUnsupported(errno) && count == 0))
+        int deleted = 0;
+        while (!keys.IsEmpty)
         {
-            int deleted = (int)count;
-            for (int i = (int)count; i < keys.Length; i++) deleted += Delete(keys[i]) ? 1 : 0;
-            return deleted;
+            uint count = (uint)keys.Length;
+            int ret;
+            fixed (TKey* k = keys)
+                ret = Libbpf.bpf_map_delete_batch(Fd, k, &count, &opts);
+            deleted += (int)count;
+            if (ret == 0) return deleted;
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            if (IsUnsupported(errno) && count == 0)
+            {
+                foreach (var key in keys) deleted += Delete(key) ? 1 : 0;
+                return deleted;
+            }
+            // The kernel stops at the first missing key, having deleted the ones before it: skip it, go on.
+            if (errno != Errno.ENOENT) throw new InteropException("batch delete from map", Name, errno, $"{deleted} deleted before it");
+            keys = keys[((int)count + 1)..];
         }
-        throw new InteropException("batch delete from map", Name, errno);
+        return deleted;
     }
 
     private List<KeyValuePair<TKey, TValue>> EntriesOneByOne<TKey, TValue>() where TKey : unmanaged where TValue : unmanaged

@@ -79,6 +79,20 @@ public sealed class BpfMapTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void DeleteBatch_MissingKeysAnywhere_SkippedAndEveryOtherOneDeleted()
+    {
+        var keys = Enumerable.Range(0, 600).Select(i => new TestProtoKey((uint)i, 17)).ToArray();
+        Protos.UpdateBatch<TestProtoKey, ulong>(keys, new ulong[600]);
+        TestProtoKey Missing(uint i) => new(10_000 + i, 17);
+        TestProtoKey[] batch = [Missing(0), .. keys[..100], Missing(1), Missing(2), .. keys[100..300], Missing(3)];
+
+        Assert.Equal(300, Protos.DeleteBatch<TestProtoKey>(batch));
+        var left = Protos.Keys<TestProtoKey>();
+        Assert.Equal(300, left.Count);
+        Assert.All(left, k => Assert.InRange(k.Hook, 300u, 599u));
+    }
+
+    [PrivilegedFact]
     public void SetMaxEntries_AfterLoad_IsRefused()
     {
         Assert.Throws<InvalidOperationException>(() => Protos.SetMaxEntries(10));
