@@ -11,7 +11,7 @@ namespace Dataplane.Benchmarks;
 
 /// <summary>
 /// Holding 10,000 host ports, as `run -p 20000-29999:20000-29999` does before it touches a map: one
-/// bound (and for TCP listening) socket per port, created in a namespace of its own (dpbdn-PID-ports),
+/// bound socket per port, created in a namespace of its own (dpbdn-PID-ports),
 /// then released. This, not the map update, is most of the daemon's time for a large range.
 /// </summary>
 [Config(typeof(Config))]

@@ -8,10 +8,12 @@ using static Dataplane.Interop.Sockets.SocketCalls;
 namespace Dataplane.Interop.Sockets;
 
 /// <summary>
-/// Holds a host port the way a server does: a socket bound to it (listening, for TCP), so the kernel
-/// refuses the port to every other process for as long as the handle lives. Plain socket(2), bind(2)
-/// and listen(2): a container may publish 10,000 ports, and System.Net.Sockets costs ~2.5 us more a
-/// port than the kernel's own ~4 us.
+/// Holds a host port: a socket bound to it, without SO_REUSEADDR or SO_REUSEPORT, so the kernel
+/// refuses the port to every other bind (theirs may set both) and never picks it as an ephemeral
+/// source port. TCP sockets are bound, not listening: a connection that bypasses the data path is
+/// refused at once instead of waiting in an accept queue nobody serves. Plain socket(2) and bind(2):
+/// a container may publish 10,000 ports, and System.Net.Sockets costs ~2.5 us more a port than the
+/// kernel's own ~4 us.
 /// </summary>
 public static unsafe class PortHold
 {
@@ -45,8 +47,7 @@ public static unsafe class PortHold
         bool held;
         fixed (byte* a = sockaddr)
             held = (!v6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(int)) == 0) // [::] is not 0.0.0.0, as in Docker
-                && bind(fd, a, v6 ? 28u : 16u) == 0
-                && (udp || listen(fd, 1) == 0);
+                && bind(fd, a, v6 ? 28u : 16u) == 0;
         if (held)
         {
             reason = Errno.None;

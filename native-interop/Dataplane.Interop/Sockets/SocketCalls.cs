@@ -22,9 +22,6 @@ internal static unsafe partial class SocketCalls
     public static partial int bind(int fd, void* address, uint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int listen(int fd, int backlog);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial nint send(int fd, void* buffer, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]

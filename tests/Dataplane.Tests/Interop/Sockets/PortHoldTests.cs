@@ -25,11 +25,25 @@ public sealed class PortHoldTests : IDisposable
     {
         var held = In(() => PortHold.TryHold(IPAddress.Any, udp: false, 8080, out _));
         Assert.NotNull(held);
-        // Another process's bind, even with SO_REUSEADDR, fails: the held socket listens.
+        // Another process's bind fails, even with SO_REUSEADDR and SO_REUSEPORT: the held socket sets neither.
         Assert.Equal(SocketError.AddressAlreadyInUse, In(() => BindWithSockets(IPAddress.Loopback, SocketType.Stream, ProtocolType.Tcp, 8080)));
         Assert.Equal(Errno.EADDRINUSE, Refusal(IPAddress.Loopback, udp: false, 8080));
         held.Dispose();
         Assert.Equal(SocketError.Success, In(() => BindWithSockets(IPAddress.Loopback, SocketType.Stream, ProtocolType.Tcp, 8080)));
+    }
+
+    [PrivilegedFact]
+    public void HeldTcpPort_AConnectionThatBypassesTheDataPathIsRefusedNotLeftHanging()
+    {
+        using var held = In(() => PortHold.TryHold(IPAddress.Any, udp: false, 8181, out _));
+        Assert.NotNull(held);
+        var outcome = In(() =>
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try { client.Connect(new IPEndPoint(IPAddress.Loopback, 8181)); return SocketError.Success; }
+            catch (SocketException e) { return e.SocketErrorCode; }
+        });
+        Assert.Equal(SocketError.ConnectionRefused, outcome);
     }
 
     [PrivilegedFact]
@@ -76,6 +90,7 @@ public sealed class PortHoldTests : IDisposable
     {
         using var s = new Socket(ip.AddressFamily, type, proto);
         s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        s.SetRawSocketOption(1, 15, BitConverter.GetBytes(1)); // SOL_SOCKET, SO_REUSEPORT
         try
         {
             s.Bind(new IPEndPoint(ip, port));
