@@ -322,7 +322,7 @@ public sealed class ContainerEngine(DaemonState state, NetworkHost host, Network
 
     private static (string, byte, ushort) Slot(PortMapping m) => (m.HostAddress?.ToString() ?? "0.0.0.0", m.Proto, m.HostPort);
 
-    private static IEnumerable<PublishedPort> Published(ContainerRecord c) => c.Ports.Select(r => new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort,
+    internal static IEnumerable<PublishedPort> Published(ContainerRecord c) => c.Ports.Select(r => new PublishedPort(IPAddress.Parse(r.HostIp), r.HostPort,
         new ContainerPort(r.ContainerPort, r.Proto == "udp" ? Proto.Udp : Proto.Tcp)));
 
     private bool RunsInItsSandbox(ContainerRecord c, int pid)

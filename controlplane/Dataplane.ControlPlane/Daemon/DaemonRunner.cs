@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -59,8 +58,7 @@ public static class DaemonRunner
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
         using var probe = new SocketPortProbe(host.Namespace, options.HoldHostPorts);
         var ports = new HostPortAllocator(options.ParsePublishAllRange(), probe);
-        var adopted = state.Current.Containers.SelectMany(c => c.Ports).Select(p =>
-            new PublishedPort(IPAddress.Parse(p.HostIp), p.HostPort, new ContainerPort(p.ContainerPort, p.Proto == "udp" ? Proto.Udp : Proto.Tcp))).ToList();
+        var adopted = state.Current.Containers.SelectMany(ContainerEngine.Published).ToList();
         probe.TryReserve(adopted); // a port someone took while we were down stays ours in BPF; its socket is that process's
         foreach (var published in adopted)
             ports.Adopt(published);

@@ -32,7 +32,7 @@ public sealed class DataPathProgram : IDisposable
             new KernelMap<uint, ConfigValue>(obj.Map(DataPathAbi.MapConfig)),
             new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapMappingStats)),
             new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapDrops)),
-            mappingIdLimit: options.PublishedPorts + 1);
+            mappingIdLimit: (uint)obj.Map(DataPathAbi.MapMappingStats).MaxEntries); // ids index the counters
     }
 
     public DataPathOptions Options { get; }
