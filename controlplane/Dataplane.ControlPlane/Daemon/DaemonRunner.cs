@@ -42,7 +42,8 @@ public static class DaemonRunner
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory));
         ports.Reconcile(containers.Restore());
 
-        await using var server = await ApiServer.StartAsync(options.SocketPath, networks, containers,
+        // Each frontend that talks to the daemon over its socket adds its routes here.
+        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers),
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
         log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
         NotifySystemd("READY=1");
