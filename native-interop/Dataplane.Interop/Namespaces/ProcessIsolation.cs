@@ -1,5 +1,5 @@
 using System.Text;
-using static Dataplane.Interop.Namespaces.Syscalls;
+using static Dataplane.Interop.Native.Libc;
 
 namespace Dataplane.Interop.Namespaces;
 
@@ -15,8 +15,6 @@ public readonly record struct BindMount(string Source, string Target);
 /// </summary>
 public sealed record ProcessIsolation(NetworkNamespace? Network, string? Hostname = null, IReadOnlyList<BindMount>? Binds = null)
 {
-    private const ulong MS_SLAVE = 1 << 19;
-
     public T Run<T>(Func<T> func) => DedicatedThread.Run(() =>
     {
         var binds = Binds ?? [];
