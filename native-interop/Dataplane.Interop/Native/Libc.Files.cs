@@ -29,6 +29,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, SetLastError = true)]
     public static partial int flock(int fd, int operation);
 
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint pread(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint pwrite(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statfs(string path, byte* buf);
 
