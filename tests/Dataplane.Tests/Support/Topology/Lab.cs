@@ -121,13 +121,19 @@ public sealed class Lab : IDisposable
             .SelectMany(File.ReadLines)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == state));
-        var deadline = Environment.TickCount64 + timeoutMs;
-        while (!Bound())
-        {
-            if (Environment.TickCount64 > deadline)
-                throw new TimeoutException($"nothing listens on {table} port {port} in {ns.Description} after {timeoutMs} ms");
-            Thread.Sleep(20);
-        }
+        Wait.Until(Bound, $"a {table} listener on port {port} in {ns.Name ?? ns.Description}", timeoutMs);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> TCP connections to local <paramref name="port"/> in <paramref name="ns"/> are established.</summary>
+    public static void AwaitEstablished(NetworkNamespace ns, int port, int count = 1, int timeoutMs = 10_000)
+    {
+        string hexPort = $":{port:X4}";
+        int Established() => ns.Run(() => new[] { "tcp", "tcp6" }
+            .Select(t => $"/proc/thread-self/net/{t}").Where(File.Exists)
+            .SelectMany(File.ReadLines)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "01"));
+        Wait.Until(() => Established() >= count, $"{count} established connection(s) to port {port} in {ns.Name ?? ns.Description}", timeoutMs);
     }
 
     /// <summary>A background process (a server) inside <paramref name="ns"/>, killed on dispose.</summary>
