@@ -125,6 +125,18 @@ public sealed class SandboxPrivilegesTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void ProcessStart_FromTheIsolatedThread_InheritsThePrivilegesToo()
+    {
+        // What an exec into a running sandbox does: .NET forks from the calling thread.
+        var info = new System.Diagnostics.ProcessStartInfo("grep", "-E ^(CapEff|NoNewPrivs|Uid) /proc/self/status") { RedirectStandardOutput = true, UseShellExecute = false };
+        var privileges = ProcessPrivileges.DockerDefault with { User = new ProcessUser(0, 0) };
+        using var p = new ProcessIsolation(_ns, Privileges: privileges).Run(() => System.Diagnostics.Process.Start(info)!);
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal($"Uid:\t0\t0\t0\t0\nCapEff:\t{DockerDefaultMask}\nNoNewPrivs:\t1\n", output);
+    }
+
+    [PrivilegedFact]
     public void UnknownCapability_FailsNamingIt_NothingStarted()
     {
         var privileges = new ProcessPrivileges(new HashSet<Capability> { (Capability)63 });
