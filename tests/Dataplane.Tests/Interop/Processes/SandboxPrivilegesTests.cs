@@ -1,4 +1,5 @@
 using Dataplane.Interop;
+using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Processes;
 using Dataplane.Tests.Support;
@@ -95,20 +96,24 @@ public sealed class SandboxPrivilegesTests : IDisposable
     public void HiddenDirectories_EmptyAndReadOnlyInside_UnchangedOutside()
     {
         var dir = Directory.CreateTempSubdirectory("dpt-hidden-").FullName;
+        var pins = Path.Combine(BpfFs.DefaultRoot, TestNames.Unique("pins")); // a pin directory, inside bpffs
         try
         {
             File.WriteAllText(Path.Combine(dir, "secret"), "x");
-            var isolation = new ProcessIsolation(_ns, Hidden: [dir, NetworkNamespace.NamedRoot, "/dpt-no-such-directory"], Privileges: ProcessPrivileges.DockerDefault);
+            Directory.CreateDirectory(Path.Combine(pins, "maps"));
+            var isolation = new ProcessIsolation(_ns, Hidden: [dir, pins, NetworkNamespace.NamedRoot, "/dpt-no-such-directory"], Privileges: ProcessPrivileges.DockerDefault);
             var (exit, output) = RunToEnd(isolation,
-                $"echo dir:$(ls -A {dir}); echo netns:$(ls -A {NetworkNamespace.NamedRoot}); touch {dir}/new 2>/dev/null && echo wrote || echo refused");
+                $"echo dir:$(ls -A {dir}) pins:$(ls -A {pins}) netns:$(ls -A {NetworkNamespace.NamedRoot}); touch {dir}/new 2>/dev/null && echo wrote || echo refused");
             Assert.Equal(0, exit);
-            Assert.Equal("dir:\nnetns:\nrefused\n", output);
+            Assert.Equal("dir: pins: netns:\nrefused\n", output);
             Assert.Equal(["secret"], Directory.GetFiles(dir).Select(Path.GetFileName));
+            Assert.True(Directory.Exists(Path.Combine(pins, "maps")));
             Assert.Contains(_name, NetworkNamespace.List()); // the host still sees /run/netns
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+            BpfFs.RemovePinDirectory(pins);
         }
     }
 
