@@ -58,8 +58,8 @@ public sealed class DaemonLab : IDisposable
         _daemon.ErrorDataReceived += (_, _) => { };
         _daemon.BeginOutputReadLine();
         _daemon.BeginErrorReadLine();
-        for (int i = 0; i < 100 && !File.Exists(Socket); i++) Thread.Sleep(100);
-        if (!File.Exists(Socket)) throw new InvalidOperationException("the daemon did not open its socket within 10 s");
+        Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, $"the daemon's socket {Socket}");
+        if (_daemon.HasExited) throw new InvalidOperationException($"the daemon exited with {_daemon.ExitCode} before opening its socket");
     }
 
     /// <summary>SIGKILL, as a crash would: no cleanup runs.</summary>
@@ -122,6 +122,13 @@ public sealed class DaemonLab : IDisposable
     {
         using var ns = NetworkNamespace.Open(_prefix + container);
         Lab.AwaitListener(ns, port);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> connections to TCP <paramref name="port"/> of container <paramref name="container"/> are established.</summary>
+    public void AwaitEstablished(string container, int port, int count)
+    {
+        using var ns = NetworkNamespace.Open(_prefix + container);
+        Lab.AwaitEstablished(ns, port, count);
     }
 
     /// <summary>Sandboxes of this daemon that exist now (named network namespaces with our prefix).</summary>
