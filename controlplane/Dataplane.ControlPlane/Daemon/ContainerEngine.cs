@@ -38,6 +38,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         lock (_gate)
         {
             var plan = RunValidator.Validate(request, state.View);
+            PrivilegeOptions.Parse(request); // refused here, before any side effect
             var run = plan.Run;
             var id = Ids.New();
             var name = run.Name ?? Ids.Short(id);
@@ -79,7 +80,8 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             record = new ContainerRecord(id, name, run.Mode.ToString(), run.Mode.Kind == NetworkModeKind.Bridge ? plan.Network!.Name : null,
                 ip?.ToString(), mac, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
                 run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
-                run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow);
+                run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow,
+                request.User, request.CapAdd, request.CapDrop, request.Privileged);
             state.Put(record);
             tx.Add("state", () => state.Update(d => d with { Containers = [.. d.Containers.Where(c => c.Id != id)] }));
             CrashPoints.Reach("run:recorded");

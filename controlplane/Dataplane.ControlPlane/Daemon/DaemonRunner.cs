@@ -5,6 +5,7 @@ using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.ControlPlane.State;
+using Dataplane.Interop.Namespaces;
 using Microsoft.Extensions.Logging;
 
 namespace Dataplane.ControlPlane.Daemon;
@@ -38,7 +39,8 @@ public static class DaemonRunner
         var engine = new DataplaneEngine(host, ports);
         var networks = new NetworkEngine(state, engine);
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
-        var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory));
+        var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory,
+            [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]));
         ports.Reconcile(containers.Restore());
 
         // Each frontend that talks to the daemon over its socket adds its routes here.

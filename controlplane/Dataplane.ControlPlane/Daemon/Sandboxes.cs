@@ -1,7 +1,9 @@
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Model;
 using Dataplane.ControlPlane.Sandbox;
+using Dataplane.ControlPlane.Validation;
 using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Processes;
 
 namespace Dataplane.ControlPlane.Daemon;
 
@@ -10,7 +12,7 @@ namespace Dataplane.ControlPlane.Daemon;
 /// its claim, the named network namespace, the private files bound over /etc, the isolation a
 /// process starts in, and the checks a restart needs. Networking (endpoints, ports) is the engine's.
 /// </summary>
-public sealed class Sandboxes(NetworkHost host, string stateDirectory)
+public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnlyList<string> hidden)
 {
     private const string Claim = "sandbox";
 
@@ -107,13 +109,14 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory)
     /// </summary>
     public ProcessIsolation IsolationOf(ContainerRecord c, ContainerRecord owner)
     {
-        if (c.NetworkMode == "host") return new ProcessIsolation(null);
+        var privileges = PrivilegeOptions.Parse(c.User, c.CapAdd, c.CapDrop, c.Privileged, ProcessPrivileges.Held(), UserDatabase.Host);
+        if (c.NetworkMode == "host") return new ProcessIsolation(null, Hidden: hidden, Privileges: privileges);
         var dir = Directory(owner.Id);
         var binds = new[] { "hosts", "resolv.conf", "hostname" }
             .Select(f => new BindMount(Path.Combine(dir, f), "/etc/" + f))
             .Where(b => File.Exists(b.Target)) // nothing to bind over on hosts without the file
             .ToList();
-        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds);
+        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds, hidden, privileges);
     }
 
     /// <summary>The process still runs, and in this sandbox (not another process that took the pid).</summary>

@@ -1,34 +1,16 @@
+using Dataplane.Interop.Files;
+
 namespace Dataplane.ControlPlane.State;
 
-/// <summary>
-/// One daemon per state directory: an exclusive advisory lock (flock, which .NET takes for
-/// FileShare.None on Linux) held for the daemon's life, released by the kernel when the process
-/// dies however it dies. The holder's pid is written beside it so a second daemon can name it.
-/// </summary>
-public sealed class StateDirectoryLock : IDisposable
+/// <summary>One daemon per state directory: an exclusive flock on daemon.lock held for the daemon's
+/// life (the kernel releases it however the process ends), naming the holder to a second daemon.</summary>
+public static class StateDirectoryLock
 {
-    private const string LockFile = "daemon.lock", PidFile = "daemon.pid";
-
-    private readonly FileStream _lock;
-
-    private StateDirectoryLock(FileStream held) => _lock = held;
-
-    public static StateDirectoryLock Acquire(string stateDirectory)
+    public static ExclusiveLock Acquire(string stateDirectory)
     {
-        FileStream held;
-        try
-        {
-            held = new FileStream(Path.Combine(stateDirectory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            var pid = File.Exists(Path.Combine(stateDirectory, PidFile)) ? File.ReadAllText(Path.Combine(stateDirectory, PidFile)).Trim() : "unknown";
-            throw DataplaneException.Conflict(
-                $"another dataplane daemon (pid {pid}) is using the state directory {stateDirectory}: stop it, or give this one its own --state-dir, --pin-dir and socket");
-        }
-        File.WriteAllText(Path.Combine(stateDirectory, PidFile), $"{Environment.ProcessId}\n");
-        return new StateDirectoryLock(held);
+        var held = ExclusiveLock.TryAcquire(Path.Combine(stateDirectory, "daemon.lock"), out int? holder);
+        return held ?? throw DataplaneException.Conflict(
+            $"another dataplane daemon (pid {holder?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}) is using the state directory {stateDirectory}: " +
+            "stop it, or give this one its own --state-dir, --pin-dir and socket");
     }
-
-    public void Dispose() => _lock.Dispose();
 }

@@ -58,7 +58,7 @@ public sealed class DaemonLab : IDisposable
         _daemon.ErrorDataReceived += (_, _) => { };
         _daemon.BeginOutputReadLine();
         _daemon.BeginErrorReadLine();
-        Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, $"the daemon's socket {Socket}");
+        Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, $"the daemon's socket {Socket}", timeoutMs: 60_000); // a cold start on a loaded 2-core machine takes seconds
         if (_daemon.HasExited) throw new InvalidOperationException($"the daemon exited with {_daemon.ExitCode} before opening its socket");
     }
 
