@@ -138,7 +138,7 @@ public sealed class CniChainTests : IAsyncLifetime
     }
 
     [PrivilegedFact]
-    public void Reconcile_DaemonRestarted_AdoptsLiveVethsAndReleasesGoneOnes()
+    public void Restore_DaemonRestarted_AdoptsLiveVethsClaimsTheirPortsAndDropsGoneOnes()
     {
         var conflist = _lab.Conflist();
         var (_, live) = _lab.Pod("live", (8084, 80, "tcp"));
@@ -152,12 +152,14 @@ public sealed class CniChainTests : IAsyncLifetime
         AwaitGone(goneVeth);
 
         var restarted = new RecordingEngine(HostLinks);
-        new CniFrontend(restarted, _store, new CniHostLinks(HostLinks)).Reconcile();
+        var claims = new CniFrontend(restarted, _store, new CniHostLinks(HostLinks)).Restore();
 
-        Assert.Contains($"AdoptEndpoint cni:{live.ContainerId}/eth0 {_store.Load().Single().HostVeth}", restarted.Calls);
-        Assert.Contains($"Release cni:{gone.ContainerId}/eth0", restarted.Calls);
+        var liveVeth = _store.Load().Single().HostVeth;
+        Assert.Equal([$"AdoptNetwork cni-{_lab.NetworkName}", $"AdoptEndpoint cni:{live.ContainerId}/eth0 {liveVeth}"], restarted.Calls);
+        var claim = Assert.Single(claims);
+        Assert.Equal(CniEngineSpecs.OwnerOf(live.ContainerId, "eth0"), claim.Owner);
+        Assert.Equal(["0.0.0.0:8084->80/tcp"], claim.Ports.Select(p => $"{p.HostEndpoint}->{p.Container}"));
         Assert.Equal([live.ContainerId], _store.Load().Select(a => a.ContainerId));
-        Assert.Single(restarted.PublishedPorts(CniEngineSpecs.OwnerOf(live.ContainerId, "eth0")));
     }
 
     private void AwaitGone(string link)

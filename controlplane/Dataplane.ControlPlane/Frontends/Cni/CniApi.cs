@@ -1,24 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Dataplane.ControlPlane.Engine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Dataplane.ControlPlane.Frontends.Cni;
 
 /// <summary>The routes dataplane-cni calls. Errors are DataplaneExceptions, turned into `{ "message" }` by UseDataplaneErrors.</summary>
 public static class CniApi
 {
-    /// <summary>Reconciles the recorded CNI attachments with the engine, then maps the CNI routes (call once, at daemon start).</summary>
-    public static IEndpointRouteBuilder MapCniApi(this IEndpointRouteBuilder app, IEndpointEngine engine, CniAttachmentStore store, ILogger? log = null)
-    {
-        var frontend = new CniFrontend(engine, store, log: log);
-        frontend.Reconcile();
-        return app.MapCniApi(frontend);
-    }
-
     public static IEndpointRouteBuilder MapCniApi(this IEndpointRouteBuilder app, CniFrontend frontend)
     {
         var json = CniJsonContext.Default;

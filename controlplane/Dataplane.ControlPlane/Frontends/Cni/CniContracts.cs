@@ -36,7 +36,9 @@ public sealed record CniAttachRequest(
     IReadOnlyList<CniPortMapping> PortMappings,
     bool Masquerade);
 
-/// <summary>An attachment as the daemon holds and persists it.</summary>
+/// <summary>An attachment as the daemon holds and persists it: what was asked (PortMappings) and
+/// what the engine published for it (Published: concrete host addresses, one per family for a mapping
+/// without hostIP).</summary>
 public sealed record CniAttachment(
     string ContainerId,
     string IfName,
@@ -46,7 +48,8 @@ public sealed record CniAttachment(
     string ContainerMac,
     IReadOnlyList<CniAddress> Addresses,
     IReadOnlyList<CniPortMapping> PortMappings,
-    bool Masquerade);
+    bool Masquerade,
+    IReadOnlyList<CniPortMapping> Published);
 
 /// <summary>The attachments of a runtime that are still valid (CNI GC's cni.dev/valid-attachments).</summary>
 public sealed record CniAttachmentId(string ContainerId, string IfName);

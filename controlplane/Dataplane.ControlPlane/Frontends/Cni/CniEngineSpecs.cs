@@ -43,6 +43,11 @@ public static class CniEngineSpecs
         return new PortBinding(hostIp, PortRange.Single(m.HostPort), new ContainerPort(m.ContainerPort, ProtoNames.Parse(m.Protocol)));
     }).ToList();
 
+    public static CniPortMapping ToCni(PublishedPort p) => new(p.HostPort, p.Container.Port, p.Proto.Name(), p.HostIp.ToString());
+
+    public static PublishedPort FromCni(CniPortMapping m)
+        => new(IPAddress.Parse(m.HostIp ?? "0.0.0.0"), m.HostPort, new ContainerPort(m.ContainerPort, ProtoNames.Parse(m.Protocol)));
+
     /// <summary>Checks everything that can be checked before any side effect.</summary>
     public static void Validate(CniAttachment a)
     {

@@ -1,5 +1,6 @@
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Host;
+using Dataplane.ControlPlane.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -7,7 +8,7 @@ namespace Dataplane.ControlPlane.Frontends.Cni;
 
 /// <summary>
 /// The daemon's side of dataplane-cni: turns ADD, DEL, CHECK and GC into engine calls, and persists
-/// the attachments it owns so a restarted daemon adopts what is still there and releases what is
+/// the attachments it owns so a restarted daemon adopts what is still there and lets go of what is
 /// gone. Calls are serialised; each is all-or-nothing.
 /// </summary>
 public sealed class CniFrontend
@@ -39,16 +40,24 @@ public sealed class CniFrontend
         if (string.IsNullOrEmpty(request.ContainerId) || string.IsNullOrEmpty(request.IfName) || string.IsNullOrEmpty(request.Network))
             throw DataplaneException.Invalid("a CNI attachment needs a container id, an interface name and a network name");
         var (hostVeth, bridge) = _links.FindVeth(request.HostInterfaces ?? []);
-        var attachment = new CniAttachment(request.ContainerId, request.IfName, request.Network, bridge, hostVeth, request.ContainerMac,
-            request.Addresses ?? [], request.PortMappings ?? [], request.Masquerade);
-        CniEngineSpecs.Validate(attachment);
+        var asked = new CniAttachment(request.ContainerId, request.IfName, request.Network, bridge, hostVeth, request.ContainerMac,
+            request.Addresses ?? [], request.PortMappings ?? [], request.Masquerade, []);
+        CniEngineSpecs.Validate(asked);
         lock (_lock)
         {
             if (Find(request.ContainerId, request.IfName) is { } held)
-                return SameAs(held, attachment) ? held : throw DataplaneException.Conflict(
+                return SameRequest(held, asked) ? held : throw DataplaneException.Conflict(
                     $"container {request.ContainerId} interface {request.IfName} is already attached (host veth {held.HostVeth}); DEL it first");
             using var rollback = new Rollback();
-            Program(attachment, rollback);
+            bool firstOfNetwork = !_attachments.Any(a => a.Network == asked.Network);
+            _engine.AdoptNetwork(CniEngineSpecs.Network(asked));
+            if (firstOfNetwork)
+                rollback.Add("adopt network " + asked.Network, () => _engine.ForgetNetwork(CniEngineSpecs.NetworkId(asked.Network)));
+            var owner = CniEngineSpecs.OwnerOf(asked);
+            _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(asked));
+            rollback.Add("adopt " + hostVeth, () => _engine.Release(owner));
+            var published = _engine.Publish(owner, CniEngineSpecs.Bindings(asked), reserveHostPorts: true);
+            var attachment = asked with { Published = published.Select(CniEngineSpecs.ToCni).ToList() };
             Commit([.. _attachments, attachment]);
             rollback.Commit();
             return attachment;
@@ -101,56 +110,39 @@ public sealed class CniFrontend
     }
 
     /// <summary>
-    /// On daemon start: adopts again every recorded attachment whose veth is still on its bridge,
-    /// releases those whose veth is gone (the sandbox died while the daemon was away), and releases
-    /// CNI endpoints the engine holds that nothing here records.
+    /// On daemon start, before the ports are reconciled: adopts again every recorded attachment whose
+    /// veth is still on its bridge and returns its ports to claim; forgets those whose veth is gone
+    /// (the sandbox died while the daemon was away), so their ports, unclaimed, are removed.
     /// </summary>
-    public void Reconcile()
+    public IReadOnlyList<PortPublisher.Claim> Restore()
     {
         lock (_lock)
         {
             var kept = new List<CniAttachment>();
+            var claims = new List<PortPublisher.Claim>();
             foreach (var a in _attachments)
             {
-                if (_links.IsAttached(a.HostVeth, a.Bridge))
+                if (!_links.IsAttached(a.HostVeth, a.Bridge))
                 {
-                    try
-                    {
-                        using var rollback = new Rollback();
-                        Program(a, rollback);
-                        rollback.Commit();
-                        kept.Add(a);
-                        continue;
-                    }
-                    catch (Exception e) when (e is DataplaneException or Interop.InteropException)
-                    {
-                        _log.LogWarning("CNI attachment {Container}/{IfName} could not be adopted again, released: {Error}", a.ContainerId, a.IfName, e.Message);
-                    }
+                    _log.LogInformation("CNI attachment {Container}/{IfName}: host veth {Veth} is gone, released", a.ContainerId, a.IfName, a.HostVeth);
+                    continue;
                 }
-                _engine.Release(CniEngineSpecs.OwnerOf(a));
+                try
+                {
+                    _engine.AdoptNetwork(CniEngineSpecs.Network(a));
+                    var endpoint = _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(a));
+                    claims.Add(new PortPublisher.Claim(endpoint.Owner, endpoint.IPv4, a.Published.Select(CniEngineSpecs.FromCni).ToList()));
+                    kept.Add(a);
+                }
+                catch (Exception e) when (e is DataplaneException or Interop.InteropException)
+                {
+                    _log.LogWarning("CNI attachment {Container}/{IfName} could not be adopted again, released: {Error}", a.ContainerId, a.IfName, e.Message);
+                    _engine.Release(CniEngineSpecs.OwnerOf(a));
+                }
             }
-            var recorded = kept.Select(CniEngineSpecs.OwnerOf).ToHashSet();
-            foreach (var stray in _engine.Endpoints(OwnerKind.Cni).Where(e => !recorded.Contains(e.Owner)))
-                _engine.Release(stray.Owner);
             Commit(kept);
-            foreach (var network in _attachments.Select(a => a.Network).Distinct())
-                ForgetNetworkIfUnused(network);
+            return claims;
         }
-    }
-
-    /// <summary>Network, endpoint, ports: each step registers its undo.</summary>
-    private void Program(CniAttachment a, Rollback rollback)
-    {
-        bool firstOfNetwork = !_attachments.Any(other => other.Network == a.Network && other != a);
-        _engine.AdoptNetwork(CniEngineSpecs.Network(a));
-        if (firstOfNetwork)
-            rollback.Add("adopt network " + a.Network, () => _engine.ForgetNetwork(CniEngineSpecs.NetworkId(a.Network)));
-        var owner = CniEngineSpecs.OwnerOf(a);
-        bool alreadyHeld = _engine.Endpoints(OwnerKind.Cni).Any(e => e.Owner == owner);
-        _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(a));
-        rollback.Add("adopt " + a.HostVeth, () => _engine.Release(owner));
-        if (!alreadyHeld || _engine.PublishedPorts(owner).Count == 0)
-            _engine.Publish(owner, CniEngineSpecs.Bindings(a), reserveHostPorts: true);
     }
 
     private void Commit(List<CniAttachment> attachments)
@@ -169,7 +161,7 @@ public sealed class CniFrontend
     private CniAttachment? Find(string containerId, string ifName)
         => _attachments.FirstOrDefault(a => a.ContainerId == containerId && a.IfName == ifName);
 
-    private static bool SameAs(CniAttachment a, CniAttachment b)
+    private static bool SameRequest(CniAttachment a, CniAttachment b)
         => a.HostVeth == b.HostVeth && a.Bridge == b.Bridge && a.Network == b.Network && a.Masquerade == b.Masquerade
            && a.Addresses.SequenceEqual(b.Addresses) && a.PortMappings.SequenceEqual(b.PortMappings);
 }
