@@ -15,10 +15,13 @@ public sealed class CniLab : IDisposable
     public const string Gateway = "198.18.64.1";
 
     private readonly NamespaceSet _pods = new();
+    private readonly bool _ownsLab;
 
-    public CniLab()
+    /// <summary>In <paramref name="lab"/>'s fake host (a daemon lab's, say), else in a lab of its own.</summary>
+    public CniLab(Lab? lab = null)
     {
-        Lab = new Lab();
+        _ownsLab = lab is null;
+        Lab = lab ?? new Lab();
         Dir = Directory.CreateTempSubdirectory(TestNames.Unique("cni")).FullName;
     }
 
@@ -80,7 +83,7 @@ public sealed class CniLab : IDisposable
     public void Dispose()
     {
         _pods.Dispose();
-        Lab.Dispose();
+        if (_ownsLab) Lab.Dispose();
         if (Directory.Exists(Dir)) Directory.Delete(Dir, recursive: true);
     }
 }
