@@ -11,7 +11,7 @@ public static class Commands
     {
         var prev = PrevResult.From(config.PrevResult, env.IfName!);
         var request = new CniAttachRequest(env.ContainerId!, env.IfName!, config.Name!, prev.HostInterfaces, prev.ContainerMac,
-            prev.Addresses, config.PortMappings(), config.Masquerade ?? false);
+            prev.Addresses, config.PortMappings(), config.Masquerade ?? false, config.ReserveHostPorts ?? true);
         var client = new DaemonClient(config.SocketPath);
         try
         {

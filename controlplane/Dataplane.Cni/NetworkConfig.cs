@@ -31,6 +31,7 @@ public sealed record NetworkConfig(
     [property: JsonPropertyName("runtimeConfig")] RuntimeConfig? RuntimeConfig,
     [property: JsonPropertyName("masquerade")] bool? Masquerade,
     [property: JsonPropertyName("socket")] string? Socket,
+    [property: JsonPropertyName("reserveHostPorts")] bool? ReserveHostPorts,
     [property: JsonPropertyName("cni.dev/valid-attachments")] IReadOnlyList<ValidAttachment>? ValidAttachments)
 {
     public const string DefaultSocket = "/run/dataplane/dataplane.sock";

@@ -24,7 +24,8 @@ public sealed record CniAddress(string Cidr, string? Gateway);
 /// <summary>
 /// ADD: adopt the host side of a sandbox interface and publish its ports. HostInterfaces are the
 /// prevResult interfaces without a sandbox (the bridge and the host veth); the daemon tells them
-/// apart from the kernel's view (the veth is the one enslaved to a bridge).
+/// apart from the kernel's view (the veth is the one enslaved to a bridge). ReserveHostPorts false:
+/// the runtime binds the host ports itself (Podman does), so the daemon only checks other owners.
 /// </summary>
 public sealed record CniAttachRequest(
     string ContainerId,
@@ -34,7 +35,8 @@ public sealed record CniAttachRequest(
     string ContainerMac,
     IReadOnlyList<CniAddress> Addresses,
     IReadOnlyList<CniPortMapping> PortMappings,
-    bool Masquerade);
+    bool Masquerade,
+    bool ReserveHostPorts = true);
 
 /// <summary>An attachment as the daemon holds and persists it: what was asked (PortMappings) and
 /// what the engine published for it (Published: concrete host addresses, one per family for a mapping
@@ -49,6 +51,7 @@ public sealed record CniAttachment(
     IReadOnlyList<CniAddress> Addresses,
     IReadOnlyList<CniPortMapping> PortMappings,
     bool Masquerade,
+    bool ReserveHostPorts,
     IReadOnlyList<CniPortMapping> Published);
 
 /// <summary>The attachments of a runtime that are still valid (CNI GC's cni.dev/valid-attachments).</summary>

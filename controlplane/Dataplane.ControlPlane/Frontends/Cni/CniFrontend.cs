@@ -34,14 +34,14 @@ public sealed class CniFrontend
         get { lock (_lock) return [.. _attachments]; }
     }
 
-    /// <summary>ADD: adopts the network and the host veth, publishes the ports (host ports reserved), records the attachment.</summary>
+    /// <summary>ADD: adopts the network and the host veth, publishes the ports (host ports reserved unless the runtime holds them), records the attachment.</summary>
     public CniAttachment Attach(CniAttachRequest request)
     {
         if (string.IsNullOrEmpty(request.ContainerId) || string.IsNullOrEmpty(request.IfName) || string.IsNullOrEmpty(request.Network))
             throw DataplaneException.Invalid("a CNI attachment needs a container id, an interface name and a network name");
         var (hostVeth, bridge) = _links.FindVeth(request.HostInterfaces ?? []);
         var asked = new CniAttachment(request.ContainerId, request.IfName, request.Network, bridge, hostVeth, request.ContainerMac,
-            request.Addresses ?? [], request.PortMappings ?? [], request.Masquerade, []);
+            request.Addresses ?? [], request.PortMappings ?? [], request.Masquerade, request.ReserveHostPorts, []);
         CniEngineSpecs.Validate(asked);
         lock (_lock)
         {
@@ -56,7 +56,7 @@ public sealed class CniFrontend
             var owner = CniEngineSpecs.OwnerOf(asked);
             _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(asked));
             rollback.Add("adopt " + hostVeth, () => _engine.Release(owner));
-            var published = _engine.Publish(owner, CniEngineSpecs.Bindings(asked), reserveHostPorts: true);
+            var published = _engine.Publish(owner, CniEngineSpecs.Bindings(asked), asked.ReserveHostPorts);
             var attachment = asked with { Published = published.Select(CniEngineSpecs.ToCni).ToList() };
             Commit([.. _attachments, attachment]);
             rollback.Commit();
@@ -131,7 +131,7 @@ public sealed class CniFrontend
                 {
                     _engine.AdoptNetwork(CniEngineSpecs.Network(a));
                     var endpoint = _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(a));
-                    claims.Add(new PortPublisher.Claim(endpoint.Owner, endpoint.IPv4, a.Published.Select(CniEngineSpecs.FromCni).ToList()));
+                    claims.Add(new PortPublisher.Claim(endpoint.Owner, endpoint.IPv4, a.Published.Select(CniEngineSpecs.FromCni).ToList(), a.ReserveHostPorts));
                     kept.Add(a);
                 }
                 catch (Exception e) when (e is DataplaneException or Interop.InteropException)
@@ -162,6 +162,6 @@ public sealed class CniFrontend
         => _attachments.FirstOrDefault(a => a.ContainerId == containerId && a.IfName == ifName);
 
     private static bool SameRequest(CniAttachment a, CniAttachment b)
-        => a.HostVeth == b.HostVeth && a.Bridge == b.Bridge && a.Network == b.Network && a.Masquerade == b.Masquerade
+        => a.HostVeth == b.HostVeth && a.Bridge == b.Bridge && a.Network == b.Network && a.Masquerade == b.Masquerade && a.ReserveHostPorts == b.ReserveHostPorts
            && a.Addresses.SequenceEqual(b.Addresses) && a.PortMappings.SequenceEqual(b.PortMappings);
 }
