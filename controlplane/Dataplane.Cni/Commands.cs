@@ -15,7 +15,7 @@ public static class Commands
         var client = new DaemonClient(config.SocketPath);
         try
         {
-            client.Send(Post, CniRoutes.Attachments, request, PluginJson.Default.CniAttachRequest, PluginJson.Default.CniAttachment);
+            client.Send("POST", CniRoutes.Attachments, request, PluginJson.Default.CniAttachRequest, PluginJson.Default.CniAttachment);
         }
         catch (DaemonUnavailableException e)
         {
@@ -30,7 +30,7 @@ public static class Commands
         var client = new DaemonClient(config.SocketPath);
         try
         {
-            client.Send<object, object>("DELETE", CniRoutes.Attachment(env.ContainerId!, env.IfName!), null, null!, null);
+            client.Send("DELETE", CniRoutes.Attachment(env.ContainerId!, env.IfName!));
         }
         catch (DaemonUnavailableException)
         {
@@ -45,8 +45,7 @@ public static class Commands
         CniAttachment held;
         try
         {
-            held = client.Send<object, CniAttachment>("GET", CniRoutes.Attachment(env.ContainerId!, env.IfName!), null, null!,
-                PluginJson.Default.CniAttachment)!;
+            held = client.Send("GET", CniRoutes.Attachment(env.ContainerId!, env.IfName!), PluginJson.Default.CniAttachment);
         }
         catch (DaemonUnavailableException e)
         {
@@ -74,7 +73,7 @@ public static class Commands
         var client = new DaemonClient(config.SocketPath);
         try
         {
-            client.Send(Post, CniRoutes.Gc, new CniGcRequest(config.Name!, valid), PluginJson.Default.CniGcRequest, PluginJson.Default.CniGcResponse);
+            client.Send("POST", CniRoutes.Gc, new CniGcRequest(config.Name!, valid), PluginJson.Default.CniGcRequest, PluginJson.Default.CniGcResponse);
         }
         catch (DaemonUnavailableException e)
         {
@@ -89,7 +88,7 @@ public static class Commands
         var client = new DaemonClient(config.SocketPath);
         try
         {
-            client.Send<object, CniStatusResponse>("GET", CniRoutes.Status, null, null!, PluginJson.Default.CniStatusResponse);
+            client.Send("GET", CniRoutes.Status, PluginJson.Default.CniStatusResponse);
         }
         catch (DaemonUnavailableException e)
         {
@@ -123,8 +122,6 @@ public static class Commands
         w.WriteEndArray();
         w.WriteEndObject();
     }
-
-    private const string Post = "POST";
 
     private static void RequireVersion(NetworkConfig config, string command)
     {

@@ -19,14 +19,21 @@ public sealed class DaemonClient(string socketPath)
 
     public string SocketPath { get; } = socketPath;
 
-    /// <summary>Sends the request; a 2xx answer returns its body deserialised (or default for no body), anything else throws a CniException.</summary>
-    public TResponse? Send<TRequest, TResponse>(string method, string path, TRequest? request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse>? responseType)
+    /// <summary>Sends <paramref name="request"/> as JSON; a 2xx answer returns its body deserialised, anything else throws a CniException.</summary>
+    public TResponse Send<TRequest, TResponse>(string method, string path, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType)
+        => Decode(Expect2xx(method, path, JsonSerializer.SerializeToUtf8Bytes(request, requestType)), responseType, method, path);
+
+    /// <summary>A request without a body (GET); the answer's body deserialised.</summary>
+    public TResponse Send<TResponse>(string method, string path, JsonTypeInfo<TResponse> responseType)
+        => Decode(Expect2xx(method, path, null), responseType, method, path);
+
+    /// <summary>A request without a body whose answer carries none either (DELETE).</summary>
+    public void Send(string method, string path) => Expect2xx(method, path, null);
+
+    private byte[] Expect2xx(string method, string path, byte[]? body)
     {
-        byte[]? body = request is null ? null : JsonSerializer.SerializeToUtf8Bytes(request, requestType);
         var (status, answer) = Exchange(method, path, body);
-        if (status is >= 200 and < 300)
-            return responseType is null || answer.Length == 0 ? default : Decode(answer, responseType, method, path);
-        throw Refusal(status, answer, method, path);
+        return status is >= 200 and < 300 ? answer : throw Refusal(status, answer, method, path);
     }
 
     private (int Status, byte[] Body) Exchange(string method, string path, byte[]? body)

@@ -14,8 +14,10 @@ public static class CniApi
         var json = CniJsonContext.Default;
         const string one = CniRoutes.Attachments + "/{containerId}/{ifName}";
 
-        app.MapPost(CniRoutes.Attachments, async (HttpContext http) =>
-            Results.Json(frontend.Attach(await Read(http, json.CniAttachRequest)), json.CniAttachment, statusCode: StatusCodes.Status201Created));
+        // Handlers take HttpRequest, not HttpContext: a lambda of HttpContext alone binds as a
+        // RequestDelegate, and the IResult it returns would be dropped (an empty 200).
+        app.MapPost(CniRoutes.Attachments, async (HttpRequest request) =>
+            Results.Json(frontend.Attach(await Read(request, json.CniAttachRequest)), json.CniAttachment, statusCode: StatusCodes.Status201Created));
         app.MapGet(one, (string containerId, string ifName) =>
             Results.Json(frontend.Inspect(containerId, ifName), json.CniAttachment));
         app.MapDelete(one, (string containerId, string ifName) =>
@@ -23,17 +25,17 @@ public static class CniApi
             frontend.Detach(containerId, ifName);
             return Results.NoContent();
         });
-        app.MapPost(CniRoutes.Gc, async (HttpContext http) =>
-            Results.Json(frontend.Collect(await Read(http, json.CniGcRequest)), json.CniGcResponse));
+        app.MapPost(CniRoutes.Gc, async (HttpRequest request) =>
+            Results.Json(frontend.Collect(await Read(request, json.CniGcRequest)), json.CniGcResponse));
         app.MapGet(CniRoutes.Status, () => Results.Json(new CniStatusResponse(frontend.Attachments.Count), json.CniStatusResponse));
         return app;
     }
 
-    private static async Task<T> Read<T>(HttpContext http, JsonTypeInfo<T> type)
+    private static async Task<T> Read<T>(HttpRequest request, JsonTypeInfo<T> type)
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted)
+            return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted)
                 ?? throw DataplaneException.Invalid("invalid request: the body is null");
         }
         catch (JsonException e)
