@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
 using Dataplane.Tests.EndToEnd;
 using Dataplane.Tests.Support;
 using Dataplane.Tests.Support.Topology;
@@ -121,5 +122,36 @@ public sealed class CniDaemonEndToEndTests : IDisposable
         Assert.True(exit == 0, client);
         Assert.Contains("after-restart", log);
         Assert.DoesNotContain(webPod.ContainerId, File.ReadAllText(Path.Combine(_daemon.StateDir, "cni-attachments.json")));
+    }
+
+    [PrivilegedFact]
+    public void Del_SandboxAlreadyGone_SucceedsAndFreesTheHostPortForTheNextPod()
+    {
+        var conflist = _cni.Conflist(socket: _daemon.Socket);
+        var (goneNs, gone) = _cni.Pod("gone", (8095, 7003, "tcp"));
+        var result = conflist.Add(gone);
+        Ok(result);
+        string hostVeth = (string)result[^1].Output!["interfaces"]!.AsArray()
+            .Single(i => i!["sandbox"] is null && (string?)i["name"] != _cni.Bridge)!["name"]!;
+
+        // The runtime removed the sandbox before calling DEL: the kernel took the veth pair with it.
+        goneNs.Dispose();
+        NetworkNamespace.Delete(goneNs.Name!);
+        using (var nl = RtNetlink.Open(_daemon.Lab.Host))
+            for (var deadline = Environment.TickCount64 + 10_000; nl.TryGetLink(hostVeth) is not null;)
+            {
+                Assert.True(Environment.TickCount64 < deadline, $"{hostVeth} outlived its peer's namespace by 10 s");
+                Thread.Sleep(20);
+            }
+        var del = conflist.Del(gone, result[^1].Output);
+        var (next, nextPod) = _cni.Pod("next", (8095, 7003, "tcp"));
+        var nextAdd = conflist.Add(nextPod);
+
+        Ok(del);
+        Ok(nextAdd);
+        var server = Server(next, "timeout 10 nc -l -W 1 7003", 7003);
+        var (exit, client) = Sh(_daemon.Lab.External, $"echo next-pod | nc -w 3 -N {Lab.HostAddress} 8095");
+        Assert.True(exit == 0, client);
+        Assert.Contains("next-pod", Finish(server));
     }
 }
