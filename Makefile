@@ -15,6 +15,8 @@ BPF_OBJS    := $(patsubst bpf/%.bpf.c,bpf/out/%.bpf.o,$(wildcard bpf/*.bpf.c))
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 iputils-ping netcat-openbsd \
                 iptables nftables netsniff-ng wrk procps gnuplot-nox ethtool python3 curl
+# The CNI plugin: the reference plugins and Podman its tests drive (busybox is their image), and what NativeAOT links with.
+APT_PACKAGES += containernetworking-plugins podman busybox-static clang zlib1g-dev
 
 .PHONY: deps build bpf test demo bench bench-micro clean
 
@@ -38,6 +40,14 @@ tests/bpf/out/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HEADERS)
 
 build: bpf
 	dotnet build Dataplane.sln -c $(CONFIG) -warnaserror -nologo -v q
+
+# dataplane-cni is published NativeAOT: a runtime starts it on every pod start and stop.
+DOTNET_RID := linux-$(if $(filter aarch64,$(ARCH)),arm64,x64)
+CNI_PLUGIN_DIR := controlplane/Dataplane.Cni/bin/aot
+.PHONY: cni-plugin
+build: cni-plugin
+cni-plugin:
+	dotnet publish controlplane/Dataplane.Cni/Dataplane.Cni.csproj -c $(CONFIG) -r $(DOTNET_RID) -o $(CNI_PLUGIN_DIR) -warnaserror -nologo -v q
 
 test: build
 	@tests/run

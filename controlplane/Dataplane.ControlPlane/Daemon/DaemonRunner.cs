@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Engine;
+using Dataplane.ControlPlane.Frontends.Cni;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Ports;
@@ -41,10 +42,11 @@ public static class DaemonRunner
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory,
             [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]));
-        ports.Reconcile(containers.Restore());
+        var cni = new CniFrontend(engine, new CniAttachmentStore(options.StateDirectory), log: log);
+        ports.Reconcile([.. containers.Restore(), .. cni.Restore()]);
 
         // Each frontend that talks to the daemon over its socket adds its routes here.
-        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers),
+        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers).MapCniApi(cni),
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
         log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
 

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
+using Dataplane.Tests.EndToEnd;
+using Dataplane.Tests.Support;
+using Dataplane.Tests.Support.Topology;
+using static Dataplane.Tests.EndToEnd.DataPathLab;
+
+namespace Dataplane.Tests.Cni;
+
+/// <summary>
+/// The real `dataplane daemon` in a lab's fake host, the reference bridge + host-local chained with
+/// dataplane-cni (no portmap, bridge ipMasq off), servers inside the CNI sandboxes and real TCP and
+/// UDP from the external client namespace through the hostPort. The fake host carries no iptables
+/// or nftables rule: the NAT is the daemon's BPF.
+/// </summary>
+public sealed class CniDaemonEndToEndTests : IDisposable
+{
+    private readonly DaemonLab _daemon = new();
+    private readonly CniLab _cni;
+
+    public CniDaemonEndToEndTests()
+    {
+        _cni = Privileges.IsRoot ? new CniLab(_daemon.Lab) : null!;
+    }
+
+    public void Dispose()
+    {
+        _cni?.Dispose();
+        _daemon.Dispose();
+    }
+
+    private static void Ok(List<CniRun> runs)
+    {
+        foreach (var run in runs) Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    private Process Server(NetworkNamespace ns, string command, int port, bool udp = false)
+    {
+        var p = _daemon.Lab.StartIn(ns, "sh", $"-c \"{command}\"");
+        Lab.AwaitListener(ns, port, udp);
+        return p;
+    }
+
+    private static string Finish(Process server)
+    {
+        if (!server.WaitForExit(10_000)) server.Kill(entireProcessTree: true);
+        return server.StandardOutput.ReadToEnd() + server.StandardError.ReadToEnd();
+    }
+
+    [PrivilegedFact]
+    public void HostPort_TcpUdpHairpinThenDel_ClientAddressKeptAndDelRemovesTheMapping()
+    {
+        var conflist = _cni.Conflist(socket: _daemon.Socket);
+        var (web, webPod) = _cni.Pod("web", (8080, 7001, "tcp"), (5353, 53, "udp"));
+        var (peer, peerPod) = _cni.Pod("peer");
+        var result = conflist.Add(webPod);
+        Ok(result);
+        Ok(conflist.Add(peerPod));
+
+        var tcp = Server(web, "timeout 10 nc -v -n -l -W 1 7001", 7001);
+        var (tcpExit, tcpClient) = Sh(_daemon.Lab.External, $"echo over-cni | nc -w 3 -N {Lab.HostAddress} 8080");
+        var tcpLog = Finish(tcp);
+        var udp = Server(web, "timeout 10 nc -u -l -W 1 53", 53, udp: true);
+        var (udpExit, udpClient) = Sh(_daemon.Lab.External, $"echo udp-over-cni | nc -u -w 1 {Lab.HostAddress} 5353");
+        var udpLog = Finish(udp);
+        var hairpin = Server(web, "timeout 10 nc -l -W 1 7001", 7001);
+        var (hairpinExit, hairpinClient) = Sh(peer, $"echo hairpin-cni | nc -w 3 -N {Lab.HostAddress} 8080");
+        var hairpinLog = Finish(hairpin);
+        var (_, rules) = Sh(_daemon.Lab.Host, "iptables-save; ip6tables-save; nft list ruleset");
+
+        Assert.True(tcpExit == 0, tcpClient);
+        Assert.Contains("over-cni", tcpLog);
+        Assert.Contains(Lab.ExternalAddress.ToString(), tcpLog); // the client's address is kept
+        Assert.True(udpExit == 0, udpClient);
+        Assert.Contains("udp-over-cni", udpLog);
+        Assert.True(hairpinExit == 0, hairpinClient);
+        Assert.Contains("hairpin-cni", hairpinLog);
+        Assert.DoesNotContain("-A ", rules);
+        Assert.DoesNotContain("chain", rules);
+
+        // The runtime stops the pod: DEL through the list in reverse, with the cached result.
+        Ok(conflist.Del(webPod, result[^1].Output));
+        var after = Server(web, "timeout 5 nc -l -W 1 7001", 7001);
+        var (afterExit, _) = Sh(_daemon.Lab.External, $"echo after-del | nc -w 2 -N {Lab.HostAddress} 8080");
+        Assert.NotEqual(0, afterExit);
+        Assert.DoesNotContain("after-del", Finish(after));
+    }
+
+    [PrivilegedFact]
+    public void Masquerade_ConflistAsksForIt_ExternalSeesTheHostAddress()
+    {
+        var conflist = _cni.Conflist(masquerade: true, socket: _daemon.Socket);
+        var (pod, inv) = _cni.Pod("out");
+        Ok(conflist.Add(inv));
+
+        var server = Server(_daemon.Lab.External, "timeout 10 nc -v -n -l -W 1 7100", 7100);
+        var (exit, client) = Sh(pod, $"echo masqueraded | nc -w 3 -N {Lab.ExternalAddress} 7100");
+        var log = Finish(server);
+
+        Assert.True(exit == 0, client);
+        Assert.Contains("masqueraded", log);
+        Assert.Contains($"Connection received on {Lab.HostAddress}", log);
+    }
+
+    [PrivilegedFact]
+    public void HostPort_DaemonKilledAndRestarted_MappingSurvivesAndDelStillWorks()
+    {
+        var conflist = _cni.Conflist(socket: _daemon.Socket);
+        var (web, webPod) = _cni.Pod("web", (8090, 7002, "tcp"));
+        var result = conflist.Add(webPod);
+        Ok(result);
+
+        _daemon.KillDaemon();
+        _daemon.StartDaemon();
+        var server = Server(web, "timeout 10 nc -l -W 1 7002", 7002);
+        var (exit, client) = Sh(_daemon.Lab.External, $"echo after-restart | nc -w 3 -N {Lab.HostAddress} 8090");
+        var log = Finish(server);
+        Ok(conflist.Check(webPod, result[^1].Output!));
+        Ok(conflist.Del(webPod, result[^1].Output));
+
+        Assert.True(exit == 0, client);
+        Assert.Contains("after-restart", log);
+        Assert.DoesNotContain(webPod.ContainerId, File.ReadAllText(Path.Combine(_daemon.StateDir, "cni-attachments.json")));
+    }
+
+    [PrivilegedFact]
+    public void Del_SandboxAlreadyGone_SucceedsAndFreesTheHostPortForTheNextPod()
+    {
+        var conflist = _cni.Conflist(socket: _daemon.Socket);
+        var (goneNs, gone) = _cni.Pod("gone", (8095, 7003, "tcp"));
+        var result = conflist.Add(gone);
+        Ok(result);
+        string hostVeth = (string)result[^1].Output!["interfaces"]!.AsArray()
+            .Single(i => i!["sandbox"] is null && (string?)i["name"] != _cni.Bridge)!["name"]!;
+
+        // The runtime removed the sandbox before calling DEL: the kernel took the veth pair with it.
+        goneNs.Dispose();
+        NetworkNamespace.Delete(goneNs.Name!);
+        using (var nl = RtNetlink.Open(_daemon.Lab.Host))
+            for (var deadline = Environment.TickCount64 + 10_000; nl.TryGetLink(hostVeth) is not null;)
+            {
+                Assert.True(Environment.TickCount64 < deadline, $"{hostVeth} outlived its peer's namespace by 10 s");
+                Thread.Sleep(20);
+            }
+        var del = conflist.Del(gone, result[^1].Output);
+        var (next, nextPod) = _cni.Pod("next", (8095, 7003, "tcp"));
+        var nextAdd = conflist.Add(nextPod);
+
+        Ok(del);
+        Ok(nextAdd);
+        var server = Server(next, "timeout 10 nc -l -W 1 7003", 7003);
+        var (exit, client) = Sh(_daemon.Lab.External, $"echo next-pod | nc -w 3 -N {Lab.HostAddress} 8095");
+        Assert.True(exit == 0, client);
+        Assert.Contains("next-pod", Finish(server));
+    }
+}
