@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_uplink.h"
@@ -15,6 +16,10 @@
 #include "dp_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Puts the ABI's constant enums into the BTF for the ABI test; libbpf skips
+ * the section ("unrecognized data section"), so nothing is loaded. */
+static const struct dp_abi_constants dp_abi_constants __attribute__((section(".dp_abi"), used));
 
 static __always_inline int dp_tc_verdict(const struct dp_pkt *p, int rc)
 {

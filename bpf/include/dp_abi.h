@@ -18,23 +18,26 @@
 
 #include <linux/types.h>
 
-/* ---- limits (map sizes are defaults: the loader may change max_entries) ---- */
-#define DP_CT_MAX_DEFAULT        262144 /* entries; a flow uses two */
-#define DP_SNAT_MAX_DEFAULT      131072
-#define DP_PORTMAP_MAX           16384
-#define DP_MAPPING_ID_MAX        16384  /* mapping ids are 1..MAX-1; 0 = no mapping */
-#define DP_ENDPOINT_MAX          16384
-#define DP_NETWORK_MAX           1024
-#define DP_HOSTADDR_MAX          1024
-#define DP_IFADDR_MAX            1024
-#define DP_DROP_SLOTS            32     /* size of dp_drops; > number of reasons */
-
-/* Masquerade source ports when dp_config leaves the range zero: above the
- * kernel's default ephemeral range (32768-60999) so host sockets and SNAT
- * flows do not compete for the same ports. */
-#define DP_SNAT_PORT_MIN_DEFAULT 61000
-#define DP_SNAT_PORT_MAX_DEFAULT 65535
-#define DP_SNAT_PROBES_MAX       64     /* hard bound of the probing loop */
+/* ---- limits (map sizes are defaults: the loader may change max_entries) ----
+ * Constants are enums, not #defines, so they reach the object's BTF (see
+ * struct dp_abi_constants) and the ABI test compares them with the C# mirrors. */
+enum dp_limits {
+	DP_CT_MAX_DEFAULT        = 262144, /* entries; a flow uses two */
+	DP_SNAT_MAX_DEFAULT      = 131072,
+	DP_PORTMAP_MAX           = 16384,
+	DP_MAPPING_ID_MAX        = 16384,  /* mapping ids are 1..MAX-1; 0 = no mapping */
+	DP_ENDPOINT_MAX          = 16384,
+	DP_NETWORK_MAX           = 1024,
+	DP_HOSTADDR_MAX          = 1024,
+	DP_IFADDR_MAX            = 1024,
+	DP_DROP_SLOTS            = 32,     /* size of dp_drops; > number of reasons */
+	/* Masquerade source ports when dp_config leaves the range zero: above the
+	 * kernel's default ephemeral range (32768-60999) so host sockets and SNAT
+	 * flows do not compete for the same ports. */
+	DP_SNAT_PORT_MIN_DEFAULT = 61000,
+	DP_SNAT_PORT_MAX_DEFAULT = 65535,
+	DP_SNAT_PROBES_MAX       = 64,     /* hard bound of the probing loop */
+};
 
 /* ---- drop reasons ----
  * Negative, below every TC_ACT_* (-1..8) and XDP_* (0..4) value, so a helper
@@ -48,14 +51,14 @@ enum dp_drop_reason {
 	DP_DROP_SNAT_EXHAUSTED  = -133, /* no free masquerade port in the range */
 	DP_DROP_INTER_NETWORK   = -134, /* container -> another network's subnet */
 	DP_DROP_ICC             = -135, /* same network, ICC disabled */
-	DP_DROP_INTERNAL_NET    = -136, /* internal network -> outside */
-	DP_DROP_NO_SNAT_ADDR    = -137, /* no masquerade address for the egress ifindex */
+	DP_DROP_INTERNAL_NETWORK = -136, /* internal network -> outside */
+	DP_DROP_NO_SNAT_ADDRESS = -137, /* no masquerade address for the egress ifindex */
 	DP_DROP_REWRITE         = -138, /* a rewrite/checksum helper failed mid-way */
 	DP_DROP_NO_ENDPOINT     = -139, /* translated to a container that has no endpoint */
 	DP_DROP_FIB             = -140, /* translated packet has no usable route */
 	DP_DROP_FRAGMENT        = -141, /* non-first fragment that would leave untranslated */
 	DP_DROP_CT_COLLISION    = -142, /* reply tuple of a new flow already in use */
-	DP_DROP_NO_CT           = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
+	DP_DROP_NO_CONNTRACK   = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
 	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
 	DP_DROP_LAST            = -144,
 };
@@ -78,21 +81,26 @@ enum dp_ct_state {
 };
 
 /* Timeouts in seconds, close to nf_conntrack's defaults; dp_config.ct_timeout
- * overrides them per class: the state for TCP and UDP, DP_CT_TO_CLASS_ICMP for
- * ICMP echo flows. */
-#define DP_CT_TO_CLASS_ICMP   11
-#define DP_CT_TO_CLASSES      12
-#define DP_CT_TO_SYN_SENT     120
-#define DP_CT_TO_SYN_RECV     60
-#define DP_CT_TO_ESTABLISHED  432000 /* 5 days */
-#define DP_CT_TO_FIN_WAIT     120
-#define DP_CT_TO_CLOSE_WAIT   60
-#define DP_CT_TO_LAST_ACK     30
-#define DP_CT_TO_TIME_WAIT    120
-#define DP_CT_TO_CLOSE        10
-#define DP_CT_TO_UDP          30
-#define DP_CT_TO_UDP_REPLIED  120
-#define DP_CT_TO_ICMP         30
+ * overrides them per class: the state for TCP and UDP,
+ * DP_CT_TIMEOUT_CLASS_ICMP for ICMP echo flows. */
+enum dp_ct_timeout_class {
+	DP_CT_TIMEOUT_CLASS_ICMP = 11,
+	DP_CT_TIMEOUT_CLASSES    = 12,
+};
+
+enum dp_ct_timeout_default {
+	DP_CT_TO_SYN_SENT     = 120,
+	DP_CT_TO_SYN_RECV     = 60,
+	DP_CT_TO_ESTABLISHED  = 432000, /* 5 days */
+	DP_CT_TO_FIN_WAIT     = 120,
+	DP_CT_TO_CLOSE_WAIT   = 60,
+	DP_CT_TO_LAST_ACK     = 30,
+	DP_CT_TO_TIME_WAIT    = 120,
+	DP_CT_TO_CLOSE        = 10,
+	DP_CT_TO_UDP          = 30,
+	DP_CT_TO_UDP_REPLIED  = 120,
+	DP_CT_TO_ICMP         = 30,
+};
 
 enum dp_ct_flags {
 	DP_CT_F_REPLY      = 1 << 0, /* entry matches the reply direction */
@@ -226,7 +234,7 @@ struct dp_config {
 	__u16 snat_port_min;  /* host order; 0/0 = defaults above */
 	__u16 snat_port_max;
 	__u32 flags;          /* reserved, 0 */
-	__u32 ct_timeout[DP_CT_TO_CLASSES]; /* seconds by class (see DP_CT_TO_*); 0 = default */
+	__u32 ct_timeout[DP_CT_TIMEOUT_CLASSES]; /* seconds by class (see DP_CT_TO_*); 0 = default */
 };
 
 /* ---- counters (per-CPU arrays; user space sums the CPUs) ---- */
@@ -241,6 +249,19 @@ struct dp_sock_orig {
 	__be32 ctr_addr;      /* what it was rewritten to */
 	__be16 port;
 	__be16 ctr_port;
+};
+
+/* Never loaded: one variable of this type (dp_nat.bpf.c, section .dp_abi,
+ * which libbpf skips) makes clang emit every constant enum into the object's
+ * BTF, where the ABI test reads them. List each constant enum here. */
+struct dp_abi_constants {
+	enum dp_limits             limits;
+	enum dp_drop_reason        drop_reason;
+	enum dp_ct_state           ct_state;
+	enum dp_ct_timeout_class   ct_timeout_class;
+	enum dp_ct_timeout_default ct_timeout_default;
+	enum dp_ct_flags           ct_flags;
+	enum dp_network_flags      network_flags;
 };
 
 /* ---- map names (pinned by name under the instance's pin directory) ---- */

@@ -8,6 +8,10 @@
 #ifndef DP_CT_H
 #define DP_CT_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
 #include "dp_maps.h"
 #include "dp_parse.h"
 
@@ -39,12 +43,12 @@ static __always_inline __u32 dp_ct_default_timeout(__u8 proto, __u8 state)
 /* Lifetime from now for a flow in this state: the configured one, or the default. */
 static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
 {
-	__u32 cls = proto == IPPROTO_ICMP ? DP_CT_TO_CLASS_ICMP : state;
+	__u32 cls = proto == IPPROTO_ICMP ? DP_CT_TIMEOUT_CLASS_ICMP : state;
 	__u32 s = dp_ct_default_timeout(proto, state);
 	struct dp_config *cfg = dp_cfg();
 
 	barrier_var(cls); /* keep the bound check: clang folds it into the state switch above */
-	if (cfg && cls < DP_CT_TO_CLASSES && cfg->ct_timeout[cls])
+	if (cfg && cls < DP_CT_TIMEOUT_CLASSES && cfg->ct_timeout[cls])
 		s = cfg->ct_timeout[cls];
 	return (__u64)s * DP_NS_PER_SEC;
 }
@@ -198,14 +202,14 @@ static __always_inline int dp_ct_insert_pair(const struct dp_ct_key *orig, const
 
 	dp_ct_make_reply(&rk, &rv, orig, fwd);
 	err = bpf_map_update_elem(&dp_ct, orig, fwd, BPF_NOEXIST);
-	if (err == -17 /* EEXIST */)
-		return -17;
+	if (err == -DP_EEXIST)
+		return -DP_EEXIST;
 	if (err)
 		return DP_DROP_CT_FULL;
 	err = bpf_map_update_elem(&dp_ct, &rk, &rv, BPF_NOEXIST);
 	if (err) {
 		bpf_map_delete_elem(&dp_ct, orig);
-		return err == -17 ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
+		return err == -DP_EEXIST ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
 	}
 	return 0;
 }

@@ -9,6 +9,9 @@
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
 
+/* errno of a BPF_NOEXIST update on an existing key (<errno.h> is not for -target bpf) */
+#define DP_EEXIST 17
+
 /* HASH, not LRU: a full table refuses new flows (counted) and never evicts
  * an established one. */
 struct {

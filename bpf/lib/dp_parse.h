@@ -13,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "dp_abi.h"
 
@@ -68,6 +69,8 @@ struct dp_pkt {
 	__u32 inner_l4_off;
 };
 
+/* The flag byte: bitfields in struct tcphdr, so no offsetof. */
+#define DP_TCP_FLAGS_OFF 13
 #define DP_TCP_FIN 0x01
 #define DP_TCP_SYN 0x02
 #define DP_TCP_RST 0x04
@@ -132,14 +135,16 @@ static __always_inline int dp_is_icmp_error(__u8 type)
 static __always_inline void dp_parse_icmp_inner(struct dp_cursor *c, struct dp_pkt *p)
 {
 	struct iphdr *ip = c->pos;
-	__u8 *l4;
+	struct dp_icmphdr *l4; /* the first 8 bytes: ports (TCP/UDP), or type and echo id */
+	struct udphdr *ports;
 	__u32 hlen;
 
 	if ((void *)(ip + 1) > c->end || ip->version != 4 || ip->ihl < 5)
 		return;
 	hlen = ip->ihl * 4;
 	l4 = c->pos + hlen;
-	if ((void *)(l4 + 8) > c->end)
+	ports = (struct udphdr *)l4;
+	if ((void *)(l4 + 1) > c->end)
 		return;
 	p->inner.saddr = ip->saddr;
 	p->inner.daddr = ip->daddr;
@@ -149,14 +154,14 @@ static __always_inline void dp_parse_icmp_inner(struct dp_cursor *c, struct dp_p
 	switch (ip->protocol) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		p->inner.sport = *(__be16 *)l4;
-		p->inner.dport = *(__be16 *)(l4 + 2);
+		p->inner.sport = ports->source;
+		p->inner.dport = ports->dest;
 		break;
 	case IPPROTO_ICMP:
-		if (l4[0] == ICMP_ECHO)
-			p->inner.sport = *(__be16 *)(l4 + 4);
-		else if (l4[0] == ICMP_ECHOREPLY)
-			p->inner.dport = *(__be16 *)(l4 + 4);
+		if (l4->type == ICMP_ECHO)
+			p->inner.sport = l4->id;
+		else if (l4->type == ICMP_ECHOREPLY)
+			p->inner.dport = l4->id;
 		else
 			return;
 		break;
@@ -194,7 +199,7 @@ static __always_inline int dp_parse_l4(struct dp_cursor *c, struct dp_pkt *p)
 			return DP_PARSE_BAD;
 		p->tuple.sport = tcp->source;
 		p->tuple.dport = tcp->dest;
-		p->tcp_flags = ((__u8 *)tcp)[13];
+		p->tcp_flags = ((__u8 *)tcp)[DP_TCP_FLAGS_OFF];
 		p->has_ports = 1;
 		break;
 	}

@@ -3,7 +3,17 @@
 #ifndef DP_UPLINK_H
 #define DP_UPLINK_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_ct.h"
 #include "dp_icmp.h"
+#include "dp_maps.h"
+#include "dp_nat.h"
+#include "dp_parse.h"
+#include "dp_policy.h"
 
 /* No flow and no published port: drop what targets containers directly. */
 static __always_inline int dp_uplink_unknown(const struct dp_pkt *p)

@@ -3,7 +3,16 @@
 #ifndef DP_VETH_H
 #define DP_VETH_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include "dp_abi.h"
+#include "dp_ct.h"
 #include "dp_icmp.h"
+#include "dp_maps.h"
+#include "dp_nat.h"
+#include "dp_parse.h"
+#include "dp_policy.h"
 
 /* Container -> published port of the host (its own or another container's). */
 static __always_inline int dp_veth_hairpin(struct __sk_buff *skb, const struct dp_pkt *p,
@@ -60,7 +69,7 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 		return (src_net->flags & DP_NET_F_ICC) ? TC_ACT_OK : DP_DROP_ICC;
 	}
 	if (src_net->flags & DP_NET_F_INTERNAL)
-		return DP_DROP_INTERNAL_NET;
+		return DP_DROP_INTERNAL_NETWORK;
 	if (!(src_net->flags & DP_NET_F_MASQUERADE))
 		return TC_ACT_OK;
 	if (p->frag == DP_FRAG_LATER)

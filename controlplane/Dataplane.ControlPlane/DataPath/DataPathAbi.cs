@@ -36,7 +36,7 @@ public static class DataPathAbi
     public const ushort SnatPortMinDefault = 61000;
     public const ushort SnatPortMaxDefault = 65535;
     public const int SnatProbesMax = 64;
-    public const int CtTimeoutClasses = 12; // DP_CT_TO_CLASSES
+    public const int CtTimeoutClasses = 12; // DP_CT_TIMEOUT_CLASSES
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;
