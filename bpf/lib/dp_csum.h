@@ -186,8 +186,6 @@ static __always_inline int dp_w_csum(struct dp_writer *w, __u32 off, __u32 old, 
 					   size | (flags & DP_CS_PSEUDO ? BPF_F_PSEUDO_HDR : 0) |
 					   (flags & DP_CS_ZERO ? BPF_F_MARK_MANGLED_0 : 0)) ? -1 : 0;
 	}
-	if (w->kind == DP_W_QUOTE && !(flags & DP_CS_L3))
-		return 0; /* for now the quoted L4 checksum is left as it was */
 	if (w->kind == DP_W_XDP) {
 		ptr = dp_xdp_at(w->xdp, off, sizeof(*ptr));
 		if (!ptr)
