@@ -8,6 +8,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
+#include "dp_frag.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_uplink.h"
@@ -37,6 +38,7 @@ int dp_uplink_in(struct __sk_buff *skb)
 
 	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
+	dp_frag_resolve(&p);
 	return dp_tc_verdict(&p, dp_uplink(skb, &p));
 }
 
@@ -47,6 +49,7 @@ int dp_veth_in(struct __sk_buff *skb)
 
 	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
+	dp_frag_resolve(&p);
 	return dp_tc_verdict(&p, dp_veth(skb, &p));
 }
 

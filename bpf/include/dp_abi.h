@@ -37,6 +37,14 @@ enum dp_limits {
 	DP_SNAT_PORT_MIN_DEFAULT = 61000,
 	DP_SNAT_PORT_MAX_DEFAULT = 65535,
 	DP_SNAT_PROBES_MAX       = 64,     /* hard bound of the probing loop */
+	DP_FRAG_MAX              = 8192,   /* datagrams in flight as fragments (LRU) */
+	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
+};
+
+/* Address families as the kernel numbers them (AF_INET, AF_INET6). */
+enum dp_family {
+	DP_AF_INET  = 2,
+	DP_AF_INET6 = 10,
 };
 
 /* ---- drop reasons ----
@@ -56,11 +64,12 @@ enum dp_drop_reason {
 	DP_DROP_REWRITE         = -138, /* a rewrite/checksum helper failed mid-way */
 	DP_DROP_NO_ENDPOINT     = -139, /* translated to a container that has no endpoint */
 	DP_DROP_FIB             = -140, /* translated packet has no usable route */
-	DP_DROP_FRAGMENT        = -141, /* non-first fragment that would leave untranslated */
+	DP_DROP_FRAGMENT        = -141, /* non-first fragment of a datagram whose flow is gone */
 	DP_DROP_CT_COLLISION    = -142, /* reply tuple of a new flow already in use */
 	DP_DROP_NO_CONNTRACK   = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
 	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
-	DP_DROP_LAST            = -144,
+	DP_DROP_FRAG_NO_STATE   = -145, /* non-first fragment whose first fragment was not translated here */
+	DP_DROP_LAST            = -145,
 };
 #define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
 #define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)
@@ -153,6 +162,30 @@ struct dp_snat_key {
 	__be16 port;
 	__u8   proto;
 	__u8   pad;
+};
+
+/* ---- fragments ----
+ * Later fragments carry no L4 header. The first fragment of a translated
+ * datagram leaves its ports here, keyed by the datagram's identity as it
+ * arrived; later fragments take the ports from here and their translation
+ * from dp_ct (Cilium's approach). LRU with a short lifetime: nothing to sweep.
+ * Ready for IPv6: 16-byte addresses (IPv4 in the first word, the rest 0) and
+ * the 32-bit identification of the IPv6 fragment header.
+ */
+struct dp_frag_key {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__be32 id;            /* IPv4: the 16-bit id in the low-order (last) bytes */
+	__u8   family;        /* enum dp_family */
+	__u8   proto;
+	__u8   pad[2];
+};
+
+struct dp_frag_val {
+	__u64  expires_ns;    /* CLOCK_MONOTONIC; ignored (and replaced) after */
+	__be16 sport;         /* ports of the datagram (ICMP echo: see dp_ct_key) */
+	__be16 dport;
+	__u32  pad;
 };
 
 /* ---- published ports ---- */
@@ -262,6 +295,7 @@ struct dp_abi_constants {
 	enum dp_ct_timeout_default ct_timeout_default;
 	enum dp_ct_flags           ct_flags;
 	enum dp_network_flags      network_flags;
+	enum dp_family             family;
 };
 
 /* ---- map names (pinned by name under the instance's pin directory) ---- */
@@ -276,10 +310,13 @@ struct dp_abi_constants {
 #define DP_MAP_MAPSTATS  "dp_mapstats"
 #define DP_MAP_DROPS     "dp_drops"
 #define DP_MAP_SOCKORIG  "dp_sock_orig"
+#define DP_MAP_FRAG      "dp_frag"
 
 _Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
 _Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
 _Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
+_Static_assert(sizeof(struct dp_frag_key) == 40, "dp_frag_key");
+_Static_assert(sizeof(struct dp_frag_val) == 16, "dp_frag_val");
 _Static_assert(sizeof(struct dp_portmap_key) == 8, "dp_portmap_key");
 _Static_assert(sizeof(struct dp_portmap_val) == 16, "dp_portmap_val");
 _Static_assert(sizeof(struct dp_endpoint_key) == 4, "dp_endpoint_key");

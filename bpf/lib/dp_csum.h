@@ -269,7 +269,7 @@ static __always_inline int dp_rewrite_tuple(struct __sk_buff *skb, const struct 
 	to.daddr = daddr;
 	to.sport = sport;
 	to.dport = dport;
-	return dp_rewrite(&w, p->l3_off, p->l4_off, p->has_ports, &p->tuple, &to);
+	return dp_rewrite(&w, p->l3_off, p->l4_off, dp_has_l4(p), &p->tuple, &to);
 }
 
 #endif /* DP_CSUM_H */

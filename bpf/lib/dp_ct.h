@@ -107,7 +107,7 @@ static __always_inline int dp_ct_opens(const struct dp_pkt *p)
 	case IPPROTO_TCP:
 		return (p->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK | DP_TCP_RST)) == DP_TCP_SYN;
 	case IPPROTO_UDP:
-		return p->has_ports;
+		return dp_has_l4(p);
 	case IPPROTO_ICMP:
 		return p->icmp_type == ICMP_ECHO;
 	}

@@ -20,8 +20,6 @@
 #include "dp_parse.h"
 #include "dp_policy.h"
 
-#define DP_AF_INET 2 /* AF_INET: <sys/socket.h> needs 32-bit libc headers under -target bpf */
-
 /* The TTL shares a 16-bit word with the protocol; the checksum sees that word. */
 static __always_inline __u16 dp_ttl_word(__u8 ttl)
 {

@@ -95,6 +95,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dp_drops SEC(".maps");
 
+/* LRU: old datagrams make room for new ones; see dp_frag_key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct dp_frag_key);
+	__type(value, struct dp_frag_val);
+	__uint(max_entries, DP_FRAG_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_frag SEC(".maps");
+
 /* Freed with the socket: no leak when applications never close cleanly. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);

@@ -14,13 +14,14 @@
 #include "dp_abi.h"
 #include "dp_csum.h"
 #include "dp_ct.h"
+#include "dp_frag.h"
 #include "dp_fwd.h"
 #include "dp_maps.h"
 #include "dp_parse.h"
 #include "dp_policy.h"
 #include "dp_stats.h"
 
-/* Translate a packet of a known flow and send it on. */
+/* Translate a packet of a known flow (a later fragment: its L3 header) and send it on. */
 static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_pkt *p,
 					struct dp_ct_val *v)
 {
@@ -31,6 +32,7 @@ static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_p
 	dp_count_mapping(v->mapping_id, p->len);
 	if (dp_rewrite_tuple(skb, p, saddr, daddr, sport, dport))
 		return DP_DROP_REWRITE;
+	dp_frag_remember(p);
 	return dp_deliver(skb, p, saddr, daddr);
 }
 
@@ -113,6 +115,7 @@ static __always_inline int dp_flow_start(struct __sk_buff *skb, const struct dp_
 	dp_count_mapping(fwd->mapping_id, p->len);
 	if (dp_rewrite_tuple(skb, p, fwd->nat_saddr, fwd->nat_daddr, fwd->nat_sport, fwd->nat_dport))
 		return DP_DROP_REWRITE;
+	dp_frag_remember(p);
 	return 0;
 }
 

@@ -62,12 +62,19 @@ struct dp_pkt {
 	__u8  frag;             /* enum dp_frag */
 	__u8  tcp_flags;        /* TCP flag byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
 	__u8  icmp_type;
-	__u8  has_ports;        /* TCP/UDP, or ICMP echo: translatable */
+	__u8  has_ports;        /* TCP/UDP, or ICMP echo: translatable (later fragments: ports from dp_frag) */
 	__u8  icmp_err;         /* ICMP error quoting a packet: inner_* valid */
+	__be16 ip_id;           /* IPv4 identification (fragments) */
 	struct dp_ct_key inner; /* tuple of the quoted packet, as quoted */
 	__u32 inner_l3_off;
 	__u32 inner_l4_off;
 };
+
+/* The L4 header is in this packet (not only its ports, as in later fragments). */
+static __always_inline int dp_has_l4(const struct dp_pkt *p)
+{
+	return p->has_ports && p->frag != DP_FRAG_LATER;
+}
 
 /* The flag byte: bitfields in struct tcphdr, so no offsetof. */
 #define DP_TCP_FLAGS_OFF 13
@@ -113,6 +120,7 @@ static __always_inline int dp_parse_ipv4(struct dp_cursor *c, struct dp_pkt *p)
 	p->l3_off = c->pos - c->start;
 	p->l4_off = p->l3_off + hlen;
 	p->ttl = ip->ttl;
+	p->ip_id = ip->id;
 	p->tuple.saddr = ip->saddr;
 	p->tuple.daddr = ip->daddr;
 	p->tuple.proto = ip->protocol;

@@ -39,8 +39,8 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 		if (rc)
 			return rc;
 	}
-	/* Later fragments carry no ports: never translated (the host stack
-	 * reassembles what is its own; see the note on fragments). */
+	/* Later fragments without ports from dp_frag go to the stack (it
+	 * reassembles what is its own; see dp_frag.h). */
 	if (!p->has_ports || p->ttl <= 1)
 		return dp_uplink_unknown(p);
 	dp_ct_key_of(&k, p);

@@ -72,8 +72,8 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 		return DP_DROP_INTERNAL_NETWORK;
 	if (!(src_net->flags & DP_NET_F_MASQUERADE))
 		return TC_ACT_OK;
-	if (p->frag == DP_FRAG_LATER)
-		return DP_DROP_FRAGMENT; /* would leave with the container's address */
+	if (p->frag == DP_FRAG_LATER) /* would leave with the container's address */
+		return p->has_ports ? DP_DROP_FRAGMENT : DP_DROP_FRAG_NO_STATE;
 	if (p->ttl <= 1)
 		return TC_ACT_OK; /* the stack sends time exceeded */
 	return dp_masq_new(skb, p, &k);

@@ -44,6 +44,29 @@ public struct SnatKey
     public byte Pad;
 }
 
+/// <summary>A datagram in flight as fragments: addresses 16 bytes wide (IPv4 in the first word), the
+/// identification as a 32-bit network-order value, family and protocol.</summary>
+[BpfType("dp_frag_key"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct FragKey
+{
+    public fixed uint SAddrBe[4];
+    public fixed uint DAddrBe[4];
+    public uint IdBe;
+    public byte Family;
+    public byte Proto;
+    public fixed byte Pad[2];
+}
+
+/// <summary>The ports its first fragment carried, until ExpiresNs (CLOCK_MONOTONIC).</summary>
+[BpfType("dp_frag_val"), StructLayout(LayoutKind.Sequential)]
+public struct FragValue
+{
+    public ulong ExpiresNs;
+    public ushort SPortBe;
+    public ushort DPortBe;
+    public uint Pad;
+}
+
 [BpfType("dp_portmap_key"), StructLayout(LayoutKind.Sequential)]
 public struct PortMapKey
 {

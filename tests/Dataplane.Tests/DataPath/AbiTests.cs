@@ -91,6 +91,7 @@ public sealed partial class AbiTests
     [InlineData("dp_ct_state", "DP_CT_", typeof(CtState))]
     [InlineData("dp_ct_flags", "DP_CT_F_", typeof(CtFlags))]
     [InlineData("dp_network_flags", "DP_NET_F_", typeof(NetworkFlags))]
+    [InlineData("dp_family", "DP_AF_", typeof(Family))]
     public void Enum_ComparedWithBtf_SameNamesAndValues(string cEnum, string prefix, Type mirror)
     {
         var members = Enum.GetNames(mirror).ToDictionary(n => n, n => Convert.ToInt64(Enum.Parse(mirror, n)));
@@ -169,6 +170,6 @@ public sealed partial class AbiTests
     [GeneratedRegex(@"struct\s+(\w+)\s*\{([^}]*)\};")]
     private static partial Regex StructBody();
 
-    [GeneratedRegex(@"__be(?:16|32)\s+(\w+)\s*;")]
+    [GeneratedRegex(@"__be(?:16|32)\s+(\w+)\s*(?:\[\d+\])?\s*;")]
     private static partial Regex BeField();
 }

@@ -63,16 +63,6 @@ public sealed class UplinkTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void UplinkIn_FirstFragmentTranslated_LaterFragmentPassesUntouched()
-    {
-        var first = Udp(new Ip(Client, Host, FragField: 0x2000), 5000, DnsPort, payload: 64);
-        AssertTranslated(Uplink(first), Udp(IntoContainer(Client, C2) with { FragField = 0x2000 }, 5000, 53, payload: 64));
-
-        var later = Raw(new Ip(Client, Host, FragField: 10), Frames.ProtoUdp, 40);
-        AssertUntouched(Uplink(later), later);
-    }
-
-    [PrivilegedFact]
     public void UplinkIn_ReplyOfMasqueradedFlow_ReverseSnatToContainer()
     {
         SeedMasqueradedFlow(C3, 5555, Remote, 443, Host, 61000);

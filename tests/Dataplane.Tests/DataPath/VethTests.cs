@@ -132,14 +132,6 @@ public sealed class VethTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void VethIn_LaterFragmentToOutside_DroppedFragment()
-    {
-        var f = Raw(new Ip(C1, Remote, FragField: 20), ProtoUdp);
-        AssertUntouched(Veth(f), f, DpNatObject.TcActShot);
-        Assert.Equal(1UL, O.Drops(DropReason.Fragment).Packets);
-    }
-
-    [PrivilegedFact]
     public void VethIn_Broadcast_PassesUntouched()
     {
         var f = Udp(new Ip(C1, "255.255.255.255"), 68, 67);
