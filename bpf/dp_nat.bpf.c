@@ -14,6 +14,7 @@
 #include "dp_uplink.h"
 #include "dp_veth.h"
 #include "dp_sock.h"
+#include "dp_spoof.h"
 #include "dp_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -46,8 +47,11 @@ SEC("tc")
 int dp_veth_in(struct __sk_buff *skb)
 {
 	struct dp_pkt p;
+	int rc = dp_parse_skb(skb, &p);
 
-	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
+	if (rc == DP_PARSE_NOT_IPV4)
+		return dp_tc_verdict(&p, dp_veth_arp(skb));
+	if (rc != DP_PARSE_OK)
 		return TC_ACT_OK;
 	dp_frag_resolve(&p);
 	return dp_tc_verdict(&p, dp_veth(skb, &p));

@@ -69,7 +69,8 @@ enum dp_drop_reason {
 	DP_DROP_NO_CONNTRACK   = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
 	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
 	DP_DROP_FRAG_NO_STATE   = -145, /* non-first fragment whose first fragment was not translated here */
-	DP_DROP_LAST            = -145,
+	DP_DROP_SPOOFED         = -146, /* from a container veth: source address/MAC not that container's */
+	DP_DROP_LAST            = -146,
 };
 #define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
 #define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)

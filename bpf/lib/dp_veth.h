@@ -13,6 +13,7 @@
 #include "dp_nat.h"
 #include "dp_parse.h"
 #include "dp_policy.h"
+#include "dp_spoof.h"
 
 /* Container -> published port of the host (its own or another container's). */
 static __always_inline int dp_veth_hairpin(struct __sk_buff *skb, const struct dp_pkt *p,
@@ -40,6 +41,8 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 	struct dp_ct_key k;
 	int verdict;
 
+	if (!dp_veth_sender(skb, p->tuple.saddr))
+		return DP_DROP_SPOOFED;
 	if (p->icmp_err && p->ttl > 1) {
 		verdict = dp_icmp_error(skb, p);
 		if (verdict)
@@ -51,11 +54,11 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 		if (v)
 			return dp_nat_apply(skb, p, v);
 	}
-	/* Policy applies to containers we know; anything else is the stack's. */
-	if (!dp_endpoint_of(k.saddr))
-		return TC_ACT_OK;
+	/* Policy for every packet: the sender is a known endpoint (above). */
 	src_net = dp_network_of(k.saddr);
-	if (!src_net || dp_is_multi(k.daddr))
+	if (!src_net)
+		return DP_DROP_UNKNOWN; /* an endpoint outside every network */
+	if (dp_is_multi(k.daddr))
 		return TC_ACT_OK;
 	if (p->has_ports && p->ttl > 1 && dp_veth_hairpin(skb, p, &k, src_net, &verdict))
 		return verdict;

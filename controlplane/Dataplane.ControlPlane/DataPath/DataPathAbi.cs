@@ -65,12 +65,13 @@ public enum DropReason
     NoConntrack = -143,
     Unsupported = -144,
     FragNoState = -145,
+    Spoofed = -146,
 }
 
 public static class DropReasons
 {
     public const int Base = -130;
-    public const int Last = -145;
+    public const int Last = -146;
 
     /// <summary>Index of a reason in dp_drops (DP_DROP_INDEX).</summary>
     public static uint Index(DropReason reason) => (uint)(Base - (int)reason);

@@ -26,7 +26,7 @@ public sealed class PerfTests(ITestOutputHelper output) : DataPathTestBase
             ulong total = 0;
             for (int i = 0; i < SingleRuns; i++)
             {
-                var r = O.Run(prog, frame);
+                var r = O.Run(prog, frame, ingressIfindex: prog == DataPathAbi.ProgVethIn ? VethOf(frame) : 0);
                 Assert.Equal(expectedVerdict, r.Verdict);
                 total += r.DurationNs;
             }

@@ -108,12 +108,7 @@ public sealed class VethTests : DataPathTestBase
         AssertUntouched(Veth(f), f);
     }
 
-    [PrivilegedFact]
-    public void VethIn_UnknownSource_PassesUntouched()
-    {
-        var f = Tcp(new Ip("198.19.9.9", Remote), 33000, 443, Syn);
-        AssertUntouched(Veth(f), f);
-    }
+
 
     [PrivilegedFact]
     public void VethIn_NonOpeningTcpToOutsideWithoutFlow_DroppedNoConntrack()
