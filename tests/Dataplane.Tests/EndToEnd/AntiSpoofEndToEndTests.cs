@@ -33,12 +33,12 @@ public sealed class AntiSpoofEndToEndTests(DataPathLab lab) : IClassFixture<Data
             using var own = lab.Ns1.Run(() => Bound(C1));
             using var forged = lab.Ns1.Run(() => Bound(Forged));
             var to = new IPEndPoint(Lab.ExternalAddress, 7600);
-            var before = lab.Host.Maps.Drops()[DropReason.Spoofed].Packets;
+            var before = lab.Host.Counters.Drops()[DropReason.Spoofed].Packets;
 
             own.SendTo("own-1"u8.ToArray(), to);   // resolves the gateway with the container's own address
             Assert.Equal("own-1", Receive(server));
             forged.SendTo("forged"u8.ToArray(), to);
-            WaitFor(() => lab.Host.Maps.Drops()[DropReason.Spoofed].Packets > before);
+            WaitFor(() => lab.Host.Counters.Drops()[DropReason.Spoofed].Packets > before);
             own.SendTo("own-2"u8.ToArray(), to);
 
             Assert.Equal("own-2", Receive(server)); // the forged datagram, sent before it, never arrived

@@ -54,15 +54,15 @@ public sealed class FragmentEndToEndTests(DataPathLab lab) : IClassFixture<DataP
 
     private ulong FragmentDrops()
     {
-        var d = lab.Host.Maps.Drops();
+        var d = lab.Host.Counters.Drops();
         return d[DropReason.FragNoState].Packets + d[DropReason.Fragment].Packets;
     }
 
     [PrivilegedFact]
     public void Udp_OversizeDatagramsThroughPublishedPort_ArriveWholeBothWays()
     {
-        var mapping = new PortMapping(31, null, DataPathAbi.ProtoUdp, 5400, C1, 540);
-        lab.Host.Publish(mapping);
+        var mapping = Mappings.Of(31, null, DataPathAbi.ProtoUdp, 5400, C1, 540);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
             using var container = Udp(lab.Ns1, new IPEndPoint(IPAddress.Any, 540));
@@ -73,12 +73,12 @@ public sealed class FragmentEndToEndTests(DataPathLab lab) : IClassFixture<DataP
                 container, new IPEndPoint(Lab.HostAddress, 5400));
 
             // 3 fragments per datagram, both directions, all through the mapping.
-            Assert.True(lab.Host.Maps.MappingCounters(mapping.Id).Packets >= 2UL * 3 * Datagrams);
+            Assert.True(lab.Host.Counters.MappingCounters(mapping.Id).Packets >= 2UL * 3 * Datagrams);
             Assert.Equal(drops, FragmentDrops());
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 
