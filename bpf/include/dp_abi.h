@@ -39,6 +39,7 @@ enum dp_limits {
 	DP_SNAT_PROBES_MAX       = 64,     /* hard bound of the probing loop */
 	DP_FRAG_MAX              = 8192,   /* datagrams in flight as fragments (LRU) */
 	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
+	DP_CT_RECENT             = 64,     /* flows remembered per CPU as early-drop candidates */
 };
 
 /* Address families as the kernel numbers them (AF_INET, AF_INET6). */
@@ -70,7 +71,11 @@ enum dp_drop_reason {
 	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
 	DP_DROP_FRAG_NO_STATE   = -145, /* non-first fragment whose first fragment was not translated here */
 	DP_DROP_SPOOFED         = -146, /* from a container veth: source address/MAC not that container's */
-	DP_DROP_LAST            = -146,
+	DP_DROP_MALFORMED       = -147, /* would open a flow: bad IPv4 header checksum, tot_len beyond the frame */
+	DP_DROP_MARTIAN         = -148, /* would open a flow: source is ours, loopback, zero or multicast */
+	DP_DROP_BAD_CHECKSUM    = -149, /* would open a flow: TCP/UDP checksum the kernel did not verify is wrong */
+	DP_DROP_CT_EARLY_DROP   = -150, /* not a packet: an unreplied flow evicted to admit a new one (table full) */
+	DP_DROP_LAST            = -150,
 };
 #define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
 #define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)
@@ -154,6 +159,20 @@ struct dp_ct_val {
 	__u8   state;         /* enum dp_ct_state */
 	__u8   flags;         /* enum dp_ct_flags */
 	__u8   pad[6];
+};
+
+/* Per CPU: the original keys of the last DP_CT_RECENT flows created, a FIFO
+ * of candidates when a full table must give up an unreplied flow: written at
+ * keys[next % N], looked at from keys[head % N] (head < next, at most N
+ * behind); proto 0 = empty. */
+struct dp_ct_recent {
+	__u32  next;
+	__u32  head;
+	struct dp_ct_key keys[DP_CT_RECENT];
+	/* Per-CPU scratch of flow creation: the callers leave no stack for it. */
+	struct dp_ct_key scratch;    /* keys built while evicting */
+	struct dp_ct_key reply_key;  /* the reply entry being inserted */
+	struct dp_ct_val reply_val;
 };
 
 /* Masquerade port reservation: {host address, port or echo id, proto} -> the
@@ -312,10 +331,12 @@ struct dp_abi_constants {
 #define DP_MAP_DROPS     "dp_drops"
 #define DP_MAP_SOCKORIG  "dp_sock_orig"
 #define DP_MAP_FRAG      "dp_frag"
+#define DP_MAP_CT_RECENT "dp_ct_recent"
 
 _Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
 _Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
 _Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
+_Static_assert(sizeof(struct dp_ct_recent) == 8 + 16 * (DP_CT_RECENT + 2) + 56, "dp_ct_recent");
 _Static_assert(sizeof(struct dp_frag_key) == 40, "dp_frag_key");
 _Static_assert(sizeof(struct dp_frag_val) == 16, "dp_frag_val");
 _Static_assert(sizeof(struct dp_portmap_key) == 8, "dp_portmap_key");

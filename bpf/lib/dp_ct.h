@@ -173,45 +173,4 @@ static __always_inline __u8 dp_ct_initial_state(const struct dp_pkt *p)
 	return p->tuple.proto == IPPROTO_TCP ? DP_CT_SYN_SENT : DP_CT_UNREPLIED;
 }
 
-/* Reply entry of a flow whose original entry is *fwd (keyed *orig). */
-static __always_inline void dp_ct_make_reply(struct dp_ct_key *rk, struct dp_ct_val *rv,
-					     const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
-{
-	dp_ct_peer_key(rk, fwd, orig->proto);
-	__builtin_memcpy(rv, fwd, sizeof(*rv));
-	rv->packets = 0;
-	rv->bytes = 0;
-	rv->nat_saddr = orig->daddr;
-	rv->nat_daddr = orig->saddr;
-	rv->nat_sport = orig->dport;
-	rv->nat_dport = orig->sport;
-	rv->flags |= DP_CT_F_REPLY;
-}
-
-/*
- * Insert both entries of a new flow with BPF_NOEXIST; if the second fails,
- * remove the first (cilium's pattern), so a flow is either whole or absent.
- * Returns 0, -EEXIST when another CPU created the same flow first, or a drop
- * reason.
- */
-static __always_inline int dp_ct_insert_pair(const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
-{
-	struct dp_ct_key rk;
-	struct dp_ct_val rv;
-	long err;
-
-	dp_ct_make_reply(&rk, &rv, orig, fwd);
-	err = bpf_map_update_elem(&dp_ct, orig, fwd, BPF_NOEXIST);
-	if (err == -DP_EEXIST)
-		return -DP_EEXIST;
-	if (err)
-		return DP_DROP_CT_FULL;
-	err = bpf_map_update_elem(&dp_ct, &rk, &rv, BPF_NOEXIST);
-	if (err) {
-		bpf_map_delete_elem(&dp_ct, orig);
-		return err == -DP_EEXIST ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
-	}
-	return 0;
-}
-
 #endif /* DP_CT_H */

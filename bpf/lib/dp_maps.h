@@ -95,6 +95,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dp_drops SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_ct_recent);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_ct_recent SEC(".maps");
+
 /* LRU: old datagrams make room for new ones; see dp_frag_key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -14,6 +14,7 @@
 #include "dp_abi.h"
 #include "dp_csum.h"
 #include "dp_ct.h"
+#include "dp_ct_insert.h"
 #include "dp_frag.h"
 #include "dp_fwd.h"
 #include "dp_maps.h"

@@ -14,6 +14,7 @@
 #include "dp_nat.h"
 #include "dp_parse.h"
 #include "dp_policy.h"
+#include "dp_valid.h"
 
 /* No flow and no published port: drop what targets containers directly. */
 static __always_inline int dp_uplink_unknown(const struct dp_pkt *p)
@@ -34,6 +35,9 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 	struct dp_ct_key k;
 	int rc;
 
+	/* A tag the rx path took off: for a VLAN device on top, never ours. */
+	if (skb->vlan_present)
+		return TC_ACT_OK;
 	if (p->icmp_err && p->ttl > 1) {
 		rc = dp_icmp_error(skb, p);
 		if (rc)
@@ -49,8 +53,10 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 		return dp_nat_apply(skb, p, v);
 	if (p->tuple.proto != IPPROTO_ICMP && dp_ct_opens(p)) {
 		pm = dp_portmap_find(k.daddr, k.proto, k.dport, 0);
-		if (pm)
-			return dp_dnat_new(skb, p, &k, pm, 0, 0);
+		if (pm) {
+			rc = dp_uplink_opener_invalid(skb, p);
+			return rc ? rc : dp_dnat_new(skb, p, &k, pm, 0, 0);
+		}
 	}
 	return dp_uplink_unknown(p);
 }

@@ -35,6 +35,20 @@ public unsafe struct CtValue
     public fixed byte Pad[6];
 }
 
+/// <summary>Per CPU: the originals of the last flows created (early-drop candidates) and the scratch of flow
+/// creation (never read by user space); Keys holds
+/// DataPathAbi.CtRecent dp_ct_key, a FIFO written at Next and read at Head (modulo CtRecent); proto 0 = empty.</summary>
+[BpfType("dp_ct_recent"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct CtRecentValue
+{
+    public uint Next;
+    public uint Head;
+    public fixed byte Keys[DataPathAbi.CtRecent * 16];
+    public CtKey Scratch;
+    public CtKey ReplyKey;
+    public CtValue ReplyVal;
+}
+
 [BpfType("dp_snat_key"), StructLayout(LayoutKind.Sequential)]
 public struct SnatKey
 {

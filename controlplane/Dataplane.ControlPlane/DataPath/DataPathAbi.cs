@@ -17,6 +17,7 @@ public static class DataPathAbi
     public const string MapDrops = "dp_drops";
     public const string MapSockOrig = "dp_sock_orig";
     public const string MapFrag = "dp_frag";
+    public const string MapCtRecent = "dp_ct_recent";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
@@ -40,6 +41,7 @@ public static class DataPathAbi
     public const int CtTimeoutClasses = 12; // DP_CT_TIMEOUT_CLASSES
     public const int FragMax = 8192;
     public const int FragLifetimeSec = 5;
+    public const int CtRecent = 64;
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;
@@ -66,12 +68,16 @@ public enum DropReason
     Unsupported = -144,
     FragNoState = -145,
     Spoofed = -146,
+    Malformed = -147,
+    Martian = -148,
+    BadChecksum = -149,
+    CtEarlyDrop = -150,
 }
 
 public static class DropReasons
 {
     public const int Base = -130;
-    public const int Last = -146;
+    public const int Last = -150;
 
     /// <summary>Index of a reason in dp_drops (DP_DROP_INDEX).</summary>
     public static uint Index(DropReason reason) => (uint)(Base - (int)reason);
