@@ -29,9 +29,10 @@ public sealed class SandboxProcess
     {
         if (command.Count == 0) throw DataplaneException.Invalid("No command specified");
         SpawnedProcess process;
+        using var output = SpawnedProcess.OpenOutput(logPath); // before the sandbox hides the state directory
         try
         {
-            process = isolation.Run(() => SpawnedProcess.Start(command, Environment(env), logPath));
+            process = isolation.Run(() => SpawnedProcess.Start(command, Environment(env), output));
         }
         catch (InteropException e) when (e.Errno is Errno.ENOENT or Errno.EACCES)
         {

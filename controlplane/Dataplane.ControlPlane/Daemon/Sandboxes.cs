@@ -1,7 +1,9 @@
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Model;
 using Dataplane.ControlPlane.Sandbox;
+using Dataplane.ControlPlane.Validation;
 using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Processes;
 
 namespace Dataplane.ControlPlane.Daemon;
 
@@ -10,7 +12,7 @@ namespace Dataplane.ControlPlane.Daemon;
 /// its claim, the named network namespace, the private files bound over /etc, the isolation a
 /// process starts in, and the checks a restart needs. Networking (endpoints, ports) is the engine's.
 /// </summary>
-public sealed class Sandboxes(NetworkHost host, string stateDirectory)
+public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnlyList<string> hidden)
 {
     private const string Claim = "sandbox";
 
@@ -33,7 +35,62 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory)
 
     public NetworkNamespace CreateNamespace(string name) => host.CreateSandbox(name);
 
-    public void DeleteNamespace(string name) => host.DeleteSandbox(name);
+    public bool HostVethExists(string name) => host.LinkExists(name);
+
+    /// <summary>Kills whatever still runs in the sandbox's network namespace (a process whose pid was never
+    /// recorded, children that left the process tree), then deletes the namespace.</summary>
+    public void DeleteNamespace(string name)
+    {
+        KillProcessesIn(name);
+        host.DeleteSandbox(name);
+    }
+
+    /// <summary>SIGKILLs every process whose network namespace is this sandbox's; returns how many.</summary>
+    public int KillProcessesIn(string name)
+    {
+        if (!NetworkNamespace.Exists(host.SandboxNamespaceName(name))) return 0;
+        string identity;
+        // Seen from inside: an fd of the /run/netns bind mount reads back as that path, not as the namespace.
+        using (var ns = host.OpenSandbox(name))
+            identity = ns.Run(() => NamespaceIdentity("/proc/thread-self/ns/net")) ?? throw new InvalidOperationException($"cannot read the identity of sandbox {name}");
+        int killed = 0;
+        for (int round = 0; round < 10; round++) // forks racing the kill are caught by the next round
+        {
+            var inside = System.IO.Directory.EnumerateDirectories("/proc")
+                .Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(d => int.Parse(d!, System.Globalization.CultureInfo.InvariantCulture))
+                .Where(pid => pid != Environment.ProcessId && NamespaceIdentity($"/proc/{pid}/ns/net") == identity).ToList();
+            if (inside.Count == 0) break;
+            foreach (var pid in inside)
+            {
+                try
+                {
+                    using var p = System.Diagnostics.Process.GetProcessById(pid);
+                    p.Kill();
+                    killed++;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { } // already gone
+            }
+            Thread.Sleep(10);
+        }
+        return killed;
+    }
+
+    // "net:[4026532...]": the namespace's inode, the same through every path that refers to it.
+    private static string? NamespaceIdentity(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Writes the sandbox's hosts, resolv.conf and hostname, bound over /etc for its processes.</summary>
     public static void WriteFiles(string dir, SandboxFileSet files)
@@ -52,13 +109,14 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory)
     /// </summary>
     public ProcessIsolation IsolationOf(ContainerRecord c, ContainerRecord owner)
     {
-        if (c.NetworkMode == "host") return new ProcessIsolation(null);
+        var privileges = PrivilegeOptions.Parse(c.User, c.CapAdd, c.CapDrop, c.Privileged, ProcessPrivileges.Held(), UserDatabase.Host);
+        if (c.NetworkMode == "host") return new ProcessIsolation(null, Hidden: hidden, Privileges: privileges);
         var dir = Directory(owner.Id);
         var binds = new[] { "hosts", "resolv.conf", "hostname" }
             .Select(f => new BindMount(Path.Combine(dir, f), "/etc/" + f))
             .Where(b => File.Exists(b.Target)) // nothing to bind over on hosts without the file
             .ToList();
-        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds);
+        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds, hidden, privileges);
     }
 
     /// <summary>The process still runs, and in this sandbox (not another process that took the pid).</summary>

@@ -34,7 +34,11 @@ public sealed record ContainerRecord(
     ContainerState State,
     int? ExitCode,
     int? Pid,
-    DateTimeOffset Created)
+    DateTimeOffset Created,
+    string? User = null,
+    IReadOnlyList<string>? CapAdd = null,
+    IReadOnlyList<string>? CapDrop = null,
+    bool Privileged = false)
 {
     public string ShortId => Ids.Short(Id);
 }

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using Dataplane.Interop.Namespaces;
 
 namespace Dataplane.Tests.DataPath;
 
 /// <summary>
 /// BPF_PROG_TEST_RUN runs in the caller's network namespace, and bpf_fib_lookup answers from it.
-/// This gives the masquerade tests a routed namespace of their own: a dedicated thread unshares
+/// This gives the masquerade tests a routed namespace of their own: a dedicated thread enters
 /// a fresh, anonymous netns (gone when the thread ends) holding the uplink veth up0
 /// (198.18.0.1/24, default via 198.18.0.254, permanent neighbours) and the containers' host-side
 /// veths (stand-in devices at TestWorld's ifindexes) with forwarding on, and runs
@@ -14,7 +14,7 @@ namespace Dataplane.Tests.DataPath;
 /// The uplink is test fixture, not something the product configures; set up with ip(8) until the
 /// shared netlink layer (branch netlink) is merged.
 /// </summary>
-internal sealed partial class FibNamespace : IDisposable
+internal sealed class FibNamespace : IDisposable
 {
     public const string Router = "198.18.0.254";
     public static readonly byte[] RouterMac = Convert.FromHexString("02000000fe01");
@@ -36,10 +36,10 @@ internal sealed partial class FibNamespace : IDisposable
 
     private void Loop()
     {
+        EnteredNamespace? entered = null;
         try
         {
-            const int CLONE_NEWNET = 0x40000000;
-            if (unshare(CLONE_NEWNET) != 0) throw new InvalidOperationException($"unshare(CLONE_NEWNET): errno {Marshal.GetLastPInvokeError()}");
+            using (var ns = NetworkNamespace.CreateAnonymous()) entered = ns.EnterOnCurrentThread();
             Ip("link set lo up");
             Ip("link add up0 address 02:00:00:00:aa:01 type veth peer name up1");
             Ip("link set up1 up");
@@ -58,10 +58,12 @@ internal sealed partial class FibNamespace : IDisposable
         }
         catch (Exception e)
         {
+            entered?.Dispose();
             _ready.SetException(e);
             return;
         }
         foreach (var work in _work.GetConsumingEnumerable()) work();
+        entered.Dispose(); // the namespace goes with its last user
     }
 
     public T Run<T>(Func<T> f)
@@ -98,7 +100,4 @@ internal sealed partial class FibNamespace : IDisposable
         _thread.Join();
         _work.Dispose();
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int unshare(int flags);
 }
