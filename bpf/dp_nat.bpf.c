@@ -7,14 +7,21 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_frag.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_uplink.h"
 #include "dp_veth.h"
 #include "dp_sock.h"
+#include "dp_spoof.h"
 #include "dp_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Puts the ABI's constant enums into the BTF for the ABI test; libbpf skips
+ * the section ("unrecognized data section"), so nothing is loaded. */
+static const struct dp_abi_constants dp_abi_constants __attribute__((section(".dp_abi"), used));
 
 static __always_inline int dp_tc_verdict(const struct dp_pkt *p, int rc)
 {
@@ -32,6 +39,7 @@ int dp_uplink_in(struct __sk_buff *skb)
 
 	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
+	dp_frag_resolve(&p);
 	return dp_tc_verdict(&p, dp_uplink(skb, &p));
 }
 
@@ -39,9 +47,13 @@ SEC("tc")
 int dp_veth_in(struct __sk_buff *skb)
 {
 	struct dp_pkt p;
+	int rc = dp_parse_skb(skb, &p);
 
-	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
+	if (rc == DP_PARSE_NOT_IPV4)
+		return dp_tc_verdict(&p, dp_veth_arp(skb));
+	if (rc != DP_PARSE_OK)
 		return TC_ACT_OK;
+	dp_frag_resolve(&p);
 	return dp_tc_verdict(&p, dp_veth(skb, &p));
 }
 

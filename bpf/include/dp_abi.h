@@ -18,23 +18,35 @@
 
 #include <linux/types.h>
 
-/* ---- limits (map sizes are defaults: the loader may change max_entries) ---- */
-#define DP_CT_MAX_DEFAULT        262144 /* entries; a flow uses two */
-#define DP_SNAT_MAX_DEFAULT      131072
-#define DP_PORTMAP_MAX           16384
-#define DP_MAPPING_ID_MAX        16384  /* mapping ids are 1..MAX-1; 0 = no mapping */
-#define DP_ENDPOINT_MAX          16384
-#define DP_NETWORK_MAX           1024
-#define DP_HOSTADDR_MAX          1024
-#define DP_IFADDR_MAX            1024
-#define DP_DROP_SLOTS            32     /* size of dp_drops; > number of reasons */
+/* ---- limits (map sizes are defaults: the loader may change max_entries) ----
+ * Constants are enums, not #defines, so they reach the object's BTF (see
+ * struct dp_abi_constants) and the ABI test compares them with the C# mirrors. */
+enum dp_limits {
+	DP_CT_MAX_DEFAULT        = 262144, /* entries; a flow uses two */
+	DP_SNAT_MAX_DEFAULT      = 131072,
+	DP_PORTMAP_MAX           = 16384,
+	DP_MAPPING_ID_MAX        = 16384,  /* mapping ids are 1..MAX-1; 0 = no mapping */
+	DP_ENDPOINT_MAX          = 16384,
+	DP_NETWORK_MAX           = 1024,
+	DP_HOSTADDR_MAX          = 1024,
+	DP_IFADDR_MAX            = 1024,
+	DP_DROP_SLOTS            = 32,     /* size of dp_drops; > number of reasons */
+	/* Masquerade source ports when dp_config leaves the range zero: above the
+	 * kernel's default ephemeral range (32768-60999) so host sockets and SNAT
+	 * flows do not compete for the same ports. */
+	DP_SNAT_PORT_MIN_DEFAULT = 61000,
+	DP_SNAT_PORT_MAX_DEFAULT = 65535,
+	DP_SNAT_PROBES_MAX       = 64,     /* hard bound of the probing loop */
+	DP_FRAG_MAX              = 8192,   /* datagrams in flight as fragments (LRU) */
+	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
+	DP_CT_RECENT             = 64,     /* flows remembered per CPU as early-drop candidates */
+};
 
-/* Masquerade source ports when dp_config leaves the range zero: above the
- * kernel's default ephemeral range (32768-60999) so host sockets and SNAT
- * flows do not compete for the same ports. */
-#define DP_SNAT_PORT_MIN_DEFAULT 61000
-#define DP_SNAT_PORT_MAX_DEFAULT 65535
-#define DP_SNAT_PROBES_MAX       64     /* hard bound of the probing loop */
+/* Address families as the kernel numbers them (AF_INET, AF_INET6). */
+enum dp_family {
+	DP_AF_INET  = 2,
+	DP_AF_INET6 = 10,
+};
 
 /* ---- drop reasons ----
  * Negative, below every TC_ACT_* (-1..8) and XDP_* (0..4) value, so a helper
@@ -48,16 +60,22 @@ enum dp_drop_reason {
 	DP_DROP_SNAT_EXHAUSTED  = -133, /* no free masquerade port in the range */
 	DP_DROP_INTER_NETWORK   = -134, /* container -> another network's subnet */
 	DP_DROP_ICC             = -135, /* same network, ICC disabled */
-	DP_DROP_INTERNAL_NET    = -136, /* internal network -> outside */
-	DP_DROP_NO_SNAT_ADDR    = -137, /* no masquerade address for the egress ifindex */
+	DP_DROP_INTERNAL_NETWORK = -136, /* internal network -> outside */
+	DP_DROP_NO_SNAT_ADDRESS = -137, /* no masquerade address for the egress ifindex */
 	DP_DROP_REWRITE         = -138, /* a rewrite/checksum helper failed mid-way */
 	DP_DROP_NO_ENDPOINT     = -139, /* translated to a container that has no endpoint */
 	DP_DROP_FIB             = -140, /* translated packet has no usable route */
-	DP_DROP_FRAGMENT        = -141, /* non-first fragment that would leave untranslated */
+	DP_DROP_FRAGMENT        = -141, /* non-first fragment of a datagram whose flow is gone */
 	DP_DROP_CT_COLLISION    = -142, /* reply tuple of a new flow already in use */
-	DP_DROP_NO_CT           = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
+	DP_DROP_NO_CONNTRACK   = -143, /* non-opening packet (e.g. TCP ACK) of an unknown flow */
 	DP_DROP_UNSUPPORTED     = -144, /* protocol we cannot masquerade (non-echo ICMP, GRE...) */
-	DP_DROP_LAST            = -144,
+	DP_DROP_FRAG_NO_STATE   = -145, /* non-first fragment whose first fragment was not translated here */
+	DP_DROP_SPOOFED         = -146, /* from a container veth: source address/MAC not that container's */
+	DP_DROP_MALFORMED       = -147, /* would open a flow: bad IPv4 header checksum, tot_len beyond the frame */
+	DP_DROP_MARTIAN         = -148, /* would open a flow: source is ours, loopback, zero or multicast */
+	DP_DROP_BAD_CHECKSUM    = -149, /* would open a flow: TCP/UDP checksum the kernel did not verify is wrong */
+	DP_DROP_CT_EARLY_DROP   = -150, /* not a packet: an unreplied flow evicted to admit a new one (table full) */
+	DP_DROP_LAST            = -150,
 };
 #define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
 #define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)
@@ -78,21 +96,26 @@ enum dp_ct_state {
 };
 
 /* Timeouts in seconds, close to nf_conntrack's defaults; dp_config.ct_timeout
- * overrides them per class: the state for TCP and UDP, DP_CT_TO_CLASS_ICMP for
- * ICMP echo flows. */
-#define DP_CT_TO_CLASS_ICMP   11
-#define DP_CT_TO_CLASSES      12
-#define DP_CT_TO_SYN_SENT     120
-#define DP_CT_TO_SYN_RECV     60
-#define DP_CT_TO_ESTABLISHED  432000 /* 5 days */
-#define DP_CT_TO_FIN_WAIT     120
-#define DP_CT_TO_CLOSE_WAIT   60
-#define DP_CT_TO_LAST_ACK     30
-#define DP_CT_TO_TIME_WAIT    120
-#define DP_CT_TO_CLOSE        10
-#define DP_CT_TO_UDP          30
-#define DP_CT_TO_UDP_REPLIED  120
-#define DP_CT_TO_ICMP         30
+ * overrides them per class: the state for TCP and UDP,
+ * DP_CT_TIMEOUT_CLASS_ICMP for ICMP echo flows. */
+enum dp_ct_timeout_class {
+	DP_CT_TIMEOUT_CLASS_ICMP = 11,
+	DP_CT_TIMEOUT_CLASSES    = 12,
+};
+
+enum dp_ct_timeout_default {
+	DP_CT_TO_SYN_SENT     = 120,
+	DP_CT_TO_SYN_RECV     = 60,
+	DP_CT_TO_ESTABLISHED  = 432000, /* 5 days */
+	DP_CT_TO_FIN_WAIT     = 120,
+	DP_CT_TO_CLOSE_WAIT   = 60,
+	DP_CT_TO_LAST_ACK     = 30,
+	DP_CT_TO_TIME_WAIT    = 120,
+	DP_CT_TO_CLOSE        = 10,
+	DP_CT_TO_UDP          = 30,
+	DP_CT_TO_UDP_REPLIED  = 120,
+	DP_CT_TO_ICMP         = 30,
+};
 
 enum dp_ct_flags {
 	DP_CT_F_REPLY      = 1 << 0, /* entry matches the reply direction */
@@ -138,6 +161,20 @@ struct dp_ct_val {
 	__u8   pad[6];
 };
 
+/* Per CPU: the original keys of the last DP_CT_RECENT flows created, a FIFO
+ * of candidates when a full table must give up an unreplied flow: written at
+ * keys[next % N], looked at from keys[head % N] (head < next, at most N
+ * behind); proto 0 = empty. */
+struct dp_ct_recent {
+	__u32  next;
+	__u32  head;
+	struct dp_ct_key keys[DP_CT_RECENT];
+	/* Per-CPU scratch of flow creation: the callers leave no stack for it. */
+	struct dp_ct_key scratch;    /* keys built while evicting */
+	struct dp_ct_key reply_key;  /* the reply entry being inserted */
+	struct dp_ct_val reply_val;
+};
+
 /* Masquerade port reservation: {host address, port or echo id, proto} -> the
  * original-direction conntrack key that owns it. */
 struct dp_snat_key {
@@ -145,6 +182,30 @@ struct dp_snat_key {
 	__be16 port;
 	__u8   proto;
 	__u8   pad;
+};
+
+/* ---- fragments ----
+ * Later fragments carry no L4 header. The first fragment of a translated
+ * datagram leaves its ports here, keyed by the datagram's identity as it
+ * arrived; later fragments take the ports from here and their translation
+ * from dp_ct (Cilium's approach). LRU with a short lifetime: nothing to sweep.
+ * Ready for IPv6: 16-byte addresses (IPv4 in the first word, the rest 0) and
+ * the 32-bit identification of the IPv6 fragment header.
+ */
+struct dp_frag_key {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__be32 id;            /* IPv4: the 16-bit id in the low-order (last) bytes */
+	__u8   family;        /* enum dp_family */
+	__u8   proto;
+	__u8   pad[2];
+};
+
+struct dp_frag_val {
+	__u64  expires_ns;    /* CLOCK_MONOTONIC; ignored (and replaced) after */
+	__be16 sport;         /* ports of the datagram (ICMP echo: see dp_ct_key) */
+	__be16 dport;
+	__u32  pad;
 };
 
 /* ---- published ports ---- */
@@ -226,7 +287,7 @@ struct dp_config {
 	__u16 snat_port_min;  /* host order; 0/0 = defaults above */
 	__u16 snat_port_max;
 	__u32 flags;          /* reserved, 0 */
-	__u32 ct_timeout[DP_CT_TO_CLASSES]; /* seconds by class (see DP_CT_TO_*); 0 = default */
+	__u32 ct_timeout[DP_CT_TIMEOUT_CLASSES]; /* seconds by class (see DP_CT_TO_*); 0 = default */
 };
 
 /* ---- counters (per-CPU arrays; user space sums the CPUs) ---- */
@@ -243,6 +304,20 @@ struct dp_sock_orig {
 	__be16 ctr_port;
 };
 
+/* Never loaded: one variable of this type (dp_nat.bpf.c, section .dp_abi,
+ * which libbpf skips) makes clang emit every constant enum into the object's
+ * BTF, where the ABI test reads them. List each constant enum here. */
+struct dp_abi_constants {
+	enum dp_limits             limits;
+	enum dp_drop_reason        drop_reason;
+	enum dp_ct_state           ct_state;
+	enum dp_ct_timeout_class   ct_timeout_class;
+	enum dp_ct_timeout_default ct_timeout_default;
+	enum dp_ct_flags           ct_flags;
+	enum dp_network_flags      network_flags;
+	enum dp_family             family;
+};
+
 /* ---- map names (pinned by name under the instance's pin directory) ---- */
 #define DP_MAP_CT        "dp_ct"
 #define DP_MAP_SNAT      "dp_snat"
@@ -255,10 +330,15 @@ struct dp_sock_orig {
 #define DP_MAP_MAPSTATS  "dp_mapstats"
 #define DP_MAP_DROPS     "dp_drops"
 #define DP_MAP_SOCKORIG  "dp_sock_orig"
+#define DP_MAP_FRAG      "dp_frag"
+#define DP_MAP_CT_RECENT "dp_ct_recent"
 
 _Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
 _Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
 _Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
+_Static_assert(sizeof(struct dp_ct_recent) == 8 + 16 * (DP_CT_RECENT + 2) + 56, "dp_ct_recent");
+_Static_assert(sizeof(struct dp_frag_key) == 40, "dp_frag_key");
+_Static_assert(sizeof(struct dp_frag_val) == 16, "dp_frag_val");
 _Static_assert(sizeof(struct dp_portmap_key) == 8, "dp_portmap_key");
 _Static_assert(sizeof(struct dp_portmap_val) == 16, "dp_portmap_val");
 _Static_assert(sizeof(struct dp_endpoint_key) == 4, "dp_endpoint_key");

@@ -8,6 +8,10 @@
 #ifndef DP_CT_H
 #define DP_CT_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
 #include "dp_maps.h"
 #include "dp_parse.h"
 
@@ -39,12 +43,12 @@ static __always_inline __u32 dp_ct_default_timeout(__u8 proto, __u8 state)
 /* Lifetime from now for a flow in this state: the configured one, or the default. */
 static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
 {
-	__u32 cls = proto == IPPROTO_ICMP ? DP_CT_TO_CLASS_ICMP : state;
+	__u32 cls = proto == IPPROTO_ICMP ? DP_CT_TIMEOUT_CLASS_ICMP : state;
 	__u32 s = dp_ct_default_timeout(proto, state);
 	struct dp_config *cfg = dp_cfg();
 
 	barrier_var(cls); /* keep the bound check: clang folds it into the state switch above */
-	if (cfg && cls < DP_CT_TO_CLASSES && cfg->ct_timeout[cls])
+	if (cfg && cls < DP_CT_TIMEOUT_CLASSES && cfg->ct_timeout[cls])
 		s = cfg->ct_timeout[cls];
 	return (__u64)s * DP_NS_PER_SEC;
 }
@@ -103,7 +107,7 @@ static __always_inline int dp_ct_opens(const struct dp_pkt *p)
 	case IPPROTO_TCP:
 		return (p->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK | DP_TCP_RST)) == DP_TCP_SYN;
 	case IPPROTO_UDP:
-		return p->has_ports;
+		return dp_has_l4(p);
 	case IPPROTO_ICMP:
 		return p->icmp_type == ICMP_ECHO;
 	}
@@ -167,47 +171,6 @@ static __always_inline void dp_ct_touch(const struct dp_pkt *p, struct dp_ct_val
 static __always_inline __u8 dp_ct_initial_state(const struct dp_pkt *p)
 {
 	return p->tuple.proto == IPPROTO_TCP ? DP_CT_SYN_SENT : DP_CT_UNREPLIED;
-}
-
-/* Reply entry of a flow whose original entry is *fwd (keyed *orig). */
-static __always_inline void dp_ct_make_reply(struct dp_ct_key *rk, struct dp_ct_val *rv,
-					     const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
-{
-	dp_ct_peer_key(rk, fwd, orig->proto);
-	__builtin_memcpy(rv, fwd, sizeof(*rv));
-	rv->packets = 0;
-	rv->bytes = 0;
-	rv->nat_saddr = orig->daddr;
-	rv->nat_daddr = orig->saddr;
-	rv->nat_sport = orig->dport;
-	rv->nat_dport = orig->sport;
-	rv->flags |= DP_CT_F_REPLY;
-}
-
-/*
- * Insert both entries of a new flow with BPF_NOEXIST; if the second fails,
- * remove the first (cilium's pattern), so a flow is either whole or absent.
- * Returns 0, -EEXIST when another CPU created the same flow first, or a drop
- * reason.
- */
-static __always_inline int dp_ct_insert_pair(const struct dp_ct_key *orig, const struct dp_ct_val *fwd)
-{
-	struct dp_ct_key rk;
-	struct dp_ct_val rv;
-	long err;
-
-	dp_ct_make_reply(&rk, &rv, orig, fwd);
-	err = bpf_map_update_elem(&dp_ct, orig, fwd, BPF_NOEXIST);
-	if (err == -17 /* EEXIST */)
-		return -17;
-	if (err)
-		return DP_DROP_CT_FULL;
-	err = bpf_map_update_elem(&dp_ct, &rk, &rv, BPF_NOEXIST);
-	if (err) {
-		bpf_map_delete_elem(&dp_ct, orig);
-		return err == -17 ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
-	}
-	return 0;
 }
 
 #endif /* DP_CT_H */

@@ -9,6 +9,9 @@
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
 
+/* errno of a BPF_NOEXIST update on an existing key (<errno.h> is not for -target bpf) */
+#define DP_EEXIST 17
+
 /* HASH, not LRU: a full table refuses new flows (counted) and never evicts
  * an established one. */
 struct {
@@ -91,6 +94,23 @@ struct {
 	__uint(max_entries, DP_DROP_SLOTS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dp_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_ct_recent);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_ct_recent SEC(".maps");
+
+/* LRU: old datagrams make room for new ones; see dp_frag_key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct dp_frag_key);
+	__type(value, struct dp_frag_val);
+	__uint(max_entries, DP_FRAG_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_frag SEC(".maps");
 
 /* Freed with the socket: no leak when applications never close cleanly. */
 struct {

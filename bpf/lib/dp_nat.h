@@ -6,13 +6,23 @@
 #ifndef DP_NAT_H
 #define DP_NAT_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "dp_abi.h"
+#include "dp_csum.h"
 #include "dp_ct.h"
+#include "dp_ct_insert.h"
+#include "dp_frag.h"
 #include "dp_fwd.h"
+#include "dp_maps.h"
+#include "dp_parse.h"
+#include "dp_policy.h"
 #include "dp_stats.h"
 
-#define DP_EEXIST 17
-
-/* Translate a packet of a known flow and send it on. */
+/* Translate a packet of a known flow (a later fragment: its L3 header) and send it on. */
 static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_pkt *p,
 					struct dp_ct_val *v)
 {
@@ -23,6 +33,7 @@ static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_p
 	dp_count_mapping(v->mapping_id, p->len);
 	if (dp_rewrite_tuple(skb, p, saddr, daddr, sport, dport))
 		return DP_DROP_REWRITE;
+	dp_frag_remember(p);
 	return dp_deliver(skb, p, saddr, daddr);
 }
 
@@ -105,6 +116,7 @@ static __always_inline int dp_flow_start(struct __sk_buff *skb, const struct dp_
 	dp_count_mapping(fwd->mapping_id, p->len);
 	if (dp_rewrite_tuple(skb, p, fwd->nat_saddr, fwd->nat_daddr, fwd->nat_sport, fwd->nat_dport))
 		return DP_DROP_REWRITE;
+	dp_frag_remember(p);
 	return 0;
 }
 
@@ -160,13 +172,13 @@ static __always_inline int dp_masq_new(struct __sk_buff *skb, const struct dp_pk
 	if (!p->has_ports)
 		return DP_DROP_UNSUPPORTED;
 	if (!dp_ct_opens(p))
-		return DP_DROP_NO_CT;
+		return DP_DROP_NO_CONNTRACK;
 	fib_rc = dp_fib(skb, p, k->saddr, k->daddr, &fib);
 	if (!dp_fib_usable(fib_rc))
 		return TC_ACT_OK; /* untranslated: the stack answers (unreachable, frag needed) */
 	fwd.nat_saddr = dp_masq_addr(fib.ifindex);
 	if (!fwd.nat_saddr)
-		return DP_DROP_NO_SNAT_ADDR;
+		return DP_DROP_NO_SNAT_ADDRESS;
 	fwd.nat_daddr = k->daddr;
 	fwd.nat_dport = k->dport;
 	fwd.flags = DP_CT_F_SNAT;

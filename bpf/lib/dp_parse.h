@@ -13,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "dp_abi.h"
 
@@ -61,13 +62,22 @@ struct dp_pkt {
 	__u8  frag;             /* enum dp_frag */
 	__u8  tcp_flags;        /* TCP flag byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
 	__u8  icmp_type;
-	__u8  has_ports;        /* TCP/UDP, or ICMP echo: translatable */
+	__u8  has_ports;        /* TCP/UDP, or ICMP echo: translatable (later fragments: ports from dp_frag) */
 	__u8  icmp_err;         /* ICMP error quoting a packet: inner_* valid */
+	__be16 ip_id;           /* IPv4 identification (fragments) */
 	struct dp_ct_key inner; /* tuple of the quoted packet, as quoted */
 	__u32 inner_l3_off;
 	__u32 inner_l4_off;
 };
 
+/* The L4 header is in this packet (not only its ports, as in later fragments). */
+static __always_inline int dp_has_l4(const struct dp_pkt *p)
+{
+	return p->has_ports && p->frag != DP_FRAG_LATER;
+}
+
+/* The flag byte: bitfields in struct tcphdr, so no offsetof. */
+#define DP_TCP_FLAGS_OFF 13
 #define DP_TCP_FIN 0x01
 #define DP_TCP_SYN 0x02
 #define DP_TCP_RST 0x04
@@ -110,6 +120,7 @@ static __always_inline int dp_parse_ipv4(struct dp_cursor *c, struct dp_pkt *p)
 	p->l3_off = c->pos - c->start;
 	p->l4_off = p->l3_off + hlen;
 	p->ttl = ip->ttl;
+	p->ip_id = ip->id;
 	p->tuple.saddr = ip->saddr;
 	p->tuple.daddr = ip->daddr;
 	p->tuple.proto = ip->protocol;
@@ -132,14 +143,16 @@ static __always_inline int dp_is_icmp_error(__u8 type)
 static __always_inline void dp_parse_icmp_inner(struct dp_cursor *c, struct dp_pkt *p)
 {
 	struct iphdr *ip = c->pos;
-	__u8 *l4;
+	struct dp_icmphdr *l4; /* the first 8 bytes: ports (TCP/UDP), or type and echo id */
+	struct udphdr *ports;
 	__u32 hlen;
 
 	if ((void *)(ip + 1) > c->end || ip->version != 4 || ip->ihl < 5)
 		return;
 	hlen = ip->ihl * 4;
 	l4 = c->pos + hlen;
-	if ((void *)(l4 + 8) > c->end)
+	ports = (struct udphdr *)l4;
+	if ((void *)(l4 + 1) > c->end)
 		return;
 	p->inner.saddr = ip->saddr;
 	p->inner.daddr = ip->daddr;
@@ -149,14 +162,14 @@ static __always_inline void dp_parse_icmp_inner(struct dp_cursor *c, struct dp_p
 	switch (ip->protocol) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		p->inner.sport = *(__be16 *)l4;
-		p->inner.dport = *(__be16 *)(l4 + 2);
+		p->inner.sport = ports->source;
+		p->inner.dport = ports->dest;
 		break;
 	case IPPROTO_ICMP:
-		if (l4[0] == ICMP_ECHO)
-			p->inner.sport = *(__be16 *)(l4 + 4);
-		else if (l4[0] == ICMP_ECHOREPLY)
-			p->inner.dport = *(__be16 *)(l4 + 4);
+		if (l4->type == ICMP_ECHO)
+			p->inner.sport = l4->id;
+		else if (l4->type == ICMP_ECHOREPLY)
+			p->inner.dport = l4->id;
 		else
 			return;
 		break;
@@ -194,7 +207,7 @@ static __always_inline int dp_parse_l4(struct dp_cursor *c, struct dp_pkt *p)
 			return DP_PARSE_BAD;
 		p->tuple.sport = tcp->source;
 		p->tuple.dport = tcp->dest;
-		p->tcp_flags = ((__u8 *)tcp)[13];
+		p->tcp_flags = ((__u8 *)tcp)[DP_TCP_FLAGS_OFF];
 		p->has_ports = 1;
 		break;
 	}

@@ -3,8 +3,11 @@
 #ifndef DP_POLICY_H
 #define DP_POLICY_H
 
-#include "dp_maps.h"
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "dp_abi.h"
+#include "dp_maps.h"
 
 static __always_inline int dp_is_loopback(__be32 addr)
 {

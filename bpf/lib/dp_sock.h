@@ -10,6 +10,11 @@
 #ifndef DP_SOCK_H
 #define DP_SOCK_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_maps.h"
 #include "dp_policy.h"
 
 #define DP_SOCK_ALLOW 1

@@ -3,6 +3,9 @@
 #ifndef DP_STATS_H
 #define DP_STATS_H
 
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
 #include "dp_maps.h"
 
 static __always_inline void dp_count(void *map, __u32 index, __u32 bytes)

@@ -3,7 +3,18 @@
 #ifndef DP_UPLINK_H
 #define DP_UPLINK_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_ct.h"
 #include "dp_icmp.h"
+#include "dp_maps.h"
+#include "dp_nat.h"
+#include "dp_parse.h"
+#include "dp_policy.h"
+#include "dp_valid.h"
 
 /* No flow and no published port: drop what targets containers directly. */
 static __always_inline int dp_uplink_unknown(const struct dp_pkt *p)
@@ -24,13 +35,16 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 	struct dp_ct_key k;
 	int rc;
 
+	/* A tag the rx path took off: for a VLAN device on top, never ours. */
+	if (skb->vlan_present)
+		return TC_ACT_OK;
 	if (p->icmp_err && p->ttl > 1) {
 		rc = dp_icmp_error(skb, p);
 		if (rc)
 			return rc;
 	}
-	/* Later fragments carry no ports: never translated (the host stack
-	 * reassembles what is its own; see the note on fragments). */
+	/* Later fragments without ports from dp_frag go to the stack (it
+	 * reassembles what is its own; see dp_frag.h). */
 	if (!p->has_ports || p->ttl <= 1)
 		return dp_uplink_unknown(p);
 	dp_ct_key_of(&k, p);
@@ -39,8 +53,10 @@ static __always_inline int dp_uplink(struct __sk_buff *skb, const struct dp_pkt 
 		return dp_nat_apply(skb, p, v);
 	if (p->tuple.proto != IPPROTO_ICMP && dp_ct_opens(p)) {
 		pm = dp_portmap_find(k.daddr, k.proto, k.dport, 0);
-		if (pm)
-			return dp_dnat_new(skb, p, &k, pm, 0, 0);
+		if (pm) {
+			rc = dp_uplink_opener_invalid(skb, p);
+			return rc ? rc : dp_dnat_new(skb, p, &k, pm, 0, 0);
+		}
 	}
 	return dp_uplink_unknown(p);
 }

@@ -3,7 +3,17 @@
 #ifndef DP_VETH_H
 #define DP_VETH_H
 
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include "dp_abi.h"
+#include "dp_ct.h"
 #include "dp_icmp.h"
+#include "dp_maps.h"
+#include "dp_nat.h"
+#include "dp_parse.h"
+#include "dp_policy.h"
+#include "dp_spoof.h"
 
 /* Container -> published port of the host (its own or another container's). */
 static __always_inline int dp_veth_hairpin(struct __sk_buff *skb, const struct dp_pkt *p,
@@ -31,6 +41,8 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 	struct dp_ct_key k;
 	int verdict;
 
+	if (!dp_veth_sender(skb, p->tuple.saddr))
+		return DP_DROP_SPOOFED;
 	if (p->icmp_err && p->ttl > 1) {
 		verdict = dp_icmp_error(skb, p);
 		if (verdict)
@@ -42,11 +54,11 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 		if (v)
 			return dp_nat_apply(skb, p, v);
 	}
-	/* Policy applies to containers we know; anything else is the stack's. */
-	if (!dp_endpoint_of(k.saddr))
-		return TC_ACT_OK;
+	/* Policy for every packet: the sender is a known endpoint (above). */
 	src_net = dp_network_of(k.saddr);
-	if (!src_net || dp_is_multi(k.daddr))
+	if (!src_net)
+		return DP_DROP_UNKNOWN; /* an endpoint outside every network */
+	if (dp_is_multi(k.daddr))
 		return TC_ACT_OK;
 	if (p->has_ports && p->ttl > 1 && dp_veth_hairpin(skb, p, &k, src_net, &verdict))
 		return verdict;
@@ -60,11 +72,11 @@ static __always_inline int dp_veth(struct __sk_buff *skb, const struct dp_pkt *p
 		return (src_net->flags & DP_NET_F_ICC) ? TC_ACT_OK : DP_DROP_ICC;
 	}
 	if (src_net->flags & DP_NET_F_INTERNAL)
-		return DP_DROP_INTERNAL_NET;
+		return DP_DROP_INTERNAL_NETWORK;
 	if (!(src_net->flags & DP_NET_F_MASQUERADE))
 		return TC_ACT_OK;
-	if (p->frag == DP_FRAG_LATER)
-		return DP_DROP_FRAGMENT; /* would leave with the container's address */
+	if (p->frag == DP_FRAG_LATER) /* would leave with the container's address */
+		return p->has_ports ? DP_DROP_FRAGMENT : DP_DROP_FRAG_NO_STATE;
 	if (p->ttl <= 1)
 		return TC_ACT_OK; /* the stack sends time exceeded */
 	return dp_masq_new(skb, p, &k);

@@ -20,95 +20,33 @@
 #ifndef DP_XDP_H
 #define DP_XDP_H
 
-#include <linux/if_ether.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_csum.h"
 #include "dp_ct.h"
-#include "dp_csum_xdp.h"
+#include "dp_fwd.h"
+#include "dp_maps.h"
+#include "dp_parse.h"
 #include "dp_policy.h"
 #include "dp_stats.h"
 
-#define DP_MAX_L4_OFF (ETH_HLEN + 60)
-
-/* Rewrite in place; returns 0, or -1 when the headers are not where the parser saw them. */
-static __always_inline int dp_xdp_rewrite(void *data, void *data_end, const struct dp_pkt *p,
-					  const struct dp_ct_val *v, const struct dp_endpoint *ep)
+/* The parser saw every field in the frame, so a failure means the frame
+ * changed under us: drop it (it may be half rewritten). */
+static __always_inline int dp_xdp_drop(const struct dp_pkt *p)
 {
-	struct ethhdr *eth = data;
-	struct iphdr *ip = data + ETH_HLEN;
-	__u32 l4_off = p->l4_off;
-	__sum16 *l4csum = NULL;
-	__be16 *sport = NULL, *dport = NULL;
-	__u8 *l4;
-
-	if ((void *)(ip + 1) > data_end || l4_off > DP_MAX_L4_OFF)
-		return -1;
-	l4 = data + l4_off;
-	if ((void *)(l4 + 8) > data_end)
-		return -1;
-
-	switch (p->tuple.proto) {
-	case IPPROTO_TCP:
-		if ((void *)(l4 + 20) > data_end)
-			return -1;
-		l4csum = (__sum16 *)(l4 + 16);
-		sport = (__be16 *)l4;
-		dport = (__be16 *)(l4 + 2);
-		break;
-	case IPPROTO_UDP:
-		if (*(__sum16 *)(l4 + 6))
-			l4csum = (__sum16 *)(l4 + 6); /* 0 = no checksum: stays 0 */
-		sport = (__be16 *)l4;
-		dport = (__be16 *)(l4 + 2);
-		break;
-	case IPPROTO_ICMP:
-		/* Echo id: "sport" of requests, "dport" of replies; no pseudo-header. */
-		if (p->icmp_type == ICMP_ECHO)
-			sport = (__be16 *)(l4 + 4);
-		else
-			dport = (__be16 *)(l4 + 4);
-		if (sport && *sport != v->nat_sport)
-			dp_csum_update16((__sum16 *)(l4 + 2), *sport, v->nat_sport);
-		if (dport && *dport != v->nat_dport)
-			dp_csum_update16((__sum16 *)(l4 + 2), *dport, v->nat_dport);
-		break;
-	default:
-		return -1;
-	}
-
-	if (l4csum) {
-		dp_csum_update32(l4csum, ip->saddr, v->nat_saddr);
-		dp_csum_update32(l4csum, ip->daddr, v->nat_daddr);
-		if (sport)
-			dp_csum_update16(l4csum, *sport, v->nat_sport);
-		if (dport)
-			dp_csum_update16(l4csum, *dport, v->nat_dport);
-		if (p->tuple.proto == IPPROTO_UDP && !*l4csum)
-			*l4csum = (__sum16)0xffff;
-	}
-	if (sport)
-		*sport = v->nat_sport;
-	if (dport)
-		*dport = v->nat_dport;
-
-	dp_csum_update32(&ip->check, ip->saddr, v->nat_saddr);
-	dp_csum_update32(&ip->check, ip->daddr, v->nat_daddr);
-	ip->saddr = v->nat_saddr;
-	ip->daddr = v->nat_daddr;
-	/* We are the router: TTL shares a 16-bit word with the protocol. */
-	dp_csum_update16(&ip->check, bpf_htons((__u16)ip->ttl << 8), bpf_htons((__u16)(ip->ttl - 1) << 8));
-	ip->ttl--;
-
-	__builtin_memcpy(eth->h_dest, ep->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, ep->gw_mac, ETH_ALEN);
-	return 0;
+	dp_count_drop(DP_DROP_REWRITE, p->len);
+	return XDP_DROP;
 }
 
 static __always_inline int dp_xdp_uplink_fast(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct dp_writer w = { .xdp = ctx, .kind = DP_W_XDP };
 	struct dp_endpoint *ep;
 	struct dp_ct_val *v;
-	struct dp_ct_key k;
+	struct dp_ct_key k, to;
 	struct dp_pkt p;
 
 	if (dp_parse(data, data_end, &p) != DP_PARSE_OK || !p.has_ports || p.frag || p.ttl <= 1)
@@ -120,8 +58,13 @@ static __always_inline int dp_xdp_uplink_fast(struct xdp_md *ctx)
 	ep = dp_endpoint_of(v->nat_daddr);
 	if (!ep)
 		return XDP_PASS;
-	if (dp_xdp_rewrite(data, data_end, &p, v, ep))
-		return XDP_PASS;
+	to = k;
+	to.saddr = v->nat_saddr;
+	to.daddr = v->nat_daddr;
+	to.sport = v->nat_sport;
+	to.dport = v->nat_dport;
+	if (dp_rewrite(&w, p.l3_off, p.l4_off, 1, &k, &to) || dp_to_link(&w, &p, ep->mac, ep->gw_mac))
+		return dp_xdp_drop(&p);
 	dp_ct_touch(&p, v);
 	dp_count_mapping(v->mapping_id, p.len);
 	return bpf_redirect(ep->ifindex, 0);

@@ -35,6 +35,20 @@ public unsafe struct CtValue
     public fixed byte Pad[6];
 }
 
+/// <summary>Per CPU: the originals of the last flows created (early-drop candidates) and the scratch of flow
+/// creation (never read by user space); Keys holds
+/// DataPathAbi.CtRecent dp_ct_key, a FIFO written at Next and read at Head (modulo CtRecent); proto 0 = empty.</summary>
+[BpfType("dp_ct_recent"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct CtRecentValue
+{
+    public uint Next;
+    public uint Head;
+    public fixed byte Keys[DataPathAbi.CtRecent * 16];
+    public CtKey Scratch;
+    public CtKey ReplyKey;
+    public CtValue ReplyVal;
+}
+
 [BpfType("dp_snat_key"), StructLayout(LayoutKind.Sequential)]
 public struct SnatKey
 {
@@ -42,6 +56,29 @@ public struct SnatKey
     public ushort PortBe;
     public byte Proto;
     public byte Pad;
+}
+
+/// <summary>A datagram in flight as fragments: addresses 16 bytes wide (IPv4 in the first word), the
+/// identification as a 32-bit network-order value, family and protocol.</summary>
+[BpfType("dp_frag_key"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct FragKey
+{
+    public fixed uint SAddrBe[4];
+    public fixed uint DAddrBe[4];
+    public uint IdBe;
+    public byte Family;
+    public byte Proto;
+    public fixed byte Pad[2];
+}
+
+/// <summary>The ports its first fragment carried, until ExpiresNs (CLOCK_MONOTONIC).</summary>
+[BpfType("dp_frag_val"), StructLayout(LayoutKind.Sequential)]
+public struct FragValue
+{
+    public ulong ExpiresNs;
+    public ushort SPortBe;
+    public ushort DPortBe;
+    public uint Pad;
 }
 
 [BpfType("dp_portmap_key"), StructLayout(LayoutKind.Sequential)]

@@ -52,7 +52,7 @@ public sealed record ConntrackTimeouts
         return t;
     }
 
-    /// <summary>dp_config.ct_timeout: indexed by enum dp_ct_state for TCP and UDP, DP_CT_TO_CLASS_ICMP for ICMP.</summary>
+    /// <summary>dp_config.ct_timeout: indexed by enum dp_ct_state for TCP and UDP, DP_CT_TIMEOUT_CLASS_ICMP for ICMP.</summary>
     public uint[] ByClass() =>
         [0, TcpSynSent, TcpSynRecv, TcpEstablished, TcpFinWait, TcpCloseWait, TcpLastAck, TcpTimeWait, TcpClose, Udp, UdpReplied, Icmp];
 }

@@ -16,6 +16,8 @@ public static class DataPathAbi
     public const string MapMappingStats = "dp_mapstats";
     public const string MapDrops = "dp_drops";
     public const string MapSockOrig = "dp_sock_orig";
+    public const string MapFrag = "dp_frag";
+    public const string MapCtRecent = "dp_ct_recent";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
@@ -36,7 +38,10 @@ public static class DataPathAbi
     public const ushort SnatPortMinDefault = 61000;
     public const ushort SnatPortMaxDefault = 65535;
     public const int SnatProbesMax = 64;
-    public const int CtTimeoutClasses = 12; // DP_CT_TO_CLASSES
+    public const int CtTimeoutClasses = 12; // DP_CT_TIMEOUT_CLASSES
+    public const int FragMax = 8192;
+    public const int FragLifetimeSec = 5;
+    public const int CtRecent = 64;
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;
@@ -61,17 +66,30 @@ public enum DropReason
     CtCollision = -142,
     NoConntrack = -143,
     Unsupported = -144,
+    FragNoState = -145,
+    Spoofed = -146,
+    Malformed = -147,
+    Martian = -148,
+    BadChecksum = -149,
+    CtEarlyDrop = -150,
 }
 
 public static class DropReasons
 {
     public const int Base = -130;
-    public const int Last = -144;
+    public const int Last = -150;
 
     /// <summary>Index of a reason in dp_drops (DP_DROP_INDEX).</summary>
     public static uint Index(DropReason reason) => (uint)(Base - (int)reason);
 
     public static IEnumerable<DropReason> All => Enumerable.Range(0, Base - Last + 1).Select(i => (DropReason)(Base - i));
+}
+
+/// <summary>enum dp_family (the kernel's AF_INET, AF_INET6).</summary>
+public enum Family : byte
+{
+    Inet = 2,
+    Inet6 = 10,
 }
 
 /// <summary>enum dp_ct_state.</summary>

@@ -118,29 +118,82 @@ public sealed class ConntrackTests : DataPathTestBase
     }
 }
 
-/// <summary>A full table refuses new flows (counted) and keeps translating established ones.</summary>
+/// <summary>A table full of flows that saw replies refuses new flows (counted) and keeps translating the
+/// established ones; a flow that never saw a reply makes room for a new one (early drop).</summary>
 public sealed class ConntrackFullTests : DataPathTestBase
 {
+    private readonly FibNamespace _ns = new(); // the container's answer is routed to the client
+
     private protected override IReadOnlyDictionary<string, uint>? MaxEntries => new Dictionary<string, uint> { [DataPathAbi.MapCt] = 4 };
+    private protected override void DisposeMore() => _ns.Dispose();
+
+    private void Replied(ushort clientPort)
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), clientPort, WebPort, Syn)).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, _ns.Run(() => Veth(Tcp(new Ip(C1, Client), 80, clientPort, Syn | Ack))).Verdict);
+    }
 
     [PrivilegedFact]
-    public void Conntrack_TableFull_NewFlowDroppedEstablishedFlowsKeepWorking()
+    public void Conntrack_TableFullOfRepliedFlows_NewFlowDroppedEstablishedFlowsKeepWorking()
     {
-        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Syn)).Verdict);
-        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Syn)).Verdict);
+        Replied(40001);
+        Replied(40002);
 
         var r = Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn));
 
         Assert.Equal(DpNatObject.TcActShot, r.Verdict);
         Assert.Equal(1UL, O.Drops(DropReason.CtFull).Packets);
+        Assert.Equal(0UL, O.Drops(DropReason.CtEarlyDrop).Packets);
         Assert.Equal(4, CtEntries);
         AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Ack)), Tcp(IntoContainer(Client, C1), 40001, 80, Ack));
     }
 
     [PrivilegedFact]
+    public void Conntrack_TableFullWithAnUnrepliedFlow_OldestUnrepliedEvictedNewFlowAdmitted()
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip("198.18.66.1", Host), 1001, WebPort, Syn)).Verdict); // a forged opener
+        Replied(40002);
+
+        var r = Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn));
+
+        AssertTranslated(r, Tcp(IntoContainer(Client, C1), 40003, 80, Syn));
+        Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
+        Assert.Equal(0UL, O.Drops(DropReason.CtFull).Packets);
+        Assert.Equal(4, CtEntries);
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key("198.18.66.1", Host, 1001, WebPort, ProtoTcp), out CtValue _));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, 40002, WebPort, ProtoTcp), out CtValue _));
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_SynFloodAtAFullTable_RealClientStillAdmittedEstablishedFlowKept()
+    {
+        Replied(40002);
+        for (int i = 1; i <= 200; i++) // forged openers that will never answer, each admitted by evicting the last
+            Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip($"198.18.66.{i}", Host), (ushort)(1000 + i), WebPort, Syn)).Verdict);
+
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)), Tcp(IntoContainer(Client, C1), 40003, 80, Syn));
+        Assert.Equal(200UL, O.Drops(DropReason.CtEarlyDrop).Packets);
+        Assert.Equal(0UL, O.Drops(DropReason.CtFull).Packets);
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Ack)), Tcp(IntoContainer(Client, C1), 40002, 80, Ack));
+    }
+
+    [PrivilegedFact]
+    public void Conntrack_MasqueradedUnrepliedFlowEvicted_ItsPortReservationReleased()
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33000, WebPort, Syn)).Verdict); // self hairpin: DNAT + SNAT to the gateway
+        Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Replied(40002);
+
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)).Verdict);
+
+        Assert.Empty(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
+    }
+
+    [PrivilegedFact]
     public void Conntrack_TableFullAtReplyEntry_FirstEntryRolledBack()
     {
-        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Syn)).Verdict);
+        Replied(40001);
         O.Update(DataPathAbi.MapCt, UplinkTests.Key("198.18.7.7", Host, 1, 1, ProtoTcp), new CtValue()); // 3 of 4 used
 
         Assert.Equal(DpNatObject.TcActShot, Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Syn)).Verdict);

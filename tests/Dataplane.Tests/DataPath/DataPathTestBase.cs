@@ -28,7 +28,10 @@ public abstract class DataPathTestBase : IDisposable
     }
 
     internal DpNatObject.RunResult Uplink(byte[] frame) => O.Run(DataPathAbi.ProgUplinkIn, frame);
-    internal DpNatObject.RunResult Veth(byte[] frame) => O.Run(DataPathAbi.ProgVethIn, frame);
+    /// <summary>dp_veth_in as the frame arrives on the veth of the container it claims to come from
+    /// (<see cref="TestWorld.VethOf"/>), or on <paramref name="ingressIfindex"/>.</summary>
+    internal DpNatObject.RunResult Veth(byte[] frame, uint? ingressIfindex = null)
+        => O.Run(DataPathAbi.ProgVethIn, frame, ingressIfindex: ingressIfindex ?? TestWorld.VethOf(frame));
 
     /// <summary>Verdict and exact output bytes, and the output's checksums verified from scratch.</summary>
     internal static void AssertTranslated(DpNatObject.RunResult r, byte[] expected, int verdict = DpNatObject.TcActRedirect)

@@ -84,18 +84,30 @@ internal sealed class DpNatObject : IDisposable
 
     public readonly record struct RunResult(int Verdict, byte[] Output, uint DurationNs);
 
-    public RunResult Run(string prog, byte[] frame, int repeat = 1)
+    /// <summary>ingressIfindex: the device the frame arrives on (skb->ingress_ifindex), 0 = none.</summary>
+    public RunResult Run(string prog, byte[] frame, int repeat = 1, uint ingressIfindex = 0)
     {
-        var r = Program(prog).TestRun(frame, repeat);
+        var r = Program(prog).TestRun(frame, repeat, ingressIfindex == 0 ? default : SkbContext(ingressIfindex));
         return new RunResult(r.ReturnValue, r.Output, r.DurationNs);
     }
 
+    // struct __sk_buff (UAPI, 192 bytes: the kernel wants all of it back); it takes only a few fields from a test run's context,
+    // ingress_ifindex (offset 36) among them, without asking for a real device.
+    private const int SkbIngressIfindexOffset = 36, SkbContextSize = 192;
+
+    private static byte[] SkbContext(uint ingressIfindex)
+    {
+        var ctx = new byte[SkbContextSize];
+        BitConverter.TryWriteBytes(ctx.AsSpan(SkbIngressIfindexOffset), ingressIfindex);
+        return ctx;
+    }
+
     /// <summary>0, or -errno when the kernel refuses the run (e.g. EINVAL for a frame it cannot build).</summary>
-    public int TryRun(string prog, byte[] frame, out RunResult result, int repeat = 1)
+    public int TryRun(string prog, byte[] frame, out RunResult result, int repeat = 1, uint ingressIfindex = 0)
     {
         try
         {
-            result = Run(prog, frame, repeat);
+            result = Run(prog, frame, repeat, ingressIfindex);
             return 0;
         }
         catch (InteropException e)

@@ -8,7 +8,8 @@ namespace Dataplane.Tests.DataPath;
 /// BPF_PROG_TEST_RUN runs in the caller's network namespace, and bpf_fib_lookup answers from it.
 /// This gives the masquerade tests a routed namespace of their own: a dedicated thread enters
 /// a fresh, anonymous netns (gone when the thread ends) holding the uplink veth up0
-/// (198.18.0.1/24, default via 198.18.0.254, permanent neighbours) with forwarding on, and runs
+/// (198.18.0.1/24, default via 198.18.0.254, permanent neighbours) and the containers' host-side
+/// veths (stand-in devices at TestWorld's ifindexes) with forwarding on, and runs
 /// the test's work on that thread.
 /// The uplink is test fixture, not something the product configures; set up with ip(8) until the
 /// shared netlink layer (branch netlink) is merged.
@@ -47,6 +48,10 @@ internal sealed class FibNamespace : IDisposable
             Ip("route add default via 198.18.0.254 dev up0");
             Ip("neigh replace 198.18.0.254 lladdr 02:00:00:00:fe:01 dev up0 nud permanent");
             Ip("neigh replace 198.18.0.9 lladdr 02:00:00:00:fe:09 dev up0 nud permanent");
+            // The containers' host-side veths, at the ifindexes TestWorld gives them: the FIB lookup of a
+            // packet from a container starts at the device it came in on.
+            foreach (var ctr in TestWorld.Containers)
+                Ip($"link add ctr{TestWorld.IfindexOf(ctr)} index {TestWorld.IfindexOf(ctr)} up type bridge");
             File.WriteAllText("/proc/sys/net/ipv4/conf/all/forwarding", "1"); // /proc/sys follows the thread's netns
             File.WriteAllText("/proc/sys/net/ipv4/conf/lo/forwarding", "1");
             _ready.SetResult(int.Parse(IpOutput("-o link show up0").Split(':')[0]));

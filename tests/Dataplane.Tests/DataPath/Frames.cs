@@ -81,6 +81,25 @@ internal static class Frames
         return f;
     }
 
+    /// <summary>An ARP request (Ethernet/IPv4) from <paramref name="mac"/> claiming <paramref name="sender"/>
+    /// (0.0.0.0: a probe); ethSrc: the frame's source MAC when it differs from the claimed one.</summary>
+    public static byte[] ArpRequest(byte[] mac, string sender, string target, byte[]? ethSrc = null)
+    {
+        var f = new byte[EthLength + 28];
+        Convert.FromHexString("ffffffffffff").CopyTo(f, 0);
+        (ethSrc ?? mac).CopyTo(f, 6);
+        f[12] = 0x08; f[13] = 0x06;
+        var a = f.AsSpan(EthLength);
+        BinaryPrimitives.WriteUInt16BigEndian(a, 1);          // Ethernet
+        BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800); // IPv4
+        a[4] = 6; a[5] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 1);      // request
+        mac.CopyTo(a[8..]);
+        IPAddress.Parse(sender).GetAddressBytes().CopyTo(a[14..]);
+        IPAddress.Parse(target).GetAddressBytes().CopyTo(a[24..]);
+        return f;
+    }
+
     /// <summary>l4CsumOffset: where the pseudo-header checksum goes, -1 for none (ICMP is done by the caller).</summary>
     private static byte[] Build(Ip ip, byte proto, byte[] l4, int l4CsumOffset)
     {
@@ -89,7 +108,7 @@ internal static class Frames
         int ihl = 20 + options.Length;
         var frame = new byte[EthLength + ihl + l4.Length];
         (ip.EthDst ?? HostMac).CopyTo(frame, 0);
-        (ip.EthSrc ?? ClientMac).CopyTo(frame, 6);
+        (ip.EthSrc ?? (TestWorld.IsContainer(ip.Src) ? TestWorld.MacOf(ip.Src) : ClientMac)).CopyTo(frame, 6); // containers send with their own MAC
         frame[12] = 0x08; frame[13] = 0x00;
         var h = frame.AsSpan(EthLength);
         h[0] = (byte)(0x40 | ihl / 4);

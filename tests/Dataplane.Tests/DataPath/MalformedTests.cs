@@ -23,7 +23,7 @@ public sealed class MalformedTests : DataPathTestBase
         for (int len = EthLength + 1; len < EthLength + 24 + 20; len++)
         {
             var cut = full[..len];
-            var rc = O.TryRun(prog, cut, out var r);
+            var rc = O.TryRun(prog, cut, out var r, ingressIfindex: VethOf(full));
             if (len < EthLength + 20)
             {
                 // The kernel itself refuses to build an skb from a cut IPv4 base header (EINVAL);
@@ -56,15 +56,23 @@ public sealed class MalformedTests : DataPathTestBase
             case "totlen-short": f[EthLength + 2] = 0; f[EthLength + 3] = 30; break; // shorter than IP + TCP
             case "doff4": f[EthLength + 24 + 12] = 4 << 4; break;
         }
-        AssertUntouched(O.Run(prog, f), f);
+        AssertUntouched(O.Run(prog, f, ingressIfindex: VethOf(f)), f);
         Assert.Equal(0, CtEntries);
     }
 
     [PrivilegedTheory]
     [MemberData(nameof(Programs))]
-    public void Program_NonIpv4Frame_PassesUntouched(string prog)
+    public void Program_NonIpv4NonArpFrame_PassesUntouched(string prog)
+    {
+        var lldp = Arp();
+        lldp[12] = 0x88; lldp[13] = 0xcc;
+        AssertUntouched(O.Run(prog, lldp, ingressIfindex: IfindexOf(C1)), lldp);
+    }
+
+    [PrivilegedFact]
+    public void UplinkIn_ArpFrame_PassesUntouched()
     {
         var arp = Arp();
-        AssertUntouched(O.Run(prog, arp), arp);
+        AssertUntouched(Uplink(arp), arp);
     }
 }

@@ -21,6 +21,18 @@ internal static class TestWorld
     public static byte[] MacOf(string ctr) => Convert.FromHexString("0a00000000" + ctr.Split('.')[3].PadLeft(2, '0'));
     public static uint IfindexOf(string ctr) => 100 + uint.Parse(ctr.Split('.')[2]) * 10 + uint.Parse(ctr.Split('.')[3]);
 
+    public static readonly string[] Containers = [C1, C2, C3, C3b, C4];
+    public static bool IsContainer(string addr) => Containers.Contains(addr);
+
+    /// <summary>The host-side veth a frame from a container arrives on: its IPv4 source's, else C1's (a frame
+    /// from an unknown source, or not IPv4, has to come in somewhere).</summary>
+    public static uint VethOf(byte[] frame)
+    {
+        if (frame.Length < Frames.EthLength + 20 || frame[12] != 0x08 || frame[13] != 0x00) return IfindexOf(C1);
+        var src = Frames.Src(frame);
+        return IfindexOf(IsContainer(src) ? src : C1);
+    }
+
     // Published ports: (host addr or null = any local, proto, host port) -> (ctr, port, mapping id)
     public const ushort WebPort = 8080, DnsPort = 5353, LocalOnlyPort = 9090, PinnedPort = 8443;
     public const uint WebId = 1, DnsId = 2, LocalOnlyId = 3, PinnedId = 4;

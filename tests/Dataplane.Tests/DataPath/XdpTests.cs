@@ -52,6 +52,7 @@ public sealed class XdpTests(ITestOutputHelper output) : DataPathTestBase
     {
         { "new flow", Tcp(new Ip(Client, Host), 40000, WebPort, Syn) },
         { "first fragment", Udp(new Ip(Client, Host, FragField: 0x2000), 5000, DnsPort) },
+        { "later fragment", Raw(new Ip(Client, Host, FragField: 185), ProtoUdp, 40) },
         { "ttl 1", Tcp(new Ip(Client, Host, Ttl: 1), 40000, WebPort, Ack) },
         { "direct to container", Tcp(new Ip(Client, C1), 40000, 80, Syn) },
         { "arp", Arp() },
