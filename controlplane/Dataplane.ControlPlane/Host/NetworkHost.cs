@@ -293,9 +293,18 @@ public sealed class NetworkHost : IDisposable
         lock (_gate)
         {
             var veth = _links.GetLink(hostVeth);
-            _ns.Run(() => _dataPath.AttachEndpoint(veth.Index));
             var bridgeMac = _links.GetLink(network.Bridge).Mac!.GetAddressBytes();
+            // The entry first: the program drops a source it finds no endpoint for as spoofed.
             _dataPath.Maps.SetEndpoint(address, (uint)veth.Index, network.Id, mac.GetAddressBytes(), bridgeMac);
+            try
+            {
+                _ns.Run(() => _dataPath.AttachEndpoint(veth.Index));
+            }
+            catch
+            {
+                _dataPath.Maps.RemoveEndpoint(address);
+                throw;
+            }
             return veth.Index;
         }
     }
