@@ -94,7 +94,8 @@ public sealed class FaultTests(DaemonLab d) : IClassFixture<DaemonLab>
     {
         d.KillDaemon();
         d.StartDaemon(crashAt: step);
-        var run = d.Cli("run", "-d", "--name", "crashy", "-p", "7320:80", "--", Sleeper, "60");
+        var seconds = Unique();
+        var run = d.Cli("run", "-d", "--name", "crashy", "-p", "7320:80", "--", Sleeper, seconds);
         Assert.True(d.AwaitDaemonExit(), $"the daemon did not stop at {step}: {run.Err}");
         d.StartDaemon();
 
@@ -104,7 +105,7 @@ public sealed class FaultTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.DoesNotContain("Created", ps); // never left half-made: running, or exited with its process gone
             d.Ok("rm", "-f", "crashy");
         }
-        Assert.Empty(SleepersOf("60"));
+        Assert.Empty(SleepersOf(seconds));
         AssertGone("crashy", "7320");
     }
 
@@ -116,15 +117,19 @@ public sealed class FaultTests(DaemonLab d) : IClassFixture<DaemonLab>
     {
         d.KillDaemon();
         d.StartDaemon(crashAt: step);
-        d.Ok("run", "-d", "--name", "doomed", "-p", "7330:80", "--", Sleeper, "61");
+        var seconds = Unique();
+        d.Ok("run", "-d", "--name", "doomed", "-p", "7330:80", "--", Sleeper, seconds);
         d.Cli("rm", "-f", "doomed");
         Assert.True(d.AwaitDaemonExit(), $"the daemon did not stop at {step}");
         d.StartDaemon();
 
         if (d.Ok("ps", "-a").Contains(" doomed\n", StringComparison.Ordinal)) d.Ok("rm", "-f", "doomed");
-        Assert.Empty(SleepersOf("61"));
+        Assert.Empty(SleepersOf(seconds));
         AssertGone("doomed", "7330");
     }
+
+    /// <summary>A sleep length no other test (of this run or another on the machine) uses: it marks this test's processes.</summary>
+    private static string Unique() => Random.Shared.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Processes `sleep SECONDS` still alive (the containers' commands of one test).</summary>
     private static List<int> SleepersOf(string seconds) => Directory.EnumerateDirectories("/proc")
