@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Engine;
+using Dataplane.ControlPlane.Frontends.Docker;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Ports;
@@ -40,7 +41,12 @@ public static class DaemonRunner
         var networks = new NetworkEngine(state, engine);
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory));
-        ports.Reconcile(containers.Restore());
+        using var dockerHost = options.Docker is not null && options.Namespace is { } managed ? Dataplane.Interop.Namespaces.NetworkNamespace.Open(managed) : null;
+        using var docker = options.Docker is null ? null : new DockerFrontend(DockerApi.ParseEndpoint(options.Docker), engine, log, dockerHost);
+        var claims = containers.Restore();
+        if (docker is not null) claims = [.. claims, .. await RestoreDockerAsync(docker, stop.Token)];
+        ports.Reconcile(claims);
+        var following = docker?.RunAsync(stop.Token) ?? Task.CompletedTask;
 
         // Each frontend that talks to the daemon over its socket adds its routes here.
         await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers),
@@ -60,9 +66,22 @@ public static class DaemonRunner
         catch (OperationCanceledException)
         {
         }
+        await following;
         NotifySystemd("STOPPING=1");
         log.LogInformation("dataplane daemon stopping; the data path stays in place");
         return 0;
+    }
+
+    private static async Task<IReadOnlyList<PortPublisher.Claim>> RestoreDockerAsync(DockerFrontend docker, CancellationToken ct)
+    {
+        try
+        {
+            return await docker.RestoreAsync(ct);
+        }
+        catch (DockerModeException e)
+        {
+            throw DataplaneException.Invalid($"Docker mode: {e.Message}");
+        }
     }
 
     /// <summary>sd_notify: one datagram to $NOTIFY_SOCKET when systemd set it.</summary>

@@ -39,13 +39,27 @@ public sealed class DockerFrontend : IDisposable
     /// <summary>Events handled since start.</summary>
     public long EventsHandled { get; private set; }
 
-    /// <summary>Connects, checks the engine, reconciles. Throws <see cref="DockerModeException"/> with
-    /// what to change when Docker is unreachable, too old or still doing its own NAT.</summary>
+    /// <summary>Connects, checks the engine, reconciles (ports published at once). Throws
+    /// <see cref="DockerModeException"/> with what to change when Docker is unreachable, too old or
+    /// still doing its own NAT.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
         _session = await OpenSessionAsync(ct);
-        _log.LogInformation("Docker mode: following Docker {Version} (API {Api}) at {Endpoint}", _session.Version.Version, _session.Version.APIVersion, _endpoint);
+        LogFollowing();
     }
+
+    /// <summary>As <see cref="StartAsync"/> while the daemon starts: the running containers' ports are
+    /// returned as claims for the daemon's one port reconcile instead of published (flows kept).</summary>
+    public async Task<IReadOnlyList<PortPublisher.Claim>> RestoreAsync(CancellationToken ct)
+    {
+        IReadOnlyList<PortPublisher.Claim> claims = [];
+        _session = await OpenSessionAsync(ct, reconcile => claims = _reconciler.CollectClaims(reconcile));
+        LogFollowing();
+        return claims;
+    }
+
+    private void LogFollowing()
+        => _log.LogInformation("Docker mode: following Docker {Version} (API {Api}) at {Endpoint}", _session!.Version.Version, _session.Version.APIVersion, _endpoint);
 
     /// <summary>Follows events until cancelled, reconnecting (with back-off and a full reconcile) whenever the stream ends.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -86,7 +100,7 @@ public sealed class DockerFrontend : IDisposable
     }
 
     /// <summary>Subscribes to events first (so nothing that happens during the reconcile is missed), then reconciles in full.</summary>
-    private async Task<Session> OpenSessionAsync(CancellationToken ct)
+    private async Task<Session> OpenSessionAsync(CancellationToken ct, Action<Action>? around = null)
     {
         var (client, version) = await DockerApi.ConnectAsync(_endpoint, ct);
         var session = new Session(client, version, ct);
@@ -96,7 +110,8 @@ public sealed class DockerFrontend : IDisposable
             if (DockerSafety.Check(networks, DockerSafety.DockerProxies(HostNetnsInode())) is { } refusal)
                 throw new DockerModeException(refusal);
             session.Subscribe();
-            await ReconcileAsync(client, networks, ct);
+            var running = await RunningContainersAsync(client, ct);
+            (around ?? (reconcile => reconcile()))(() => Reconcile(networks, running));
             return session;
         }
         catch
@@ -106,18 +121,21 @@ public sealed class DockerFrontend : IDisposable
         }
     }
 
-    private async Task ReconcileAsync(DockerClient client, IReadOnlyList<NetworkResponse> networks, CancellationToken ct)
+    /// <summary>Every running container, inspected (one removed meanwhile is left out).</summary>
+    private static async Task<IReadOnlyList<ContainerInspectResponse>> RunningContainersAsync(DockerClient client, CancellationToken ct)
+    {
+        var result = new List<ContainerInspectResponse>();
+        foreach (var c in await client.Containers.ListContainersAsync(new ContainersListParameters { All = false }, ct))
+            if (await InspectAsync(client, c.ID, ct) is { } inspected) result.Add(inspected);
+        return result;
+    }
+
+    /// <summary>The full reconcile: Docker's networks and running containers in, everything else Docker-owned out.</summary>
+    private void Reconcile(IReadOnlyList<NetworkResponse> networks, IReadOnlyList<ContainerInspectResponse> running)
     {
         _reconciler.SyncNetworks(networks);
-        var running = await client.Containers.ListContainersAsync(new ContainersListParameters { All = false }, ct);
-        var ids = new HashSet<string>();
-        foreach (var c in running)
-        {
-            if (await InspectAsync(client, c.ID, ct) is not { } inspected) continue;
-            ids.Add(c.ID);
-            _reconciler.ApplyContainer(inspected);
-        }
-        _reconciler.ReleaseAllExcept(ids);
+        foreach (var c in running) _reconciler.ApplyContainer(c);
+        _reconciler.ReleaseAllExcept(running.Select(c => c.ID).ToHashSet());
         Reconciles++;
     }
 

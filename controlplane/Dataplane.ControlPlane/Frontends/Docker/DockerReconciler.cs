@@ -17,6 +17,7 @@ namespace Dataplane.ControlPlane.Frontends.Docker;
 public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths, ILogger log)
 {
     private readonly Dictionary<string, DockerNetwork> _networks = [];
+    private List<PortPublisher.Claim>? _claims;
 
     public IReadOnlyDictionary<string, DockerNetwork> Networks => _networks;
 
@@ -58,6 +59,24 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
         if (!_networks.Remove(networkId, out var network)) return;
         foreach (var endpoint in engine.Endpoints(OwnerKind.Docker).Where(e => e.NetworkId == networkId)) engine.Release(endpoint.Owner);
         Try(() => engine.ForgetNetwork(networkId), $"forget Docker network {network.Spec.Name}");
+    }
+
+    /// <summary>
+    /// While the daemon starts: endpoints are adopted but ports are collected as claims, for the one
+    /// port reconcile of every frontend (a port the kernel still holds keeps its flows).
+    /// </summary>
+    public IReadOnlyList<PortPublisher.Claim> CollectClaims(Action adopt)
+    {
+        _claims = [];
+        try
+        {
+            adopt();
+            return _claims;
+        }
+        finally
+        {
+            _claims = null;
+        }
     }
 
     /// <summary>Brings one container to what inspect says: adopted when running, released otherwise.</summary>
@@ -125,7 +144,12 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
                 continue;
             if (current is not null) engine.Release(endpoint.Owner);
             engine.AdoptEndpoint(spec);
-            if (isPortsOwner && container.Ports.Count > 0)
+            if (isPortsOwner && container.Ports.Count > 0 && _claims is not null)
+            {
+                _claims.Add(new PortPublisher.Claim(endpoint.Owner, spec.IPv4,
+                    container.Ports.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList(), ReserveHostPorts: false));
+            }
+            else if (isPortsOwner && container.Ports.Count > 0)
             {
                 try
                 {
