@@ -89,6 +89,10 @@ public sealed class DockerFrontend : IDisposable
             {
                 _log.LogWarning("Docker at {Endpoint} unreachable ({Error}); retrying in {Delay} ms", _endpoint, e.Message, (int)backoff.TotalMilliseconds);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogError(e, "Docker mode: unexpected failure; reconnecting in {Delay} ms", (int)backoff.TotalMilliseconds);
+            }
             finally
             {
                 _session?.Dispose();
@@ -143,7 +147,15 @@ public sealed class DockerFrontend : IDisposable
     {
         await foreach (var message in session.Events.ReadAllAsync(ct))
         {
-            await HandleAsync(session.Client, message, ct);
+            try
+            {
+                await HandleAsync(session.Client, message, ct);
+            }
+            catch (Exception e) when (!IsConnectionLoss(e) && e is not OperationCanceledException)
+            {
+                // One event that cannot be applied must not stop the others; the next reconcile retries it.
+                _log.LogError("Docker event {Type} {Action} {Id}: {Error}", message.Type, message.Action, DockerContainers.Short(message.Actor?.ID ?? ""), e.Message);
+            }
             EventsHandled++;
         }
         await session.Monitor; // surfaces the reason the stream ended

@@ -107,7 +107,10 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
         catch (Exception e) when (e is not OperationCanceledException)
         {
             ReleaseContainer(container.Id); // all or nothing: a half-adopted container would route some ports and not others
-            log.LogError("Docker container {Name} not followed: {Error}", container.Name, e.Message);
+            if (!Directory.Exists($"/proc/{container.Pid}"))
+                log.LogInformation("Docker container {Name} exited before it was adopted", container.Name);
+            else
+                log.LogError("Docker container {Name} not followed: {Error}", container.Name, e.Message);
         }
     }
 

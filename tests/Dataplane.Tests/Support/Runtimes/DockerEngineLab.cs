@@ -21,6 +21,7 @@ public class DockerEngineLab : IDisposable
     private static int _swept;
     private readonly bool _dataplaneMode;
     private Process? _containerd, _dockerd;
+    private bool _disposed;
 
     /// <summary>The engine as Docker mode wants it: no iptables, no docker-proxy, live-restore.</summary>
     public DockerEngineLab() : this(dataplaneMode: true) { }
@@ -181,12 +182,20 @@ public class DockerEngineLab : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
+        DisposeCore();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Everything in the namespace killed by pid, then the lab, the cgroups and the state directory removed.</summary>
+    protected virtual void DisposeCore()
+    {
         if (Tag is null) return;
         RuntimeReaper.Reap(Tag, HostNetnsInode == 0 ? null : HostNetnsInode);
         _dockerd?.Dispose();
         _containerd?.Dispose();
         Lab?.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

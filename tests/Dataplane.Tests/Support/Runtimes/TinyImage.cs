@@ -3,14 +3,16 @@ using System.Diagnostics;
 namespace Dataplane.Tests.Support.Runtimes;
 
 /// <summary>
-/// A container image built offline: busybox-static (sh, httpd, nc, sleep) plus the host's iperf3
-/// with its libraries, and a CGI script that answers with the client address the server saw.
-/// Written as a rootfs tarball for `docker import`; about 10 MB, well under a second.
+/// A container image built offline: busybox-static (sh, httpd, sleep) plus the host's iperf3 and curl
+/// with their libraries, and a CGI script that answers with the client address the server saw.
+/// Written as a rootfs tarball for `docker import`; about 30 MB, about a second.
 /// </summary>
 public static class TinyImage
 {
     public const string Name = "dpt/tiny:1";
-    private static readonly string[] Applets = ["sh", "httpd", "nc", "sleep", "cat", "echo", "ip", "ls"];
+    // Dynamic binaries with their libraries: busybox-static's wget and nc crash resolving names without NSS.
+    private static readonly string[] Binaries = ["/usr/bin/iperf3", "/usr/bin/curl"];
+    private static readonly string[] Applets = ["sh", "httpd", "sed", "sleep", "cat", "echo", "ip", "ls"];
 
     /// <summary>Writes the rootfs under <paramref name="workDir"/> and returns the tarball's path.</summary>
     public static string BuildTarball(string workDir)
@@ -19,11 +21,12 @@ public static class TinyImage
         foreach (var dir in new[] { "bin", "tmp", "etc", "www/cgi-bin" }) Directory.CreateDirectory(Path.Combine(root, dir));
         File.Copy("/bin/busybox", Path.Combine(root, "bin/busybox"));
         foreach (var applet in Applets) File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
-        foreach (var file in LibrariesOf("/usr/bin/iperf3").Prepend("/usr/bin/iperf3")) CopyInto(root, file);
+        foreach (var binary in Binaries)
+            foreach (var file in LibrariesOf(binary).Prepend(binary)) CopyInto(root, file);
         File.WriteAllText(Path.Combine(root, "www/index.html"), "hello from docker\n");
         // REMOTE_ADDR is the peer address httpd accepted from: the test checks the client address is kept.
         var cgi = Path.Combine(root, "www/cgi-bin/ip");
-        File.WriteAllText(cgi, "#!/bin/sh\necho \"Content-Type: text/plain\"\necho\necho \"$REMOTE_ADDR\"\n");
+        File.WriteAllText(cgi, "#!/bin/sh\necho \"Content-Type: text/plain\"\necho\necho \"$REMOTE_ADDR\" | sed -e 's/^\\[::ffff://' -e 's/\\]$//'\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cgi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         File.WriteAllText(Path.Combine(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
         var tarball = Path.Combine(workDir, "tiny.tar");
@@ -44,7 +47,7 @@ public static class TinyImage
     {
         var (code, output) = Run("ldd", binary);
         if (code != 0) throw new InvalidOperationException($"ldd {binary} failed: {output}");
-        return output.Split('\n').SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.StartsWith('/')).Distinct().ToList();
+        return output.Split('\n').SelectMany(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)).Where(w => w.StartsWith('/')).Distinct().ToList();
     }
 
     private static (int, string) Run(string file, string args)
