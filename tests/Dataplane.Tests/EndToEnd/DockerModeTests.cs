@@ -156,7 +156,12 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
             d.KillDataplane();
             d.DockerOk("rm", "-f", "doomed");
             d.StartDataplane();
-            Assert.True(flow.WaitForExit(30_000), "the flow did not finish");
+            if (!flow.WaitForExit(30_000))
+            {
+                flow.Kill(entireProcessTree: true);
+                flow.WaitForExit();
+                Assert.Fail($"the flow did not finish: {flow.StandardOutput.ReadToEnd()}\n{d.DataplaneLog}");
+            }
             Assert.True(flow.ExitCode == 0, flow.StandardOutput.ReadToEnd() + flow.StandardError.ReadToEnd());
             Assert.Equal(mapped.Where(m => m.Port != 8084), d.PortMap());
             Assert.Equal(0, Lab.RunIn(d.Lab.External, "iperf3", $"-c {Host} -p 5202 -t 1 --connect-timeout 3000").ExitCode);

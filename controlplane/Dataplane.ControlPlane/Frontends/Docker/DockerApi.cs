@@ -5,8 +5,12 @@ using Docker.DotNet.Models;
 
 namespace Dataplane.ControlPlane.Frontends.Docker;
 
-/// <summary>A Docker mode setup that cannot work as it is: the message says what to change.</summary>
-public sealed class DockerModeException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>A Docker mode setup that cannot work as it is: the message says what to change.
+/// Refused: Docker answers but must be reconfigured (too old, still doing its own NAT); otherwise unreachable.</summary>
+public sealed class DockerModeException(string message, Exception? inner = null, bool refused = false) : Exception(message, inner)
+{
+    public bool Refused { get; } = refused;
+}
 
 /// <summary>
 /// Connects to a Docker engine over its Unix socket (Docker.DotNet) at the API version both sides
@@ -34,10 +38,10 @@ public static class DockerApi
         // /version first at MinimumApi (Docker 20.10 refuses newer versions than its own), then at the
         // client's default for engines whose minimum is above it.
         var version = await VersionAsync(endpoint, MinimumApi, ct) ?? await VersionAsync(endpoint, null, ct)
-            ?? throw new DockerModeException($"Docker at {endpoint} refused both API {MinimumApi} and this client's default version");
+            ?? throw new DockerModeException($"Docker at {endpoint} refused both API {MinimumApi} and this client's default version", refused: true);
         if (!Version.TryParse(version.APIVersion, out var api) || api < MinimumApi)
             throw new DockerModeException(string.Create(CultureInfo.InvariantCulture,
-                $"Docker {version.Version} speaks API {version.APIVersion}: too old, Docker mode needs API {MinimumApi} (Docker 20.10) or newer"));
+                $"Docker {version.Version} speaks API {version.APIVersion}: too old, Docker mode needs API {MinimumApi} (Docker 20.10) or newer"), refused: true);
         return (Build(endpoint, api), version);
     }
 

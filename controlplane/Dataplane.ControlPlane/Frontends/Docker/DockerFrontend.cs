@@ -79,7 +79,7 @@ public sealed class DockerFrontend : IDisposable
             {
                 break;
             }
-            catch (DockerModeException e) when (e.InnerException is null && Reconciles > 0)
+            catch (DockerModeException e) when (e.Refused)
             {
                 // dockerd came back doing its own NAT: stand aside rather than NAT twice.
                 _log.LogError("Docker mode: {Error}; releasing every Docker endpoint until this is fixed", e.Message);
@@ -112,7 +112,7 @@ public sealed class DockerFrontend : IDisposable
         {
             var networks = await BridgeNetworksAsync(client, ct);
             if (DockerSafety.Check(networks, DockerSafety.DockerProxies(HostNetnsInode())) is { } refusal)
-                throw new DockerModeException(refusal);
+                throw new DockerModeException(refusal, refused: true);
             session.Subscribe();
             var running = await RunningContainersAsync(client, ct);
             (around ?? (reconcile => reconcile()))(() => Reconcile(networks, running));
