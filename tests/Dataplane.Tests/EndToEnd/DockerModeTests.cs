@@ -39,6 +39,9 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
             var live = DockerModeLab.Await(() => Mapped(8080), "8080/tcp in the port map");
             output.WriteLine($"port in the map {live.TotalMilliseconds:F1} ms after `docker run -d` returned");
             Assert.Equal("0.0.0.0:8080", d.DockerOk("port", "web", "80/tcp").Split('\n')[0]); // docker port unchanged
+            // No NAT rule anywhere in the Docker host: the translation is the data path's.
+            var (nftCode, ruleset) = Lab.RunIn(d.Lab.Host, "nft", "list ruleset");
+            Assert.True(nftCode == 0 && ruleset.Trim().Length == 0, ruleset);
 
             var (code, seen) = Lab.RunIn(d.Lab.External, "curl", $"-s --max-time 5 --retry 20 --retry-connrefused --retry-delay 0 http://{Host}:8080/cgi-bin/ip");
             Assert.True(code == 0, seen);

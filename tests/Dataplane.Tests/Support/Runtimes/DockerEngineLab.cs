@@ -201,9 +201,3 @@ public class DockerEngineLab : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int kill_(int pid, int signal);
 }
-
-/// <summary>The engine with Docker's defaults: iptables NAT and docker-proxy.</summary>
-public sealed class DockerDefaultsEngineLab : DockerEngineLab
-{
-    public DockerDefaultsEngineLab() : base(dataplaneMode: false) { }
-}

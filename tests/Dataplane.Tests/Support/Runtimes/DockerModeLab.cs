@@ -12,20 +12,23 @@ namespace Dataplane.Tests.Support.Runtimes;
 /// --docker` beside it in the same fake host: uplink0, its own state, pins, socket-hook cgroup and
 /// default bridge (198.19.128.0/20, away from Docker's addresses). Shared by a test class.
 /// </summary>
-public sealed class DockerModeLab : DockerEngineLab
+public class DockerModeLab : DockerEngineLab
 {
     private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "dataplane.dll");
     private readonly StringBuilder _log = new();
     private Process? _daemon;
 
-    public DockerModeLab()
+    public DockerModeLab() : this(dataplaneMode: true) { }
+
+    /// <param name="dataplaneMode">false: the engine keeps Docker's own NAT and the daemon is not started (refusal tests).</param>
+    protected DockerModeLab(bool dataplaneMode) : base(dataplaneMode)
     {
         if (!Privileges.IsRoot) return;
         try
         {
             Cgroup = new TestCgroup(Tag + "-cg");
             PinDir = Path.Combine(BpfFs.DefaultRoot, Tag + "-pins");
-            StartDataplane();
+            if (dataplaneMode) StartDataplane();
         }
         catch
         {
@@ -112,4 +115,10 @@ public sealed class DockerModeLab : DockerEngineLab
         if (PinDir is not null) BpfFs.RemovePinDirectory(PinDir);
         Cgroup?.Dispose();
     }
+}
+
+/// <summary>An engine with Docker's defaults (iptables NAT, docker-proxy) and the daemon not yet started.</summary>
+public sealed class DockerDefaultsModeLab : DockerModeLab
+{
+    public DockerDefaultsModeLab() : base(dataplaneMode: false) { }
 }
