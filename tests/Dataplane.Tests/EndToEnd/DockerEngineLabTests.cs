@@ -50,3 +50,42 @@ public sealed class DockerEngineLabTests(ITestOutputHelper output)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
     }
 }
+
+/// <summary>The sweeper reaps what a crashed run's engine left: its processes (found by state directory and cgroup) and directories.</summary>
+public sealed class DockerSweeperTests
+{
+    [PrivilegedFact]
+    public void SweepLeftovers_DeadOwnerPid_KillsItsProcessesAndRemovesItsState()
+    {
+        int deadPid = Enumerable.Range(4_000_000, 100_000).First(p => !Directory.Exists($"/proc/{p}"));
+        var tag = $"{TestNames.Prefix}{deadPid}-abcdef-docker";
+        var stateDir = RuntimeReaper.StateDirOf(tag);
+        var hierarchy = Directory.Exists("/sys/fs/cgroup/pids") ? "/sys/fs/cgroup/pids" : Dataplane.ControlPlane.DaemonOptions.Cgroup2Root();
+        var cgroup = Path.Combine(hierarchy, tag);
+        Directory.CreateDirectory(stateDir);
+        // A leftover engine, found by its command line (which names the state directory, as dockerd's
+        // and the shims' do), and a leftover container, found by its cgroup.
+        using var engine = System.Diagnostics.Process.Start("sh", $"-c \"while :; do sleep 1; done\" {stateDir}/dockerd")!;
+        using var container = System.Diagnostics.Process.Start("sleep", "300")!;
+        try
+        {
+            Directory.CreateDirectory(cgroup);
+            File.WriteAllText(Path.Combine(cgroup, "cgroup.procs"), container.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            RuntimeReaper.SweepLeftovers();
+            Assert.True(engine.WaitForExit(5_000), "the leftover engine was not killed");
+            Assert.True(container.WaitForExit(5_000), "the leftover container was not killed");
+            Assert.False(Directory.Exists(stateDir));
+            Assert.False(Directory.Exists(cgroup));
+        }
+        finally
+        {
+            if (!engine.HasExited) engine.Kill();
+            if (!container.HasExited) container.Kill();
+            if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+            for (int i = 0; i < 50 && Directory.Exists(cgroup); i++)
+            {
+                try { Directory.Delete(cgroup); } catch (IOException) { Thread.Sleep(100); }
+            }
+        }
+    }
+}
