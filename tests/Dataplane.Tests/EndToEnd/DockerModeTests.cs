@@ -119,6 +119,22 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
     }
 
     [PrivilegedFact]
+    public void RangesAndPublishAll_EveryPortDockerChoseIsMappedAndServes()
+    {
+        try
+        {
+            Run("ranged", ["-p", "9100-9101:80-81", "-P", "--expose", "7000", TinyImage.Name, .. Httpd]);
+            var chosen = int.Parse(d.DockerOk("port", "ranged", "7000/tcp").Split('\n')[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+            DockerModeLab.Await(() => Mapped(9100) && Mapped(9101) && Mapped(chosen), $"9100, 9101 and {chosen} (-P) in the port map");
+            Assert.Equal(0, Lab.RunIn(d.Lab.External, "curl", $"-s --max-time 5 --retry 20 --retry-connrefused --retry-delay 0 http://{Host}:9100/").ExitCode);
+        }
+        finally
+        {
+            Remove("ranged");
+        }
+    }
+
+    [PrivilegedFact]
     public void TwoNetworks_ContainersIsolatedAcrossAndReachableWithin()
     {
         try
