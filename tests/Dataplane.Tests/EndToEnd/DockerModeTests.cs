@@ -135,6 +135,36 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
     }
 
     [PrivilegedFact]
+    public void MasqueradeInternalAndIccOff_AsTheNetworkOptionsSay()
+    {
+        try
+        {
+            var server = d.Lab.StartIn(d.Lab.External, "iperf3", "-s -p 5990");
+            Lab.AwaitListener(d.Lab.External, 5990);
+            string[] toExternal = ["iperf3", "-c", Lab.ExternalAddress.ToString(), "-p", "5990", "-t", "1", "--connect-timeout", "2000"];
+
+            // docker0: out through masquerade to the external client.
+            var (outCode, outText) = d.Docker(["run", "--rm", TinyImage.Name, .. toExternal]);
+            Assert.True(outCode == 0, $"{outText}\n{d.DataplaneLog}");
+
+            // An internal network reaches nothing outside.
+            d.DockerOk("network", "create", "--internal", "--subnet", "198.19.212.0/24", "dpt-inner");
+            Assert.NotEqual(0, d.Docker(["run", "--rm", "--network", "dpt-inner", TinyImage.Name, .. toExternal]).ExitCode);
+
+            // ICC off: containers on one bridge do not reach each other.
+            d.DockerOk("network", "create", "-o", "com.docker.network.bridge.enable_icc=false", "--subnet", "198.19.213.0/24", "dpt-noicc");
+            Run("noicc-srv", ["--network", "dpt-noicc", "--ip", "198.19.213.10", TinyImage.Name, .. Httpd]);
+            DockerModeLab.Await(() => d.DataplaneLog.Contains("noicc-srv on dpt-noicc"), "noicc-srv adopted");
+            Assert.NotEqual(0, d.Docker("run", "--rm", "--network", "dpt-noicc", TinyImage.Name, "curl", "-s", "--max-time", "3", "http://198.19.213.10/").ExitCode);
+        }
+        finally
+        {
+            Remove("noicc-srv");
+            d.Docker("network", "rm", "dpt-inner", "dpt-noicc");
+        }
+    }
+
+    [PrivilegedFact]
     public void TwoNetworks_ContainersIsolatedAcrossAndReachableWithin()
     {
         try
