@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Dataplane.Interop.Native;
 
 namespace Dataplane.Interop;
 
@@ -42,12 +43,13 @@ public enum Errno
     ENETDOWN = 100,
     ENETUNREACH = 101,
     ENOBUFS = 105,
+    ENOTCONN = 107,
     ETIMEDOUT = 110,
     ECONNREFUSED = 111,
     ENOTSUPP = 524,
 }
 
-public static partial class Errnos
+public static class Errnos
 {
     public static string Name(Errno errno) => Enum.IsDefined(errno) ? errno.ToString() : $"errno {(int)errno}";
 
@@ -55,10 +57,7 @@ public static partial class Errnos
     public static string Describe(Errno errno)
     {
         if (errno == Errno.ENOTSUPP) return "Operation not supported (kernel-internal ENOTSUPP)";
-        var text = Marshal.PtrToStringUTF8(strerror((int)errno));
+        var text = Marshal.PtrToStringUTF8(Libc.strerror((int)errno));
         return text ?? $"errno {(int)errno}";
     }
-
-    [LibraryImport("libc")]
-    private static partial nint strerror(int errnum);
 }

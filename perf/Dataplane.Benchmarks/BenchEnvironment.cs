@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
@@ -92,15 +91,12 @@ internal sealed class BenchDataPath : IDisposable
 /// namespace (uplink veth up0 198.18.0.1/24, default via 198.18.0.254, permanent neighbours,
 /// forwarding on) that the calling thread enters and leaves.
 /// </summary>
-internal sealed partial class BenchNamespace : IDisposable
+internal sealed class BenchNamespace : IDisposable
 {
     public const string Host = "198.18.0.1", Router = "198.18.0.254", Client = "198.18.0.9";
-    private const int CLONE_NEWNET = 0x40000000;
-
     private readonly string _name;
     private readonly NetworkNamespace _ns;
-    private NetworkNamespace? _original;
-    private int _enteredOn;
+    private EnteredNamespace? _entered;
 
     private BenchNamespace(string name, NetworkNamespace ns, int uplinkIfindex)
     {
@@ -141,27 +137,20 @@ internal sealed partial class BenchNamespace : IDisposable
     }
 
     /// <summary>Moves the calling thread into the namespace (BenchmarkDotNet runs setup, iterations and cleanup on one thread).</summary>
-    public void Enter()
-    {
-        _original = NetworkNamespace.Current();
-        if (setns(_ns.Fd, CLONE_NEWNET) != 0) throw InteropException.FromLastError("enter network namespace", _name);
-        _enteredOn = Environment.CurrentManagedThreadId;
-    }
+    public void Enter() => _entered = _ns.EnterOnCurrentThread();
 
     public void Dispose()
     {
-        if (_original is not null)
+        try
         {
-            if (Environment.CurrentManagedThreadId != _enteredOn)
-                Console.Error.WriteLine($"// {_name}: left from another thread than the one that entered it");
-            if (setns(_original.Fd, CLONE_NEWNET) != 0) Console.Error.WriteLine($"// {_name}: leaving failed, errno {Marshal.GetLastPInvokeError()}");
-            _original.Dispose();
-            _original = null;
+            _entered?.Dispose();
         }
+        catch (Exception e) when (e is InvalidOperationException or InteropException)
+        {
+            Console.Error.WriteLine($"// {_name}: {e.Message}");
+        }
+        _entered = null;
         _ns.Dispose();
         NetworkNamespace.Delete(_name);
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setns(int fd, int nstype);
 }

@@ -21,13 +21,17 @@ public static class RunCommand
     private static readonly Option<string[]> Link = new("--link") { Description = "Link to another container (name[:alias])" };
     private static readonly Option<string[]> Env = new("--env", "-e") { Description = "Environment variable KEY=VALUE (or KEY from this environment)" };
     private static readonly Option<string?> Ip = new("--ip") { Description = "IPv4 address on a user-defined network" };
+    private static readonly Option<string?> User = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+    private static readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities (NAME, CAP_NAME or ALL)" };
+    private static readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities (NAME, CAP_NAME or ALL)" };
+    private static readonly Option<bool> Privileged = new("--privileged") { Description = "Give every capability the daemon holds, without no_new_privs" };
     private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
     public static Command Build(CliContext context)
     {
         var command = new Command("run", "Create a sandbox and run a command in it")
         {
-            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip, CommandLine,
+            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip, User, CapAdd, CapDrop, Privileged, CommandLine,
         };
         command.SetAction((parse, ct) => ExecuteAsync(context, parse, ct));
         return command;
@@ -48,7 +52,11 @@ public static class RunCommand
         Env: (parse.GetValue(Env) ?? []).Select(e => EnvironmentVariables.Parse(e, environment)).OfType<string>().ToList(),
         Ip: parse.GetValue(Ip),
         Detach: parse.GetValue(Detach),
-        AutoRemove: parse.GetValue(AutoRemove));
+        AutoRemove: parse.GetValue(AutoRemove),
+        User: parse.GetValue(User),
+        CapAdd: parse.GetValue(CapAdd) ?? [],
+        CapDrop: parse.GetValue(CapDrop) ?? [],
+        Privileged: parse.GetValue(Privileged));
 
     private static async Task<int> ExecuteAsync(CliContext context, ParseResult parse, CancellationToken ct)
     {

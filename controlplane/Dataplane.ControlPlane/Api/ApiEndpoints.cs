@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Dataplane.ControlPlane.Api;
 
@@ -48,8 +49,11 @@ public static class ApiEndpoints
         return app;
     }
 
-    /// <summary>Turns DataplaneExceptions into `{ "message": ... }` with their status; anything else is a 500 with its message.</summary>
-    public static IApplicationBuilder UseDataplaneErrors(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    /// <summary>Turns DataplaneExceptions into `{ "message": ... }` with their status, and malformed requests
+    /// into 400 (413 when too large) with what was wrong; a kernel refusal is a 500 with its InteropException
+    /// text (written for operators); anything else is a 500 whose details go to the daemon's log only
+    /// (no .NET exception text, no paths in the response).</summary>
+    public static IApplicationBuilder UseDataplaneErrors(this IApplicationBuilder app, ILogger log) => app.Use(async (http, next) =>
     {
         try
         {
@@ -60,9 +64,14 @@ public static class ApiEndpoints
             var (status, message) = e switch
             {
                 DataplaneException d => ((int)d.Kind, d.Message),
-                BadHttpRequestException b => (StatusCodes.Status400BadRequest, "invalid request: " + b.Message),
-                _ => (StatusCodes.Status500InternalServerError, e.Message),
+                BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "request body too large"),
+                BadHttpRequestException b => (StatusCodes.Status400BadRequest, "invalid request: " + (b.InnerException is System.Text.Json.JsonException j ? j.Message : b.Message)),
+                // The kernel refused something: our own text naming the operation, errno and remedy.
+                Interop.InteropException k => (StatusCodes.Status500InternalServerError, k.Message),
+                _ => (StatusCodes.Status500InternalServerError, "internal error: see the daemon's log"),
             };
+            if (e is not (DataplaneException or BadHttpRequestException or Interop.InteropException))
+                log.LogError(e, "{Method} {Path} failed", http.Request.Method, http.Request.Path); // the details the response leaves out
             http.Response.Clear();
             await Results.Json(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse, statusCode: status).ExecuteAsync(http);
         }

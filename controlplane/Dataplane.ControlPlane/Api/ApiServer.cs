@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dataplane.ControlPlane.Api;
@@ -23,6 +24,9 @@ public sealed class ApiServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>Far above any real request (a 10,000-port run is ~200 KB), far below what could hurt the daemon.</summary>
+    public const long MaxRequestBodyBytes = 1 << 20;
+
     public static Task<ApiServer> StartAsync(string socketPath, INetworkEngine networks, IContainerEngine containers,
         Action<ILoggingBuilder>? logging = null, CancellationToken ct = default)
         => StartAsync(socketPath, app => app.MapDataplaneApi(networks, containers), logging, ct);
@@ -38,10 +42,18 @@ public sealed class ApiServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socketPath));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(socketPath);
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+        // Malformed JSON reaches UseDataplaneErrors as an exception, answered with a message, not an empty 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // Under systemd (Type=notify): READY=1 once the API serves, STOPPING=1 on the way down; elsewhere nothing.
+        builder.Services.AddSystemd();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         var app = builder.Build();
-        app.UseDataplaneErrors();
+        app.UseDataplaneErrors(app.Logger);
         routes(app);
         await app.StartAsync(ct);
         // Only root and the socket's group may talk to the daemon, as with dockerd.

@@ -34,7 +34,11 @@ public sealed record RunRequest(
     IReadOnlyList<string>? Env = null,
     string? Ip = null,
     bool Detach = false,
-    bool AutoRemove = false);
+    bool AutoRemove = false,
+    string? User = null,
+    IReadOnlyList<string>? CapAdd = null,
+    IReadOnlyList<string>? CapDrop = null,
+    bool Privileged = false);
 
 public sealed record RunResponse(string Id, IReadOnlyList<string> Warnings);
 

@@ -23,6 +23,9 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
     // until the CLI has collected the wait).
     private readonly ConcurrentDictionary<string, int> _removedExitCodes = new();
+    // Containers being removed: a second `rm` of one is refused instead of removing twice.
+    private readonly HashSet<string> _removing = [];
+    // One gate orders every change of a container's record and kernel state: run, exit, remove, restore.
     private readonly Lock _gate = new();
 
     private static Owner OwnerOf(string id) => new(OwnerKind.Dataplane, id);
@@ -44,6 +47,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             using var tx = new Rollback();
             var dir = sandboxes.CreateDirectory(id, ownNamespace ? name : null);
             tx.Add("container directory", () => sandboxes.DeleteDirectory(id));
+            CrashPoints.Reach("run:directory");
 
             IPAddress? ip = null;
             string? mac = null;
@@ -52,6 +56,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             {
                 using var sandbox = sandboxes.CreateNamespace(name);
                 tx.Add("sandbox namespace", () => sandboxes.DeleteNamespace(name));
+                CrashPoints.Reach("run:namespace");
                 if (run.Mode.Kind == NetworkModeKind.Bridge)
                 {
                     var network = plan.Network!;
@@ -61,12 +66,15 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                     var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id));
                     tx.Add("endpoint and ports", () => engine.Release(OwnerOf(id)));
                     mac = Macs.Format(endpoint.Mac);
+                    CrashPoints.Reach("run:endpoint");
                     published = engine.Publish(OwnerOf(id), run.Bindings);
+                    CrashPoints.Reach("run:ports");
                 }
             }
 
             var files = SandboxFiles.Build(plan, name, hostname, ip, Sandboxes.ReadHostFile("/etc/hosts"), Sandboxes.ReadHostFile("/etc/resolv.conf"));
             Sandboxes.WriteFiles(dir, files);
+            CrashPoints.Reach("run:files");
 
             record = new ContainerRecord(id, name, run.Mode.ToString(), run.Mode.Kind == NetworkModeKind.Bridge ? plan.Network!.Name : null,
                 ip?.ToString(), mac, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
@@ -74,14 +82,17 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                 run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow);
             state.Put(record);
             tx.Add("state", () => state.Update(d => d with { Containers = [.. d.Containers.Where(c => c.Id != id)] }));
+            CrashPoints.Reach("run:recorded");
 
             var env = files.Env.Append($"HOSTNAME={hostname}");
             var isolation = IsolationOf(record);
             using var processNs = isolation.Network;
             var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
             _running[id] = process;
+            CrashPoints.Reach("run:spawned");
             record = record with { State = ContainerState.Running, Pid = process.Pid };
             state.Put(record);
+            CrashPoints.Reach("run:running");
             tx.Commit();
             return Task.FromResult(new RunResponse(id, plan.Warnings.Concat(engine.ForwardingWarning is { } w ? [w] : []).ToList()));
         }
@@ -90,20 +101,26 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
     // The exit is recorded before the process leaves _running, so a wait never sees neither.
     private void OnExit(string id, int code)
     {
-        if (state.View.FindContainer(id) is { } c)
+        lock (_gate)
         {
-            if (c.AutoRemove)
+            if (Recorded(id) is { } c)
             {
-                _removedExitCodes[id] = code;
-                RemoveKernelState(c, keepLog: !c.Detached);
+                if (c.AutoRemove)
+                {
+                    _removedExitCodes[id] = code;
+                    RemoveKernelState(id, keepLog: !c.Detached);
+                }
+                else
+                {
+                    state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
+                }
             }
-            else
-            {
-                state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
-            }
+            _running.TryRemove(id, out _);
         }
-        _running.TryRemove(id, out _);
     }
+
+    /// <summary>The record of exactly this container (by full id), if it still exists.</summary>
+    private ContainerRecord? Recorded(string id) => state.Current.Containers.FirstOrDefault(c => c.Id == id);
 
     public async Task<WaitResponse> WaitAsync(string name, CancellationToken ct)
     {
@@ -132,10 +149,23 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
 
     private static (int, string, string) Exec(ProcessIsolation isolation, IReadOnlyList<string> command)
     {
-        if (command.Count == 0) throw DataplaneException.Invalid("No exec command specified");
-        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (command is null || command.Count == 0 || string.IsNullOrEmpty(command[0]) || command.Any(a => a is null))
+            throw DataplaneException.Invalid("No exec command specified");
+        // Like a container's own command: from /, not from wherever the daemon was started.
+        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
         foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-        using var p = isolation.Run(() => System.Diagnostics.Process.Start(info)!);
+        System.Diagnostics.Process p;
+        try
+        {
+            p = isolation.Run(() => System.Diagnostics.Process.Start(info)!);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // Docker's text; .NET's would name the daemon's working directory.
+            var why = e.NativeErrorCode == (int)Interop.Errno.EACCES ? "permission denied" : "executable file not found in $PATH";
+            throw DataplaneException.Invalid($"OCI runtime exec failed: exec failed: unable to start container process: exec: \"{command[0]}\": {why}: unknown");
+        }
+        using var _ = p;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
@@ -164,30 +194,52 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
 
     public Task RemoveAsync(string name, bool force, CancellationToken ct)
     {
-        var c = Find(name);
-        if (_running.TryGetValue(c.Id, out var p))
+        ContainerRecord c;
+        SandboxProcess? process;
+        lock (_gate)
         {
-            if (!force)
+            c = Find(name);
+            if (_running.TryGetValue(c.Id, out process) && !force)
                 throw DataplaneException.Conflict($"You cannot remove a running container {c.Id}. Stop the container before attempting removal or force remove");
-            p.Kill();
-            p.Exited.Wait(TimeSpan.FromSeconds(10), ct);
+            if (!_removing.Add(c.Id))
+                throw DataplaneException.Conflict($"removal of container {c.Name} is already in progress");
         }
-        RemoveKernelState(c);
+        try
+        {
+            // Killed outside the gate: its exit (OnExit) takes the gate, and an auto-removed container may be gone after it.
+            if (process is not null)
+            {
+                process.Kill();
+                process.Exited.Wait(TimeSpan.FromSeconds(10), ct);
+            }
+            CrashPoints.Reach("rm:killed");
+            lock (_gate)
+                RemoveKernelState(c.Id);
+        }
+        finally
+        {
+            lock (_gate)
+                _removing.Remove(c.Id);
+        }
         return Task.CompletedTask;
     }
 
-    /// <summary>Releases endpoint and ports (flushing the flows) and the address; removes namespace, files and state.</summary>
-    private void RemoveKernelState(ContainerRecord c, bool keepLog = false)
+    /// <summary>Releases endpoint and ports (flushing the flows) and the address; removes namespace,
+    /// files and state. Acts on the record of this id as it is now (nothing when it is already gone),
+    /// never on a stale copy: a new container may have taken the name. Called under the gate.</summary>
+    private void RemoveKernelState(string id, bool keepLog = false)
     {
-        lock (_gate)
-        {
-            engine.Release(OwnerOf(c.Id));
-            if (c.IpAddress is { } ip && c.Network is { } net && state.View.FindNetwork(net) is { } network)
-                networks.Pool(network).Release(IPAddress.Parse(ip));
-            if (c.NetworkMode is "none" || c.Network is not null) sandboxes.DeleteNamespace(c.Name);
-            if (!keepLog) sandboxes.DeleteDirectory(c.Id);
-            state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });
-        }
+        if (Recorded(id) is not { } c) return;
+        engine.Release(OwnerOf(c.Id));
+        if (c.IpAddress is { } ip && c.Network is { } net && state.View.FindNetwork(net) is { } network)
+            networks.Pool(network).Release(IPAddress.Parse(ip));
+        CrashPoints.Reach("rm:released");
+        if (c.NetworkMode is "none" || c.Network is not null) sandboxes.DeleteNamespace(c.Name);
+        CrashPoints.Reach("rm:namespace");
+        // The record goes last: a crash before it leaves a record whose restart finds the rest gone or removes it.
+        state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });
+        CrashPoints.Reach("rm:forgotten");
+        if (!keepLog) sandboxes.DeleteDirectory(c.Id);
     }
 
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);
@@ -208,8 +260,26 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             {
                 var network = state.View.FindNetwork(c.Network!) ?? throw DataplaneException.Conflict($"container {c.Name}: network {c.Network} is not recorded");
                 var ip = IPAddress.Parse(c.IpAddress!);
-                engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip));
-                claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()));
+                try
+                {
+                    engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip));
+                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()));
+                }
+                catch (Interop.InteropException) when (!sandboxes.HostVethExists(HostVeth(c.Id)))
+                {
+                    // Its veth is gone (a crash part-way through rm, or someone deleted it): what is left
+                    // stops, and the container shows as exited without ports until it is removed.
+                    sandboxes.KillProcessesIn(c.Name);
+                    _running.TryRemove(c.Id, out _);
+                    state.Put(c with { State = ContainerState.Exited, ExitCode = c.ExitCode ?? SandboxProcess.UnknownExitCode, Pid = null, Ports = [] });
+                }
+            }
+
+            // A crash between spawning a command and recording its pid: whatever runs in the sandbox goes.
+            foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Created))
+            {
+                if (c.NetworkMode is "none" || c.Network is not null) sandboxes.KillProcessesIn(c.Name);
+                state.Put(c with { State = ContainerState.Exited, ExitCode = SandboxProcess.UnknownExitCode });
             }
 
             foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Running && !_running.ContainsKey(c.Id)))

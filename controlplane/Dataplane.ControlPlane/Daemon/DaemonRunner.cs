@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Text;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Frontends.Docker;
@@ -30,6 +28,7 @@ public static class DaemonRunner
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
         Directory.CreateDirectory(options.StateDirectory);
+        using var exclusive = StateDirectoryLock.Acquire(options.StateDirectory);
         var state = new DaemonState(new StateStore(options.StateDirectory));
         using var host = NetworkHost.Start(options, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
@@ -52,7 +51,6 @@ public static class DaemonRunner
         await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers),
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
         log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
-        NotifySystemd("READY=1");
 
         using var sweep = new PeriodicTimer(SweepInterval);
         try
@@ -67,7 +65,6 @@ public static class DaemonRunner
         {
         }
         await following;
-        NotifySystemd("STOPPING=1");
         log.LogInformation("dataplane daemon stopping; the data path stays in place");
         return 0;
     }
@@ -82,15 +79,5 @@ public static class DaemonRunner
         {
             throw DataplaneException.Invalid($"Docker mode: {e.Message}");
         }
-    }
-
-    /// <summary>sd_notify: one datagram to $NOTIFY_SOCKET when systemd set it.</summary>
-    private static void NotifySystemd(string message)
-    {
-        var path = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
-        if (string.IsNullOrEmpty(path)) return;
-        if (path[0] == '@') path = "\0" + path[1..]; // abstract socket
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.SendTo(Encoding.UTF8.GetBytes(message), new UnixDomainSocketEndPoint(path));
     }
 }

@@ -25,7 +25,10 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
     public void Restore(string defaultBridge, Ipv4Subnet defaultSubnet)
     {
         if (state.View.FindNetwork(NetworkRecord.DefaultName) is null)
-            state.Put(NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet));
+        {
+            var created = NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet);
+            state.Put(created with { CreatedBridge = engine.AddNetwork(created.Id, ToBridge(created)) });
+        }
         foreach (var n in state.Current.Networks)
         {
             engine.AddNetwork(n.Id, ToBridge(n));
@@ -50,14 +53,14 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
         lock (_gate)
         {
             var record = NetworkPlanner.Plan(request, state.View);
-            engine.AddNetwork(record.Id, ToBridge(record));
+            record = record with { CreatedBridge = engine.AddNetwork(record.Id, ToBridge(record), isNew: true) };
             try
             {
                 state.Put(record);
             }
             catch
             {
-                engine.RemoveNetwork(record.Id);
+                engine.RemoveNetwork(record.Id, keepBridge: !record.CreatedBridge);
                 throw;
             }
             return Task.FromResult(new NetworkCreateResponse(record.Id, []));
@@ -75,7 +78,7 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
         lock (_gate)
         {
             var record = NetworkPlanner.CheckRemovable(name, state.View);
-            engine.RemoveNetwork(record.Id);
+            engine.RemoveNetwork(record.Id, keepBridge: !record.CreatedBridge);
             state.Update(d => d with { Networks = [.. d.Networks.Where(n => n.Id != record.Id)] });
             _pools.Remove(record.Id);
             return Task.CompletedTask;

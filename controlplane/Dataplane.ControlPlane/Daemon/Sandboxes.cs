@@ -33,7 +33,62 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory)
 
     public NetworkNamespace CreateNamespace(string name) => host.CreateSandbox(name);
 
-    public void DeleteNamespace(string name) => host.DeleteSandbox(name);
+    public bool HostVethExists(string name) => host.LinkExists(name);
+
+    /// <summary>Kills whatever still runs in the sandbox's network namespace (a process whose pid was never
+    /// recorded, children that left the process tree), then deletes the namespace.</summary>
+    public void DeleteNamespace(string name)
+    {
+        KillProcessesIn(name);
+        host.DeleteSandbox(name);
+    }
+
+    /// <summary>SIGKILLs every process whose network namespace is this sandbox's; returns how many.</summary>
+    public int KillProcessesIn(string name)
+    {
+        if (!NetworkNamespace.Exists(host.SandboxNamespaceName(name))) return 0;
+        string identity;
+        // Seen from inside: an fd of the /run/netns bind mount reads back as that path, not as the namespace.
+        using (var ns = host.OpenSandbox(name))
+            identity = ns.Run(() => NamespaceIdentity("/proc/thread-self/ns/net")) ?? throw new InvalidOperationException($"cannot read the identity of sandbox {name}");
+        int killed = 0;
+        for (int round = 0; round < 10; round++) // forks racing the kill are caught by the next round
+        {
+            var inside = System.IO.Directory.EnumerateDirectories("/proc")
+                .Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(d => int.Parse(d!, System.Globalization.CultureInfo.InvariantCulture))
+                .Where(pid => pid != Environment.ProcessId && NamespaceIdentity($"/proc/{pid}/ns/net") == identity).ToList();
+            if (inside.Count == 0) break;
+            foreach (var pid in inside)
+            {
+                try
+                {
+                    using var p = System.Diagnostics.Process.GetProcessById(pid);
+                    p.Kill();
+                    killed++;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { } // already gone
+            }
+            Thread.Sleep(10);
+        }
+        return killed;
+    }
+
+    // "net:[4026532...]": the namespace's inode, the same through every path that refers to it.
+    private static string? NamespaceIdentity(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Writes the sandbox's hosts, resolv.conf and hostname, bound over /etc for its processes.</summary>
     public static void WriteFiles(string dir, SandboxFileSet files)

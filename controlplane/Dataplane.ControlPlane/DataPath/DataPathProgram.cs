@@ -81,8 +81,6 @@ public sealed class DataPathProgram : IDisposable
 
     public bool Detach(int ifindex) => Tc.Detach(Filter(ifindex));
 
-    public bool IsAttached(int ifindex) => Tc.Query(Filter(ifindex)) is not null;
-
     /// <summary>The XDP fast path on an uplink (only for uplinks that deliver complete checksums, see bpf/README.md).</summary>
     public XdpMode AttachUplinkXdp(int ifindex, XdpMode mode = XdpMode.Auto) => Xdp.Attach(ifindex, Program(DataPathAbi.ProgXdpUplink), mode, replace: true);
 

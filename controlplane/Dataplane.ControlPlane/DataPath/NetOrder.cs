@@ -16,6 +16,9 @@ public static class NetOrder
         return BitConverter.ToUInt32(b); // bytes kept in wire order
     }
 
+    /// <summary>An IPv4 address as a host-order number, for prefix arithmetic.</summary>
+    public static uint HostOrder(IPAddress address) => BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
+
     public static IPAddress Addr(uint addrBe) => new(BitConverter.GetBytes(addrBe));
 
     public static ushort PortBe(ushort port) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(port) : port;

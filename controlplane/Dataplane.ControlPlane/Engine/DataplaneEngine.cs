@@ -27,13 +27,18 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
 
     // ---- networks ----
 
-    /// <summary>A network of Dataplane's own: its bridge is created (or found) and served.</summary>
-    public void AddNetwork(string id, BridgeNetwork network)
+    /// <summary>A network of Dataplane's own: its bridge is created (or found) and served. A new
+    /// network whose subnet or gateway clashes with the host's addresses or routes is refused
+    /// first. Returns true when the bridge was created here.</summary>
+    public bool AddNetwork(string id, BridgeNetwork network, bool isNew = false)
     {
         lock (_gate)
         {
-            host.EnsureNetwork(network);
+            if (isNew && host.HostClash(network.Subnet, network.PrefixLength, network.Gateway, _networks.Values.Select(n => n.Network.Bridge).ToHashSet()) is { } clash)
+                throw DataplaneException.Invalid(clash);
+            bool created = host.EnsureNetwork(network);
             _networks[id] = (network, false);
+            return created;
         }
     }
 

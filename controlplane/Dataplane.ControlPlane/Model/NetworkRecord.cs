@@ -12,6 +12,10 @@ public sealed record NetworkRecord(
     IReadOnlyDictionary<string, string> Options,
     DateTimeOffset Created)
 {
+    /// <summary>False when the bridge existed before the network (an operator's, named with -o name=):
+    /// removing the network then leaves it. Records written before this field read as true.</summary>
+    public bool CreatedBridge { get; init; } = true;
+
     /// <summary>The name of the default network, created by the daemon itself.</summary>
     public const string DefaultName = "bridge";
 

@@ -61,7 +61,7 @@ public sealed class StateStore
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, FilePath, overwrite: true);
-            DirectorySync.Fsync(Directory);
+            Dataplane.Interop.Files.DirectorySync.Fsync(Directory);
         }
     }
 }

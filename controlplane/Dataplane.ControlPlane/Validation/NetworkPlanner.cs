@@ -12,12 +12,15 @@ public static partial class NetworkPlanner
     public const string IccOption = "com.docker.network.bridge.enable_icc";
     public const string BridgeNameOption = "com.docker.network.bridge.name";
 
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z")]
     private static partial Regex ValidName();
 
     public static NetworkRecord Plan(NetworkCreateRequest request, IStateView state, string? id = null, DateTimeOffset? now = null)
     {
-        string name = request.Name;
+        string name = request.Name ?? throw DataplaneException.Invalid("network name is required");
+        if (name.Length > RunSyntax.MaxNameLength)
+            throw DataplaneException.Invalid($"invalid network name: longer than {RunSyntax.MaxNameLength} characters");
         if (!ValidName().IsMatch(name))
             throw DataplaneException.Invalid($"invalid network name \"{name}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         if (NetworkRecord.Predefined.Contains(name) || state.Networks.Any(n => n.Name == name))
@@ -48,6 +51,7 @@ public static partial class NetworkPlanner
         string bridge = $"dp-{Ids.Short(id)}";
         foreach (var (key, value) in options)
         {
+            if (value is null) throw DataplaneException.Invalid($"invalid value for {key}: null");
             switch (key)
             {
                 case "icc" or IccOption:

@@ -15,13 +15,24 @@ public static partial class RunSyntax
 {
     public const string HostModePortsWarning = "WARNING: Published ports are discarded when using host network mode";
 
-    [GeneratedRegex("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+\z")]
     private static partial Regex ValidName();
+
+    /// <summary>Longer names would not fit the sandbox's namespace name (/run/netns, 255 bytes) with any prefix.</summary>
+    public const int MaxNameLength = 128;
 
     public static ParsedRun Parse(RunRequest r)
     {
-        if (r.Command.Count == 0 || r.Command[0].Length == 0)
+        if (r.Command is null || r.Command.Count == 0 || string.IsNullOrEmpty(r.Command[0]))
             throw DataplaneException.Invalid("No command specified");
+        NoNullItems(r.Command, "command");
+        NoNullItems(r.Publish, "publish");
+        NoNullItems(r.Expose, "expose");
+        NoNullItems(r.Dns, "dns");
+        NoNullItems(r.AddHosts, "add-host");
+        NoNullItems(r.Links, "link");
+        NoNullItems(r.Env, "env");
         string? name = r.Name is null ? null : ValidateName(r.Name);
         var mode = NetworkModeSpec.Parse(r.Network);
         var bindings = (r.Publish ?? []).SelectMany(PortSpecParser.Parse).ToList();
@@ -35,7 +46,7 @@ public static partial class RunSyntax
         IPAddress? ip = r.Ip is null ? null : ParseIp(r.Ip);
 
         var warnings = new List<string>();
-        CheckModeConflicts(mode, r, links.Count > 0, dns.Count > 0, extraHosts.Count > 0, ip is not null, warnings);
+        CheckModeConflicts(mode, r, links.Count > 0, dns.Count > 0, extraHosts.Count > 0, ip is not null);
         if (mode.Kind == NetworkModeKind.Host && (bindings.Count > 0 || r.PublishAll))
         {
             warnings.Add(HostModePortsWarning);
@@ -49,7 +60,7 @@ public static partial class RunSyntax
     }
 
     private static void CheckModeConflicts(
-        NetworkModeSpec mode, RunRequest r, bool links, bool dns, bool extraHosts, bool ip, List<string> warnings)
+        NetworkModeSpec mode, RunRequest r, bool links, bool dns, bool extraHosts, bool ip)
     {
         if (mode.Kind == NetworkModeKind.Container)
         {
@@ -70,11 +81,18 @@ public static partial class RunSyntax
             throw DataplaneException.Invalid("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
         if (ip && mode.Kind != NetworkModeKind.Bridge)
             throw DataplaneException.Invalid("conflicting options: an IP address and the network mode");
-        _ = warnings;
+    }
+
+    private static void NoNullItems(IReadOnlyList<string>? items, string field)
+    {
+        if (items is not null && items.Any(i => i is null))
+            throw DataplaneException.Invalid($"invalid {field}: an entry is null");
     }
 
     private static string ValidateName(string name)
     {
+        if (name.Length > MaxNameLength)
+            throw DataplaneException.Invalid($"Invalid container name: longer than {MaxNameLength} characters");
         if (!ValidName().IsMatch(name))
             throw DataplaneException.Invalid($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         return name.TrimStart('/');

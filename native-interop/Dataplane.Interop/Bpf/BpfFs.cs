@@ -1,4 +1,4 @@
-using Dataplane.Interop.Bpf.Native;
+using Dataplane.Interop.Native;
 
 namespace Dataplane.Interop.Bpf;
 

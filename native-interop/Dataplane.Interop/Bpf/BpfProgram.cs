@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Dataplane.Interop.Bpf.Native;
+using Dataplane.Interop.Native;
 
 namespace Dataplane.Interop.Bpf;
 

@@ -32,15 +32,3 @@ internal sealed class BtfHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle
         return true;
     }
 }
-
-/// <summary>A kernel file descriptor this process owns (a pinned map, a cgroup directory).</summary>
-public sealed class FileDescriptorHandle : SafeHandleMinusOneIsInvalid
-{
-    public FileDescriptorHandle() : base(ownsHandle: true) { }
-
-    internal FileDescriptorHandle(int fd) : base(ownsHandle: true) => SetHandle(fd);
-
-    public int Fd => (int)handle;
-
-    protected override bool ReleaseHandle() => Libc.close((int)handle) == 0;
-}

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Dataplane.Interop.Bpf.Native;
+using Dataplane.Interop.Native;
 using Microsoft.Extensions.Logging;
 
 namespace Dataplane.Interop.Bpf;

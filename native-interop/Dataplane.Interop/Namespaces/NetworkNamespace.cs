@@ -1,6 +1,4 @@
-using Dataplane.Interop.Bpf;
-using static Dataplane.Interop.Namespaces.Syscalls;
-using static Dataplane.Interop.Sockets.SocketCalls;
+using static Dataplane.Interop.Native.Libc;
 
 namespace Dataplane.Interop.Namespaces;
 
@@ -72,6 +70,13 @@ public sealed class NetworkNamespace : IDisposable
 
     public static NetworkNamespace Open(string name) => OpenPath(PathOf(name), name);
 
+    /// <summary>A new, empty network namespace with no name, held only by the returned handle (gone with its last user).</summary>
+    public static NetworkNamespace CreateAnonymous() => DedicatedThread.Run(() =>
+    {
+        if (unshare(CLONE_NEWNET) != 0) throw InteropException.FromLastError("unshare network namespace", "anonymous");
+        return Current();
+    });
+
     public static NetworkNamespace OpenPid(int pid) => OpenPath($"/proc/{pid}/ns/net", null);
 
     /// <summary>The namespace of the calling thread.</summary>
@@ -112,10 +117,17 @@ public sealed class NetworkNamespace : IDisposable
         });
     }
 
+    /// <summary>
+    /// Moves the calling thread into this namespace until the returned scope is disposed, on the same
+    /// thread. Only for a thread the caller owns for its whole life (a benchmark's, a fixture's);
+    /// everything else uses <see cref="Run{T}"/>.
+    /// </summary>
+    public EnteredNamespace EnterOnCurrentThread() => EnteredNamespace.Enter(this);
+
     /// <summary>The kernel's cookie of this namespace (SO_NETNS_COOKIE), what BPF's bpf_get_netns_cookie returns.</summary>
     public unsafe ulong Cookie => Run(() =>
     {
-        const int SOL_SOCKET = 1, SO_NETNS_COOKIE = 71;
+        const int SO_NETNS_COOKIE = 71;
         int s = socket(AF_INET, SOCK_DGRAM, 0);
         if (s < 0) throw InteropException.FromLastError("open socket", Description);
         try

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Dataplane.Interop.Bpf;
-using static Dataplane.Interop.Sockets.SocketCalls;
+using static Dataplane.Interop.Native.Libc;
 
 namespace Dataplane.Interop.Netlink;
 

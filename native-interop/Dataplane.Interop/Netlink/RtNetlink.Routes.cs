@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 
 namespace Dataplane.Interop.Netlink;
@@ -44,18 +43,6 @@ public sealed partial class RtNetlink
             int table = (int)(attrs.Find(Nl.RTA_TABLE)?.U32 ?? h.Table);
             return new RouteInfo(attrs.Find(Nl.RTA_DST)?.Address, h.DstLen, attrs.Find(Nl.RTA_GATEWAY)?.Address, (int)(attrs.Find(Nl.RTA_OIF)?.U32 ?? 0), table);
         }).Where(r => r.Table == Nl.RT_TABLE_MAIN).ToList();
-    }
-
-    /// <summary>A permanent neighbour (ARP/ND) entry.</summary>
-    public void AddNeighbour(string link, IPAddress address, PhysicalAddress mac)
-    {
-        int index = IndexOf(link, "add neighbour");
-        Send(Nl.RTM_NEWNEIGH, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_REPLACE, "add neighbour", $"{address} on {link}", (ref NetlinkWriter w) =>
-        {
-            w.Struct(new NdMsg { Family = Family(address), Index = index, State = Nl.NUD_PERMANENT });
-            w.Address(Nl.NDA_DST, address);
-            w.Attribute(Nl.NDA_LLADDR, mac.GetAddressBytes());
-        });
     }
 
     private static RtMsg RouteHeader(AddressFamily family, int prefixLength, byte scope) => new()

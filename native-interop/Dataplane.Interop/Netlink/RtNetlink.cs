@@ -12,6 +12,12 @@ public sealed record AddressInfo(int Index, IPAddress Address, int PrefixLength)
 
 public sealed record RouteInfo(IPAddress? Destination, int PrefixLength, IPAddress? Gateway, int OutputIndex, int Table);
 
+/// <summary>A neighbour (ARP/ND) entry: <paramref name="State"/> is the kernel's NUD_* bits, <paramref name="Mac"/> null while unresolved.</summary>
+public sealed record NeighbourInfo(int Index, IPAddress Address, PhysicalAddress? Mac, ushort State)
+{
+    public bool IsPermanent => (State & Nl.NUD_PERMANENT) != 0;
+}
+
 /// <summary>
 /// Typed rtnetlink operations (links, addresses, routes, neighbours) in one network namespace: the
 /// one the handle was opened in. Mechanism only: no policy about what to create.

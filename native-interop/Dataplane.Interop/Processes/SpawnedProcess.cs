@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static Dataplane.Interop.Native.Libc;
 
 namespace Dataplane.Interop.Processes;
 
@@ -9,11 +10,8 @@ namespace Dataplane.Interop.Processes;
 /// in the root directory.
 /// It inherits the calling thread's namespaces, so start it from a thread that entered them.
 /// </summary>
-public sealed unsafe partial class SpawnedProcess
+public sealed unsafe class SpawnedProcess
 {
-    private const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
-    private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_APPEND = 0x400;
-    private const int EINTR = 4;
     private const int OpaqueSize = 1024; // glibc: posix_spawnattr_t 336 bytes, file actions 80, sigset_t 128
 
     private const string WorkingDirectory = "/"; // as a container without a WORKDIR starts
@@ -27,6 +25,26 @@ public sealed unsafe partial class SpawnedProcess
     /// <param name="outputPath">Appended to (created 0640 if missing) by stdout and stderr.</param>
     public static SpawnedProcess Start(IReadOnlyList<string> command, IReadOnlyList<string> environment, string outputPath)
     {
+        using var output = OpenOutput(outputPath);
+        return Start(command, environment, output);
+    }
+
+    /// <summary>
+    /// Opens (creating 0640) a file for a child's output, for appending. Open it before entering a
+    /// sandbox whose mount namespace hides the file's directory, or whose user may not write it.
+    /// </summary>
+    public static FileDescriptorHandle OpenOutput(string path)
+    {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0x1a0);
+        if (fd < 0) throw InteropException.FromLastError("open output file", path);
+        return new FileDescriptorHandle(fd);
+    }
+
+    /// <param name="command">The program (searched in PATH) and its arguments.</param>
+    /// <param name="environment">KEY=VALUE entries: the whole environment, nothing inherited.</param>
+    /// <param name="output">Where stdout and stderr go (see <see cref="OpenOutput"/>); the caller keeps and closes it.</param>
+    public static SpawnedProcess Start(IReadOnlyList<string> command, IReadOnlyList<string> environment, FileDescriptorHandle output)
+    {
         if (command.Count == 0) throw new ArgumentException("no command", nameof(command));
         var block = (byte*)NativeMemory.AllocZeroed(3 * OpaqueSize);
         var actions = block;
@@ -34,14 +52,15 @@ public sealed unsafe partial class SpawnedProcess
         var signals = block + 2 * OpaqueSize;
         var argv = Utf8Array(command);
         var envp = Utf8Array(environment);
-        bool actionsReady = false, attrReady = false;
+        bool actionsReady = false, attrReady = false, outputRef = false;
         try
         {
+            output.DangerousAddRef(ref outputRef);
             Check(posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init", command[0]);
             actionsReady = true;
             Check(posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "redirect stdin", "/dev/null");
-            Check(posix_spawn_file_actions_addopen(actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0x1a0), "redirect stdout", outputPath);
-            Check(posix_spawn_file_actions_adddup2(actions, 1, 2), "redirect stderr", outputPath);
+            Check(posix_spawn_file_actions_adddup2(actions, output.Fd, 1), "redirect stdout", $"fd {output.Fd}");
+            Check(posix_spawn_file_actions_adddup2(actions, 1, 2), "redirect stderr", $"fd {output.Fd}");
             Check(posix_spawn_file_actions_addchdir_np(actions, WorkingDirectory), "change directory", WorkingDirectory);
             Check(posix_spawnattr_init(attr), "posix_spawnattr_init", command[0]);
             attrReady = true;
@@ -60,6 +79,7 @@ public sealed unsafe partial class SpawnedProcess
         }
         finally
         {
+            if (outputRef) output.DangerousRelease();
             if (actionsReady) posix_spawn_file_actions_destroy(actions);
             if (attrReady) posix_spawnattr_destroy(attr);
             FreeUtf8Array(argv, command.Count);
@@ -75,7 +95,7 @@ public sealed unsafe partial class SpawnedProcess
         while (waitpid(Pid, &status, 0) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != EINTR) throw new InteropException("wait for process", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), (Errno)errno);
+            if (errno != (int)Errno.EINTR) throw new InteropException("wait for process", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), (Errno)errno);
         }
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
     }
@@ -99,46 +119,4 @@ public sealed unsafe partial class SpawnedProcess
         for (int i = 0; i < count; i++) Marshal.FreeCoTaskMem((nint)array[i]);
         NativeMemory.Free(array);
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int posix_spawnp(int* pid, string file, void* fileActions, void* attr, byte** argv, byte** envp);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_init(void* actions);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_destroy(void* actions);
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int posix_spawn_file_actions_addopen(void* actions, int fd, string path, int flags, uint mode);
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int posix_spawn_file_actions_addchdir_np(void* actions, string path);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newFd);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawnattr_init(void* attr);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawnattr_destroy(void* attr);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawnattr_setflags(void* attr, short flags);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawnattr_setsigdefault(void* attr, void* signals);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawnattr_setsigmask(void* attr, void* signals);
-
-    [LibraryImport("libc")]
-    private static partial int sigaddset(void* set, int signal);
-
-    [LibraryImport("libc")]
-    private static partial int sigemptyset(void* set);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int waitpid(int pid, int* status, int options);
 }

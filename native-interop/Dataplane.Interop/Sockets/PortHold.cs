@@ -2,8 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Dataplane.Interop.Bpf;
-using static Dataplane.Interop.Sockets.SocketCalls;
+using static Dataplane.Interop.Native.Libc;
 
 namespace Dataplane.Interop.Sockets;
 

@@ -1,6 +1,7 @@
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
+using Dataplane.Tests.Support;
 
 namespace Dataplane.Tests.DataPath;
 
@@ -38,7 +39,7 @@ internal sealed class DpNatObject : IDisposable
     /// <summary>maxEntries: the dp_ct size set before load (e.g. a tiny table), else the default.</summary>
     public static DpNatObject Load(IReadOnlyDictionary<string, uint>? maxEntries = null)
     {
-        LeftoverSweeper.EnsureSwept();
+        LeftoverSweeper.SweepOnce();
         var pinDir = Path.Combine(BpfFs.DefaultRoot, $"dpt-dp-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         var options = new DataPathOptions { PinDirectory = pinDir };
         if (maxEntries is not null && maxEntries.TryGetValue(DataPathAbi.MapCt, out var ct)) options = options with { ConntrackEntries = ct };

@@ -1,19 +1,19 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using Dataplane.Interop.Namespaces;
 
 namespace Dataplane.Tests.DataPath;
 
 /// <summary>
 /// BPF_PROG_TEST_RUN runs in the caller's network namespace, and bpf_fib_lookup answers from it.
-/// This gives the masquerade tests a routed namespace of their own: a dedicated thread unshares
+/// This gives the masquerade tests a routed namespace of their own: a dedicated thread enters
 /// a fresh, anonymous netns (gone when the thread ends) holding the uplink veth up0
 /// (198.18.0.1/24, default via 198.18.0.254, permanent neighbours) with forwarding on, and runs
 /// the test's work on that thread.
 /// The uplink is test fixture, not something the product configures; set up with ip(8) until the
 /// shared netlink layer (branch netlink) is merged.
 /// </summary>
-internal sealed partial class FibNamespace : IDisposable
+internal sealed class FibNamespace : IDisposable
 {
     public const string Router = "198.18.0.254";
     public static readonly byte[] RouterMac = Convert.FromHexString("02000000fe01");
@@ -35,10 +35,10 @@ internal sealed partial class FibNamespace : IDisposable
 
     private void Loop()
     {
+        EnteredNamespace? entered = null;
         try
         {
-            const int CLONE_NEWNET = 0x40000000;
-            if (unshare(CLONE_NEWNET) != 0) throw new InvalidOperationException($"unshare(CLONE_NEWNET): errno {Marshal.GetLastPInvokeError()}");
+            using (var ns = NetworkNamespace.CreateAnonymous()) entered = ns.EnterOnCurrentThread();
             Ip("link set lo up");
             Ip("link add up0 address 02:00:00:00:aa:01 type veth peer name up1");
             Ip("link set up1 up");
@@ -53,10 +53,12 @@ internal sealed partial class FibNamespace : IDisposable
         }
         catch (Exception e)
         {
+            entered?.Dispose();
             _ready.SetException(e);
             return;
         }
         foreach (var work in _work.GetConsumingEnumerable()) work();
+        entered.Dispose(); // the namespace goes with its last user
     }
 
     public T Run<T>(Func<T> f)
@@ -93,7 +95,4 @@ internal sealed partial class FibNamespace : IDisposable
         _thread.Join();
         _work.Dispose();
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int unshare(int flags);
 }

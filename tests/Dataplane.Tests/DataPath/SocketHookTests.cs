@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop.Sockets;
 using Dataplane.Tests.Support;
 using static Dataplane.Tests.DataPath.TestWorld;
 
@@ -13,7 +13,7 @@ namespace Dataplane.Tests.DataPath;
 /// Real sockets in a throwaway namespace where the "containers" C1 and C2 are local addresses.
 /// </summary>
 [Collection(ProcessCgroupCollection.Name)]
-public sealed partial class SocketHookTests : DataPathTestBase
+public sealed class SocketHookTests : DataPathTestBase
 {
     private readonly FibNamespace _ns = new();
     private TestCgroup? _cg;
@@ -114,17 +114,7 @@ public sealed partial class SocketHookTests : DataPathTestBase
         Assert.Equal(SocketError.ConnectionRefused, error);
     }
 
-    internal static unsafe string PeerOf(Socket s)
-    {
-        var addr = stackalloc byte[16];
-        int len = 16;
-        if (getpeername((int)s.Handle, addr, &len) != 0) throw new InvalidOperationException($"getpeername: errno {Marshal.GetLastPInvokeError()}");
-        var port = (addr[2] << 8) | addr[3];
-        return $"{new IPAddress(new ReadOnlySpan<byte>(addr + 4, 4))}:{port}";
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int getpeername(int fd, byte* addr, int* len);
+    internal static string PeerOf(Socket s) => SocketPeer.Of(s).ToString();
 }
 
 /// <summary>These tests move the whole test process into their cgroup; nothing else may run (and

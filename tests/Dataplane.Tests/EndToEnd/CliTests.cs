@@ -213,7 +213,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         {
             d.AwaitListener("survivor", 5201);
             var client = d.Lab.StartIn(d.Lab.External, "iperf3", $"-c {Lab.HostAddress} -p 8484 -t 3 --connect-timeout 3000");
-            Thread.Sleep(1000);
+            d.AwaitEstablished("survivor", 5201, count: 2); // iperf3's control and data connections: the transfer is under way
             d.KillDaemon();
             Assert.True(client.WaitForExit(15_000));
             Assert.Equal(0, client.ExitCode);
@@ -235,12 +235,11 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "chatty", "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.05; done; sleep 30");
         try
         {
-            Thread.Sleep(300);
-            d.KillDaemon();
             var logPath = Directory.GetFiles(Path.Combine(d.StateDir, "containers"), "log", SearchOption.AllDirectories).Single();
+            Wait.Until(() => File.ReadAllText(logPath).Contains("line 1\n"), "chatty's first lines in its log");
+            d.KillDaemon();
             long atKill = new FileInfo(logPath).Length;
-            Thread.Sleep(600);
-            Assert.True(new FileInfo(logPath).Length > atKill, "the container's output stopped with the daemon");
+            Wait.Until(() => new FileInfo(logPath).Length > atKill, "the container's output to go on while the daemon is away");
             d.StartDaemon();
             Assert.Contains("chatty", d.Ok("ps"));
             Assert.Contains("line 10\n", d.Ok("logs", "chatty"));
@@ -361,7 +360,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "talker", "-h", "talkhost", "--", "sh", "-c", "echo hello-from-talker; sleep 30");
         try
         {
-            for (int i = 0; i < 50 && !d.Ok("logs", "talker").Contains("hello-from-talker"); i++) Thread.Sleep(100);
+            Wait.Until(() => d.Ok("logs", "talker").Contains("hello-from-talker"), "talker's output in its log");
             Assert.Equal("hello-from-talker\n", d.Ok("logs", "talker"));
             Assert.Equal("talkhost\n", d.Ok("run", "--rm", "--network", "container:talker", "--", "hostname"));
             var conflict = d.Cli("run", "--rm", "--network", "container:talker", "-h", "other", "--", "true");

@@ -44,26 +44,55 @@ public sealed class DaemonLab : IDisposable
     public string SandboxPrefix => _prefix;
     public int DaemonPid => _daemon!.Id;
 
-    public void StartDaemon()
+    /// <param name="crashAt">A step at which the daemon SIGKILLs itself (CrashPoints), for the fault suite.</param>
+    /// <param name="extraArgs">More daemon flags.</param>
+    public void StartDaemon(string? crashAt = null, string extraArgs = "")
     {
-        _daemon = Process.Start(new ProcessStartInfo("nsenter",
+        var info = new ProcessStartInfo("nsenter",
             $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- dotnet {CliDll} daemon --host unix://{Socket} --state-dir {StateDir} " +
-            $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup {Cgroup.Path} --bridge-subnet 198.19.0.0/16")
-        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+            $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup {Cgroup.Path} --bridge-subnet 198.19.0.0/16 {extraArgs}")
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (crashAt is not null) info.Environment[Dataplane.ControlPlane.Daemon.CrashPoints.Variable] = crashAt;
+        _daemon = Process.Start(info)!;
         _daemon.OutputDataReceived += (_, _) => { };
         _daemon.ErrorDataReceived += (_, _) => { };
         _daemon.BeginOutputReadLine();
         _daemon.BeginErrorReadLine();
-        for (int i = 0; i < 100 && !File.Exists(Socket); i++) Thread.Sleep(100);
-        if (!File.Exists(Socket)) throw new InvalidOperationException("the daemon did not open its socket within 10 s");
+        Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, $"the daemon's socket {Socket}");
+        if (_daemon.HasExited) throw new InvalidOperationException($"the daemon exited with {_daemon.ExitCode} before opening its socket");
     }
 
     /// <summary>SIGKILL, as a crash would: no cleanup runs.</summary>
     public void KillDaemon()
     {
-        _daemon!.Kill();
+        if (!_daemon!.HasExited) _daemon.Kill();
         _daemon.WaitForExit();
         File.Delete(Socket);
+    }
+
+    /// <summary>Waits for a daemon that is expected to kill itself (a crash point), then clears its socket.</summary>
+    public bool AwaitDaemonExit(int timeoutMs = 20_000)
+    {
+        bool exited = _daemon!.WaitForExit(timeoutMs);
+        if (exited) File.Delete(Socket);
+        return exited;
+    }
+
+    public bool DaemonAlive => _daemon is { HasExited: false };
+
+    /// <summary>Another daemon on this one's state directory (and a socket of its own), run until it exits.</summary>
+    public (int ExitCode, string Output) RunSecondDaemon()
+    {
+        var info = new ProcessStartInfo("nsenter",
+            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- dotnet {CliDll} daemon --host unix://{Socket}.second --state-dir {StateDir} " +
+            $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup none --bridge-subnet 198.19.0.0/16")
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(30_000)) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return (p.ExitCode, output.Result + error.Result);
     }
 
     /// <summary>Runs the real CLI against this daemon.</summary>
@@ -93,6 +122,13 @@ public sealed class DaemonLab : IDisposable
     {
         using var ns = NetworkNamespace.Open(_prefix + container);
         Lab.AwaitListener(ns, port);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> connections to TCP <paramref name="port"/> of container <paramref name="container"/> are established.</summary>
+    public void AwaitEstablished(string container, int port, int count)
+    {
+        using var ns = NetworkNamespace.Open(_prefix + container);
+        Lab.AwaitEstablished(ns, port, count);
     }
 
     /// <summary>Sandboxes of this daemon that exist now (named network namespaces with our prefix).</summary>

@@ -20,9 +20,6 @@ public sealed class PrivilegedTheoryAttribute : TheoryAttribute
 
 public static class Privileges
 {
-    public static bool IsRoot { get; } = Environment.UserName == "root" || geteuid() == 0;
+    public static bool IsRoot { get; } = Environment.IsPrivilegedProcess;
     public const string SkipReason = "needs root (network namespaces, netlink, BPF); run as root, as CI does";
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern uint geteuid();
 }

@@ -192,23 +192,3 @@ internal static unsafe partial class Libbpf
 
     public static string? Utf8(nint p) => p == 0 ? null : Marshal.PtrToStringUTF8(p);
 }
-
-internal static unsafe partial class Libc
-{
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int open(string path, int flags);
-
-    [LibraryImport("libc")]
-    public static partial int vsnprintf(byte* buffer, nuint size, nint format, nint args);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int mount(string source, string target, string fstype, ulong flags, nint data);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int statfs(string path, byte* buf);
-
-    public const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
-}

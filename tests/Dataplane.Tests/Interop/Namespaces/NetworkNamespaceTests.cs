@@ -93,4 +93,60 @@ public class NetworkNamespaceTests
         Assert.Throws<ArgumentException>(() => Sysctl.Read(root, "kernel.panic"));
         Assert.Throws<ArgumentException>(() => Sysctl.Read(root, "net.ipv4/../../kernel"));
     }
+
+    [PrivilegedFact]
+    public void CreateAnonymous_EnterOnCurrentThread_InsideUntilDisposedThenBack()
+    {
+        using var root = NetworkNamespace.Current();
+        using var fresh = NetworkNamespace.CreateAnonymous();
+        Assert.Null(fresh.Name);
+        var (inside, after) = RunOnOwnThread(() =>
+        {
+            ulong cookie;
+            using (fresh.EnterOnCurrentThread())
+            {
+                using var current = NetworkNamespace.Current();
+                cookie = current.Cookie;
+            }
+            using var back = NetworkNamespace.Current();
+            return (cookie, back.Cookie);
+        });
+        Assert.Equal(fresh.Cookie, inside);
+        Assert.NotEqual(root.Cookie, inside);
+        Assert.Equal(root.Cookie, after);
+    }
+
+    [PrivilegedFact]
+    public void EnterOnCurrentThread_LeftFromAnotherThread_RefusedAndTheFirstStaysInside()
+    {
+        using var fresh = NetworkNamespace.CreateAnonymous();
+        EnteredNamespace? entered = null;
+        var gate = new ManualResetEventSlim();
+        var done = new ManualResetEventSlim();
+        ulong stillInside = 0;
+        var owner = new Thread(() =>
+        {
+            entered = fresh.EnterOnCurrentThread();
+            gate.Set();
+            done.Wait();
+            using (var current = NetworkNamespace.Current()) stillInside = current.Cookie;
+            entered.Dispose();
+        });
+        owner.Start();
+        gate.Wait();
+        var e = Assert.Throws<InvalidOperationException>(() => entered!.Dispose());
+        Assert.Contains("must be left from it", e.Message);
+        done.Set();
+        owner.Join();
+        Assert.Equal(fresh.Cookie, stillInside);
+    }
+
+    private static T RunOnOwnThread<T>(Func<T> func)
+    {
+        T result = default!;
+        var thread = new Thread(() => result = func());
+        thread.Start();
+        thread.Join();
+        return result;
+    }
 }

@@ -84,14 +84,24 @@ public sealed class RtNetlinkTests : IDisposable
     }
 
     [PrivilegedFact]
-    public void Neighbour_Permanent_IsAccepted()
+    public void Neighbour_PermanentThenReplaced_ReadBackWithTheNewMac()
     {
         var ns = _spaces.Create("neigh");
         using var nl = RtNetlink.Open(ns);
         nl.CreateBridge("br-n");
         nl.SetUp("br-n");
-        nl.AddNeighbour("br-n", IPAddress.Parse("198.18.6.9"), PhysicalAddress.Parse("02-00-00-00-00-09"));
-        nl.AddNeighbour("br-n", IPAddress.Parse("198.18.6.9"), PhysicalAddress.Parse("02-00-00-00-00-0a")); // replace
+        var address = IPAddress.Parse("198.18.6.9");
+        nl.AddNeighbour("br-n", address, PhysicalAddress.Parse("02-00-00-00-00-09"));
+        Assert.Equal(PhysicalAddress.Parse("02-00-00-00-00-09"), Assert.Single(nl.ListNeighbours("br-n"), n => n.Address.Equals(address)).Mac);
+        nl.AddNeighbour("br-n", address, PhysicalAddress.Parse("02-00-00-00-00-0a")); // replace
+        var entry = Assert.Single(nl.ListNeighbours("br-n"), n => n.Address.Equals(address));
+        Assert.Equal(PhysicalAddress.Parse("02-00-00-00-00-0a"), entry.Mac);
+        Assert.True(entry.IsPermanent);
+        Assert.Equal(nl.IndexOf("br-n"), entry.Index);
+        Assert.Empty(nl.ListNeighbours("lo"));
+        var v6 = IPAddress.Parse("fd00::9");
+        nl.AddNeighbour("br-n", v6, PhysicalAddress.Parse("02-00-00-00-00-0b"));
+        Assert.Equal(PhysicalAddress.Parse("02-00-00-00-00-0b"), Assert.Single(nl.ListNeighbours(), n => n.Address.Equals(v6)).Mac);
     }
 
     [PrivilegedFact]

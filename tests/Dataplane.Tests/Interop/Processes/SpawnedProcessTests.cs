@@ -33,4 +33,33 @@ public sealed class SpawnedProcessTests : IDisposable
         Assert.Equal(Errno.ENOENT, e.Errno);
         Assert.Contains("dpt-no-such-program", e.Message);
     }
+
+    [Fact]
+    public void Start_OpenedOutput_WrittenThroughTheHandleNotThePath()
+    {
+        var moved = _log + ".moved";
+        try
+        {
+            using (var output = SpawnedProcess.OpenOutput(_log))
+            {
+                File.Move(_log, moved); // the path no longer leads to the file, as in a sandbox that hides its directory
+                Assert.Equal(0, SpawnedProcess.Start(["/bin/sh", "-c", "echo kept"], [], output).WaitForExit());
+            }
+            Assert.False(File.Exists(_log));
+            Assert.Equal("kept\n", File.ReadAllText(moved));
+        }
+        finally
+        {
+            File.Delete(moved);
+        }
+    }
+
+    [Fact]
+    public void OpenOutput_DirectoryMissing_ThrowsEnoentNamingThePath()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dpt-missing-{Guid.NewGuid():n}", "log");
+        var e = Assert.Throws<InteropException>(() => SpawnedProcess.OpenOutput(path));
+        Assert.Equal(Errno.ENOENT, e.Errno);
+        Assert.Contains(path, e.Message);
+    }
 }

@@ -115,19 +115,23 @@ public sealed class Lab : IDisposable
     /// </summary>
     public static void AwaitListener(NetworkNamespace ns, int port, bool udp = false, int timeoutMs = 10_000)
     {
-        string hexPort = $":{port:X4}", table = udp ? "udp" : "tcp", state = udp ? "07" : "0A";
-        bool Bound() => ns.Run(() => new[] { table, table + "6" }
+        string table = udp ? "udp" : "tcp", state = udp ? "07" : "0A"; // UDP: bound (TCP_CLOSE); TCP: LISTEN
+        Wait.Until(() => SocketsOn(ns, table, port, state) > 0, $"a {table} listener on port {port} in {ns.Name ?? ns.Description}", timeoutMs);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> TCP connections to local <paramref name="port"/> in <paramref name="ns"/> are established.</summary>
+    public static void AwaitEstablished(NetworkNamespace ns, int port, int count = 1, int timeoutMs = 10_000)
+        => Wait.Until(() => SocketsOn(ns, "tcp", port, "01") >= count, $"{count} established connection(s) to port {port} in {ns.Name ?? ns.Description}", timeoutMs);
+
+    /// <summary>Sockets of <paramref name="ns"/> on local <paramref name="port"/> in a kernel TCP state (hex, as /proc/net/tcp shows it).</summary>
+    private static int SocketsOn(NetworkNamespace ns, string table, int port, string state)
+    {
+        string hexPort = $":{port:X4}";
+        return ns.Run(() => new[] { table, table + "6" }
             .Select(t => $"/proc/thread-self/net/{t}").Where(File.Exists) // thread-self: this thread's namespace
             .SelectMany(File.ReadLines)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == state));
-        var deadline = Environment.TickCount64 + timeoutMs;
-        while (!Bound())
-        {
-            if (Environment.TickCount64 > deadline)
-                throw new TimeoutException($"nothing listens on {table} port {port} in {ns.Description} after {timeoutMs} ms");
-            Thread.Sleep(20);
-        }
+            .Count(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == state));
     }
 
     /// <summary>A background process (a server) inside <paramref name="ns"/>, killed on dispose.</summary>

@@ -7,7 +7,7 @@ public sealed class NamespaceSet : IDisposable
 {
     private readonly List<NetworkNamespace> _created = [];
 
-    public NamespaceSet() => LabSweeper.SweepOnce();
+    public NamespaceSet() => LeftoverSweeper.SweepOnce();
 
     public NetworkNamespace Create(string role)
     {

@@ -10,11 +10,12 @@ public static class TestNames
 
     public static string Unique(string role) => $"{Prefix}{Environment.ProcessId}-{Random.Shared.Next(0x1000000):x6}-{role}";
 
-    /// <summary>The pid encoded in a test name, or null for names that are not ours.</summary>
+    /// <summary>The pid encoded in a test name (also the data path tests' dpt-dp-PID-RAND pin directories), or null for names that are not ours.</summary>
     public static int? OwnerPid(string name)
     {
         if (!name.StartsWith(Prefix, StringComparison.Ordinal)) return null;
         var rest = name[Prefix.Length..];
+        if (rest.StartsWith("dp-", StringComparison.Ordinal)) rest = rest[3..];
         int dash = rest.IndexOf('-');
         return dash > 0 && int.TryParse(rest[..dash], out int pid) ? pid : null;
     }
