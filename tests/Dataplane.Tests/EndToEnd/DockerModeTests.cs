@@ -77,7 +77,7 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
             // From the Docker host itself: 127.0.0.1 and the host address, through the socket hooks.
             foreach (var url in new[] { "http://127.0.0.1:8081/", "http://127.0.0.1:8082/", $"http://{Host}:8081/" })
             {
-                var (code, body) = Lab.RunIn(d.Lab.Host, "sh", $"-c \"{d.Cgroup.Enter} curl -s --max-time 5 --retry 20 --retry-connrefused --retry-delay 0 {url}\"");
+                var (code, body) = Lab.RunIn(d.Lab.Host, "sh", $"-c \"{d.Cgroup.EnterCommand} curl -s --max-time 5 --retry 20 --retry-connrefused --retry-delay 0 {url}\"");
                 Assert.True(code == 0 && body.Contains("hello from docker"), $"{url}: {code} {body}");
             }
             // 127.0.0.1:8082 is not published on the host address.

@@ -3,7 +3,6 @@ using System.Text;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
-using Dataplane.Tests.EndToEnd;
 
 namespace Dataplane.Tests.Support.Runtimes;
 

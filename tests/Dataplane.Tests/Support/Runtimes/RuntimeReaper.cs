@@ -30,7 +30,7 @@ public static class RuntimeReaper
         if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
     }
 
-    /// <summary>Reaps what crashed test runs left (their owner pid is gone), then runs the lab sweeper.</summary>
+    /// <summary>Reaps what crashed test runs left (their owner pid is gone), then runs the leftover sweeper.</summary>
     public static void SweepLeftovers()
     {
         var tags = Directory.GetDirectories(StateRoot, TestNames.Prefix + "*").Select(Path.GetFileName)
@@ -38,7 +38,7 @@ public static class RuntimeReaper
             .OfType<string>().Where(t => TestNames.OwnerPid(t) is int pid && !Directory.Exists($"/proc/{pid}"))
             .Distinct().ToList();
         foreach (var tag in tags) Reap(tag, null);
-        LabSweeper.SweepLeftovers();
+        LeftoverSweeper.SweepLeftovers();
     }
 
     private static bool Belongs(int pid, string tag, string stateDir, ulong? netnsInode)
