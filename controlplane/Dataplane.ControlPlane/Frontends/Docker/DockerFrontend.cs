@@ -110,10 +110,10 @@ public sealed class DockerFrontend : IDisposable
         var session = new Session(client, version, ct);
         try
         {
+            session.Subscribe();
             var networks = await BridgeNetworksAsync(client, ct);
             if (DockerSafety.Check(networks, DockerSafety.DockerProxies(HostNetnsInode())) is { } refusal)
                 throw new DockerModeException(refusal, refused: true);
-            session.Subscribe();
             var running = await RunningContainersAsync(client, ct);
             (around ?? (reconcile => reconcile()))(() => Reconcile(networks, running));
             return session;
