@@ -15,8 +15,9 @@ BPF_OBJS    := $(patsubst bpf/%.bpf.c,bpf/out/%.bpf.o,$(wildcard bpf/*.bpf.c))
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 iputils-ping netcat-openbsd \
                 iptables nftables netsniff-ng wrk procps gnuplot-nox ethtool python3 curl
-# The CNI plugin: the reference plugins and Podman its tests drive (busybox is their image), and what NativeAOT links with.
-APT_PACKAGES += containernetworking-plugins podman busybox-static clang zlib1g-dev
+# The runtimes the frontends' tests drive (dockerd, the CNI reference plugins, Podman; busybox is
+# their image) and what NativeAOT links with.
+APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib1g-dev
 
 .PHONY: deps build bpf test demo bench bench-micro clean
 

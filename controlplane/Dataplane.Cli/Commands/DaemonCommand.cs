@@ -26,6 +26,7 @@ public static class DaemonCommand
         ["snat-entries"] = "Masquerade port reservations (default 131072)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
         ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
+        ["docker"] = "Docker mode: follow this Docker engine's networks, containers and published ports (default unix:///var/run/docker.sock); dockerd must run with iptables, ip6tables and userland-proxy off",
         ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
     };
 
@@ -36,6 +37,7 @@ public static class DaemonCommand
         {
             "uplink" => (Option)new Option<string[]>("--" + key) { Description = Descriptions[key] },
             "xdp" or "hold-host-ports" => new Option<bool>("--" + key) { Description = Descriptions[key] },
+            "docker" => new Option<string>("--" + key) { Description = Descriptions[key], Arity = ArgumentArity.ZeroOrOne },
             _ => new Option<string>("--" + key) { Description = Descriptions[key] },
         }).ToList();
         var command = new Command("daemon", "Run the Dataplane daemon") { config };

@@ -18,6 +18,7 @@ public static class DaemonConfiguration
     [
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
         "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
+        "docker",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -61,6 +62,7 @@ public static class DaemonConfiguration
                 PublishedPorts = c["published-ports"] is { } pp ? Parse("published-ports", pp, ParsePublishedPorts) : dp.PublishedPorts,
             },
             HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
+            Docker = c["docker"],
         };
         options.ParsePublishAllRange();
         return options;

@@ -34,6 +34,9 @@ public sealed record DaemonOptions(
     /// bind it. Off: a port is still checked free when published, but costs no open file afterwards.</summary>
     public bool HoldHostPorts { get; init; } = true;
 
+    /// <summary>Docker mode: the Docker engine to follow (unix:///var/run/docker.sock when given empty); null: off.</summary>
+    public string? Docker { get; init; }
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Frontends.Cni;
+using Dataplane.ControlPlane.Frontends.Docker;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Ports;
@@ -43,7 +44,12 @@ public static class DaemonRunner
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory,
             [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]));
         var cni = new CniFrontend(engine, new CniAttachmentStore(options.StateDirectory), log: log);
-        ports.Reconcile([.. containers.Restore(), .. cni.Restore()]);
+        using var dockerHost = options.Docker is not null && options.Namespace is { } managed ? NetworkNamespace.Open(managed) : null;
+        using var docker = options.Docker is null ? null : new DockerFrontend(DockerApi.ParseEndpoint(options.Docker), engine, log, dockerHost);
+        List<PortPublisher.Claim> claims = [.. containers.Restore(), .. cni.Restore()];
+        if (docker is not null) claims.AddRange(await RestoreDockerAsync(docker, stop.Token));
+        ports.Reconcile(claims);
+        var following = docker?.RunAsync(stop.Token) ?? Task.CompletedTask;
 
         // Each frontend that talks to the daemon over its socket adds its routes here.
         await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers).MapCniApi(cni),
@@ -62,7 +68,20 @@ public static class DaemonRunner
         catch (OperationCanceledException)
         {
         }
+        await following;
         log.LogInformation("dataplane daemon stopping; the data path stays in place");
         return 0;
+    }
+
+    private static async Task<IReadOnlyList<PortPublisher.Claim>> RestoreDockerAsync(DockerFrontend docker, CancellationToken ct)
+    {
+        try
+        {
+            return await docker.RestoreAsync(ct);
+        }
+        catch (DockerModeException e)
+        {
+            throw DataplaneException.Invalid($"Docker mode: {e.Message}");
+        }
     }
 }

@@ -129,7 +129,7 @@ public sealed partial class RtNetlink
         var kind = attrs.Find(Nl.IFLA_LINKINFO)?.Nested.Find(Nl.IFLA_INFO_KIND)?.String;
         var mac = attrs.Find(Nl.IFLA_ADDRESS) is { Value.Length: 6 } a ? new PhysicalAddress(a.Value) : null;
         return new LinkInfo(header.Index, attrs.Find(Nl.IFLA_IFNAME)?.String ?? "", kind, (header.Flags & Nl.IFF_UP) != 0,
-            (int)(attrs.Find(Nl.IFLA_MTU)?.U32 ?? 0), mac, (int)(attrs.Find(Nl.IFLA_MASTER)?.U32 ?? 0));
+            (int)(attrs.Find(Nl.IFLA_MTU)?.U32 ?? 0), mac, (int)(attrs.Find(Nl.IFLA_MASTER)?.U32 ?? 0), (int)(attrs.Find(Nl.IFLA_LINK)?.U32 ?? 0));
     }
 
     /// <summary>Interface names: 1-15 bytes, no '/', no whitespace (the kernel's dev_valid_name).</summary>

@@ -4,7 +4,9 @@ using Dataplane.Interop.Namespaces;
 
 namespace Dataplane.Interop.Netlink;
 
-public sealed record LinkInfo(int Index, string Name, string? Kind, bool IsUp, int Mtu, PhysicalAddress? Mac, int MasterIndex);
+/// <summary>A link as rtnetlink reports it. LinkIndex is IFLA_LINK: for a veth, the peer's ifindex in
+/// the peer's namespace (how a container's eth0 names its host-side veth); 0 when absent.</summary>
+public sealed record LinkInfo(int Index, string Name, string? Kind, bool IsUp, int Mtu, PhysicalAddress? Mac, int MasterIndex, int LinkIndex = 0);
 
 public sealed record AddressInfo(int Index, IPAddress Address, int PrefixLength);
 
