@@ -149,7 +149,7 @@ public static class ContainerCommands
                 }
                 catch (ApiException e)
                 {
-                    rc = CliApp.ReportError(context, e);
+                    rc = ErrorReport.Report(context, e, "rm");
                 }
             }
             return rc;

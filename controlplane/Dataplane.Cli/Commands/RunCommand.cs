@@ -1,11 +1,15 @@
 using System.CommandLine;
+using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Sandbox;
 using Dataplane.ControlPlane.Validation;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`dataplane run [OPTIONS] -- CMD [ARG...]`: foreground by default with the exit code passed through, or -d.</summary>
+/// <summary>
+/// `dataplane run [OPTIONS] COMMAND [ARG...]`: foreground by default with the exit code passed through, or -d.
+/// Options end at COMMAND (Parsing/OptionsFirst), as in Docker.
+/// </summary>
 public static class RunCommand
 {
     private static readonly Option<bool> Detach = new("--detach", "-d") { Description = "Run in the background and print the container ID" };
@@ -21,13 +25,20 @@ public static class RunCommand
     private static readonly Option<string[]> Link = new("--link") { Description = "Link to another container (name[:alias])" };
     private static readonly Option<string[]> Env = new("--env", "-e") { Description = "Environment variable KEY=VALUE (or KEY from this environment)" };
     private static readonly Option<string?> Ip = new("--ip") { Description = "IPv4 address on a user-defined network" };
-    private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
+    // Declared for the process-privilege work happening in parallel (RunRequest.User, CapAdd, CapDrop, Privileged);
+    // refused until the daemon's contract carries them, rather than silently ignored.
+    private static readonly Option<string?> User = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+    private static readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities" };
+    private static readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities" };
+    private static readonly Option<bool> Privileged = new("--privileged") { Description = "Give extended privileges to this container" };
+    private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.OneOrMore };
 
     public static Command Build(CliContext context)
     {
         var command = new Command("run", "Create a sandbox and run a command in it")
         {
-            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip, CommandLine,
+            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip,
+            User, CapAdd, CapDrop, Privileged, CommandLine,
         };
         command.SetAction((parse, ct) => ExecuteAsync(context, parse, ct));
         return command;
@@ -52,6 +63,11 @@ public static class RunCommand
 
     private static async Task<int> ExecuteAsync(CliContext context, ParseResult parse, CancellationToken ct)
     {
+        foreach (var pending in new Option[] { User, CapAdd, CapDrop, Privileged })
+        {
+            if (parse.GetResult(pending) is { Implicit: false })
+                throw DataplaneException.Invalid($"{pending.Name}: not supported by this daemon yet");
+        }
         var request = ToRequest(parse, context.Environment);
         RunSyntax.Parse(request); // every stateless error before the daemon is contacted
         using var client = context.Connect(parse.GetValue(CliApp.Host));

@@ -10,6 +10,9 @@ namespace Dataplane.Tests.EndToEnd;
 /// <summary>The real CLI and daemon, as a Docker user would drive them, with real traffic.</summary>
 public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
 {
+    // docker/cli v28.2.2 run.go withHelp: a failed run ends with this pointer to its help.
+    private const string RunHelp = "\n\nRun 'dataplane run --help' for more information\n";
+
     private int PortmapEntries()
     {
         using var map = BpfMap.OpenPinned(Path.Combine(d.PinDir, DataPathAbi.MapPortmap));
@@ -52,7 +55,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.Equal(10_000, lines.Length);
             Assert.Contains("29999/tcp -> 0.0.0.0:29999", lines);
             var taken = d.Cli("run", "-d", "--name", "late", "-p", "25000:80", "--", "true");
-            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:25000 failed: port is already allocated\n", taken.Err);
+            Assert.Equal("dataplane: Error response from daemon: Bind for 0.0.0.0:25000 failed: port is already allocated" + RunHelp, taken.Err);
         }
         finally
         {
@@ -90,8 +93,8 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         {
             var sandboxes = d.Sandboxes();
             var taken = d.Cli("run", "-d", "--name", "x1", "-p", "8282:81", "--", "true");
-            Assert.Equal(1, taken.ExitCode);
-            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:8282 failed: port is already allocated\n", taken.Err);
+            Assert.Equal(125, taken.ExitCode);
+            Assert.Equal("dataplane: Error response from daemon: Bind for 0.0.0.0:8282 failed: port is already allocated" + RunHelp, taken.Err);
 
             var held = d.Cli("run", "-d", "--name", "x2", "-p", "8383:80", "--", "true");
             Assert.Contains("failed to bind host port 0.0.0.0:8383/tcp: address already in use", held.Err);
@@ -268,7 +271,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         Assert.Contains("/dev/null", lines);
 
         var missing = d.Cli("run", "--rm", "--name", "nocmd", "--", "dpt-no-such-command");
-        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(127, missing.ExitCode); // docker/cli run.go toStatusError
         Assert.Contains("exec: \"dpt-no-such-command\": executable file not found in $PATH", missing.Err);
         Assert.DoesNotContain(d.SandboxPrefix + "nocmd", d.Sandboxes());
         Assert.DoesNotContain("nocmd", d.Ok("ps", "-a"));
