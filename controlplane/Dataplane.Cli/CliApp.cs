@@ -33,6 +33,7 @@ public static class CliApp
         root.Add(RunCommand.Build(context));
         foreach (var command in ContainerCommands.Build(context))
             root.Add(command);
+        root.Add(VersionCommand.Build(context));
         return root;
     }
 

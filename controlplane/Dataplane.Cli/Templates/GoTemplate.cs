@@ -96,7 +96,7 @@ public sealed class GoTemplate
         return piped;
     }
 
-    private static object? EvaluateCommand(Command command, object? dot, Dictionary<string, object?> scope, object? piped, bool hasPiped)
+    private static object? EvaluateCommand(TemplateCommand command, object? dot, Dictionary<string, object?> scope, object? piped, bool hasPiped)
     {
         if (command.Operands[0] is FunctionOperand function)
         {

@@ -16,10 +16,10 @@ internal sealed record RangeNode(Pipeline Pipeline, IReadOnlyList<Node> Body, IR
 internal sealed record IfNode(Pipeline Pipeline, IReadOnlyList<Node> Body, IReadOnlyList<Node> Else, bool With) : Node;
 
 /// <summary>Commands joined by `|`, optionally declaring variables (`$v := ...`, `$k, $v := ...` in range).</summary>
-internal sealed record Pipeline(IReadOnlyList<string> Variables, IReadOnlyList<Command> Commands);
+internal sealed record Pipeline(IReadOnlyList<string> Variables, IReadOnlyList<TemplateCommand> Commands);
 
 /// <summary>A function call (`json .X`, `index .M "k"`) or a single operand.</summary>
-internal sealed record Command(IReadOnlyList<Operand> Operands);
+internal sealed record TemplateCommand(IReadOnlyList<Operand> Operands);
 
 internal abstract record Operand;
 

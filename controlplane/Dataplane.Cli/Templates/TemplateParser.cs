@@ -143,7 +143,7 @@ internal sealed class TemplateParser
             lexer.Position = mark;
             break;
         }
-        var commands = new List<Command>();
+        var commands = new List<TemplateCommand>();
         var operands = new List<Operand>();
         while (true)
         {
@@ -163,8 +163,8 @@ internal sealed class TemplateParser
         return new Pipeline(variables, commands);
     }
 
-    private static Command MakeCommand(List<Operand> operands) =>
-        operands.Count == 0 ? throw new TemplateException("template: missing value for command") : new Command(operands);
+    private static TemplateCommand MakeCommand(List<Operand> operands) =>
+        operands.Count == 0 ? throw new TemplateException("template: missing value for command") : new TemplateCommand(operands);
 
     private static Operand ParseOperand(Token token, Lexer lexer)
     {

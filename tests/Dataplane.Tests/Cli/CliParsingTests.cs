@@ -167,18 +167,6 @@ public class CliParsingTests
     }
 
     [Fact]
-    public void FormatPs_DockerLikeColumns()
-    {
-        var c = new ContainerRecord("0123456789ab" + new string('0', 52), "nostalgic_morse", "bridge", "bridge", "172.17.0.2", null, "h",
-            [], [], [], [], ["5000/tcp", "22/tcp"], [new PortMappingRecord("0.0.0.0", 49155, 5000, "tcp")], ["python", "app.py", "--very-long-argument"],
-            true, false, ContainerState.Running, null, 1, DateTimeOffset.UnixEpoch);
-        var text = ContainerCommands.FormatPs([c]);
-        var lines = text.Split('\n');
-        Assert.Equal("CONTAINER ID   COMMAND                  STATUS    NETWORK   IP ADDRESS   PORTS                             NAMES", lines[0]);
-        Assert.Equal("0123456789ab   \"python app.py --ver…\"   Up        bridge    172.17.0.2   22/tcp, 0.0.0.0:49155->5000/tcp   nostalgic_morse", lines[1]);
-    }
-
-    [Fact]
     public void FormatNetworkLs_AlignedColumns()
     {
         var text = NetworkCommands.FormatList([new NetworkInfo(Dataplane.Tests.ControlPlane.Fixtures.Bridge, [])]);

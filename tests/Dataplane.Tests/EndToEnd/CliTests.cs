@@ -329,7 +329,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "db", "--expose", "5432", "-e", "SECRET=s3", "--", "sleep", "30");
         try
         {
-            var dbIp = Inspect("db", "IpAddress");
+            var dbIp = d.Ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "db").Trim();
             var (code, stdout, stderr) = d.Cli("run", "--rm", "--name", "app", "-h", "apphost", "--dns", "198.18.53.53",
                 "--add-host", "extra.test:198.18.7.7", "--link", "db:database", "--",
                 "sh", "-c", "hostname; cat /etc/hostname; cat /etc/hosts; cat /etc/resolv.conf; env");
@@ -346,7 +346,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.Contains("DATABASE_ENV_SECRET=s3", lines);
 
             // exec sees the same sandbox as the container's own process; the host keeps its files.
-            var dbHostname = Inspect("db", "Hostname");
+            var dbHostname = d.Ok("inspect", "--format", "{{.Config.Hostname}}", "db").Trim();
             Assert.Equal($"{dbHostname}\n{dbHostname}\n", d.Ok("exec", "db", "--", "sh", "-c", "hostname; cat /etc/hostname"));
             Assert.Contains(dbIp + "\t" + dbHostname, d.Ok("exec", "db", "--", "cat", "/etc/hosts"));
             Assert.DoesNotContain("extra.test", File.ReadAllText("/etc/hosts"));
@@ -375,8 +375,4 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             d.Ok("rm", "-f", "talker");
         }
     }
-
-    private string Inspect(string name, string field)
-        => System.Text.Json.JsonDocument.Parse(d.Ok("inspect", name)).RootElement[0].EnumerateObject()
-            .Single(p => p.Name.Equals(field, StringComparison.OrdinalIgnoreCase)).Value.ToString();
 }
