@@ -27,14 +27,26 @@ public static class CliApp
             help.Aliases.Remove("/h");
         }
         root.Add(Host);
-        root.Add(DaemonCommand.Build(context));
-        root.Add(DemoCommand.Build(context));
+        root.Add(DaemonProgramCommand("daemon", "Run the Dataplane daemon"));
+        root.Add(DaemonProgramCommand("demo", "Publish a port in a throwaway namespace lab and move real traffic through the eBPF data path"));
         root.Add(NetworkCommands.Build(context));
         root.Add(RunCommand.Build(context));
         foreach (var command in ContainerCommands.Build(context))
             root.Add(command);
         root.Add(VersionCommand.Build(context));
         return root;
+    }
+
+    /// <summary>Listed in the help; Program.Main hands these to dataplane-daemon before any parsing (DaemonLauncher).</summary>
+    private static Command DaemonProgramCommand(string name, string description)
+    {
+        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
+        command.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"dataplane: `{name}` runs in {DaemonLauncher.ProgramName}, which only the dataplane program executes");
+            return ExitCodes.Error;
+        });
+        return command;
     }
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken ct = default)

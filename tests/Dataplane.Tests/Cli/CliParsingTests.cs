@@ -189,10 +189,11 @@ public class CliParsingTests
     public async Task Daemon_BadPublishAllRange_RefusedBeforeStarting()
     {
         var tmp = Path.Combine(Path.GetTempPath(), "dpt-" + Guid.NewGuid().ToString("n")[..8]);
-        var r = await CliHarness.RunAsync(["daemon", "--publish-all-range", "9-1", "--uplink", "dpt-nosuch0", "--socket-cgroup", "none",
-            "--pin-dir", tmp + "-pins", "--state-dir", tmp, "--host", "unix://" + tmp + ".sock"], Ok());
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("invalid port range for -P: 9-1", r.Err);
+        var stderr = new StringWriter();
+        int rc = await Dataplane.Daemon.Program.RunAsync(["daemon", "--publish-all-range", "9-1", "--uplink", "dpt-nosuch0", "--socket-cgroup", "none",
+            "--pin-dir", tmp + "-pins", "--state-dir", tmp, "--host", "unix://" + tmp + ".sock"], new StringWriter(), stderr, _ => null, CancellationToken.None);
+        Assert.NotEqual(0, rc);
+        Assert.Contains("invalid port range for -P: 9-1", stderr.ToString());
         Assert.False(Directory.Exists(tmp));
     }
 
