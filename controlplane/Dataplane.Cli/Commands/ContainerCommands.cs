@@ -6,11 +6,11 @@ using Dataplane.ControlPlane.Ports;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`exec`, `port`, `logs`, `rm`, and the commands of their own files (`ps`, `inspect`).</summary>
+/// <summary>`exec`, `port`, `rm`, and the commands of their own files (`ps`, `logs`, `inspect`).</summary>
 public static class ContainerCommands
 {
     public static IEnumerable<Command> Build(CliContext context) =>
-        [Exec(context), Port(context), PsCommand.Build(context), Logs(context), InspectCommand.Build(context), Remove(context)];
+        [Exec(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context)];
 
     private static Command Exec(CliContext context)
     {
@@ -49,21 +49,6 @@ public static class ContainerCommands
 
     public static PublishedPort ToPublished(PortMappingRecord r) =>
         new(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, ProtoNames.Parse(r.Proto)));
-
-    private static Command Logs(CliContext context)
-    {
-        var name = new Argument<string>("CONTAINER");
-        var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
-        var command = new Command("logs", "Fetch the output of a container") { name, follow };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            await using var stdout = context.OpenStdout();
-            await client.CopyLogsAsync(parse.GetValue(name)!, parse.GetValue(follow), stdout, ct);
-            return 0;
-        });
-        return command;
-    }
 
     private static Command Remove(CliContext context)
     {

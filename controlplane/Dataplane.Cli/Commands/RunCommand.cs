@@ -49,7 +49,7 @@ public static class RunCommand
         Command: parse.GetValue(CommandLine) ?? [],
         Name: parse.GetValue(Name),
         Network: parse.GetValue(Network),
-        Publish: parse.GetValue(Publish) ?? [],
+        Publish: (parse.GetValue(Publish) ?? []).Select(PublishSpec.ZeroHostPortAsAny).ToList(),
         PublishAll: parse.GetValue(PublishAll),
         Expose: parse.GetValue(Expose) ?? [],
         Hostname: parse.GetValue(Hostname),
