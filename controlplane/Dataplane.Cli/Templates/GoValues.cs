@@ -30,7 +30,9 @@ internal static class GoValues
     {
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.TryGetValue(out long l) ? l : v.GetValue<double>(),
+        // Parsed JSON answers for any numeric type; values built in memory only for their own (int, long, double).
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number =>
+            v.TryGetValue(out long l) ? l : v.TryGetValue(out int i) ? (long)i : v.TryGetValue(out double d) ? d : (object)v.ToJsonString(),
         _ => value,
     };
 

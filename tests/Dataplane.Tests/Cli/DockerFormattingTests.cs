@@ -141,6 +141,14 @@ public class DockerFormattingTests
     }
 
     [Fact]
+    public void Inspect_Container_TemplatesReadItsNumbers()
+    {
+        var doc = DockerInspect.Container(Web(), [new NetworkInfo(Dataplane.Tests.ControlPlane.Fixtures.Lab, [])]);
+        var text = Dataplane.Cli.Templates.GoTemplate.Parse("{{.State.Pid}} {{.State.ExitCode}} {{(index .NetworkSettings.Networks \"lab\").IPPrefixLen}} {{json .State.Pid}}").Execute(doc);
+        Assert.Equal("4242 0 24 4242", text);
+    }
+
+    [Fact]
     public void Inspect_Network_DockersSchema()
     {
         var web = Web();
