@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Dataplane.ControlPlane.Daemon;
+using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Netlink;

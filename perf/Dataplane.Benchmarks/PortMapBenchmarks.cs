@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Bpf;
 
 namespace Dataplane.Benchmarks;
@@ -38,12 +39,12 @@ public class PortMapBenchmarks
         _dp = BenchDataPath.Load();
         _portmap = _dp.Program.Object.Map(DataPathAbi.MapPortmap);
         var ctr = IPAddress.Parse("198.19.1.2");
-        _mappings = Enumerable.Range(0, N).Select(i => new PortMapping((uint)(1 + i), null, DataPathAbi.ProtoTcp, (ushort)(20_000 + i), ctr, 80)).ToArray();
-        _keys = _mappings.Select(DataPathMaps.KeyOf).ToArray();
+        _mappings = Enumerable.Range(0, N).Select(i => new PortMapping((uint)(1 + i), new PublishedPort(IPAddress.Any, 20_000 + i, new ContainerPort(80, Proto.Tcp)), ctr)).ToArray();
+        _keys = _mappings.Select(m => DataPathMaps.KeyOf(m.Port)).ToArray();
         _values = _mappings.Select(m => new PortMapValue { CtrAddrBe = NetOrder.AddrBe(ctr), CtrPortBe = NetOrder.PortBe(80), MappingId = m.Id }).ToArray();
         var host = IPAddress.Parse("198.18.0.1");
         _dp.Maps.AddPortMappings(Enumerable.Range(0, AlreadyPublished)
-            .Select(i => new PortMapping((uint)(N + 1 + i % 5000), host, DataPathAbi.ProtoTcp, (ushort)(1 + i), ctr, 80)).ToArray());
+            .Select(i => new PortMapping((uint)(N + 1 + i % 5000), new PublishedPort(host, 1 + i, new ContainerPort(80, Proto.Tcp)), ctr)).ToArray());
     }
 
     [IterationSetup]

@@ -1,6 +1,7 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Bpf;
 using static Dataplane.Benchmarks.BenchNamespace;
 
@@ -37,7 +38,7 @@ public class ProgramRunBenchmarks
         maps.SetEndpoint(IPAddress.Parse(C1), 101, 1, Convert.FromHexString("0a0000000002"), Convert.FromHexString("0a00000000fe"));
         maps.SetMasqueradeAddress(0, IPAddress.Parse(Host));
         maps.SetMasqueradeAddress((uint)_ns.UplinkIfindex, IPAddress.Parse(Host));
-        maps.AddPortMapping(new PortMapping(1, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse(C1), 80));
+        maps.AddPortMapping(new PortMapping(1, new PublishedPort(IPAddress.Any, 8080, new ContainerPort(80, Proto.Tcp)), IPAddress.Parse(C1)));
 
         _uplink = _dp.Program.Object.Program(DataPathAbi.ProgUplinkIn);
         _veth = _dp.Program.Object.Program(DataPathAbi.ProgVethIn);

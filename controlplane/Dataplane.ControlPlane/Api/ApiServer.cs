@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +23,12 @@ public sealed class ApiServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
-    public static async Task<ApiServer> StartAsync(string socketPath, INetworkEngine networks, IContainerEngine containers,
+    public static Task<ApiServer> StartAsync(string socketPath, INetworkEngine networks, IContainerEngine containers,
+        Action<ILoggingBuilder>? logging = null, CancellationToken ct = default)
+        => StartAsync(socketPath, app => app.MapDataplaneApi(networks, containers), logging, ct);
+
+    /// <summary>Serves the routes <paramref name="routes"/> maps: the Docker-style API and each frontend's own.</summary>
+    public static async Task<ApiServer> StartAsync(string socketPath, Action<IEndpointRouteBuilder> routes,
         Action<ILoggingBuilder>? logging = null, CancellationToken ct = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(socketPath))!);
@@ -36,7 +42,7 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         var app = builder.Build();
         app.UseDataplaneErrors();
-        app.MapDataplaneApi(networks, containers);
+        routes(app);
         await app.StartAsync(ct);
         // Only root and the socket's group may talk to the daemon, as with dockerd.
         if (!OperatingSystem.IsWindows())

@@ -37,11 +37,11 @@ public static class DaemonConfiguration
     public static DaemonOptions ToOptions(IConfiguration c, string socketPath)
     {
         var d = new DaemonOptions();
-        var (snatMin, snatMax) = c["masquerade-port-range"] is { } range ? ParseRange("masquerade-port-range", range) : (d.SnatPortMin, d.SnatPortMax);
+        var dp = d.DataPath;
+        var (snatMin, snatMax) = c["masquerade-port-range"] is { } range ? ParseRange("masquerade-port-range", range) : (dp.SnatPortMin, dp.SnatPortMax);
         var options = new DaemonOptions(
             socketPath,
             c["state-dir"] ?? d.StateDirectory,
-            c["pin-dir"] ?? d.PinDirectory,
             c["bridge"] ?? d.DefaultBridgeName,
             c["bridge-subnet"] ?? d.DefaultBridgeSubnet,
             c["publish-all-range"] ?? d.PublishAllRange,
@@ -50,12 +50,16 @@ public static class DaemonConfiguration
             c["socket-cgroup"] ?? d.SocketHookCgroup,
             c["xdp"] is { } xdp ? Parse("xdp", xdp, bool.Parse) : d.Xdp)
         {
-            ConntrackEntries = c["conntrack-entries"] is { } ct ? Parse("conntrack-entries", ct, s => uint.Parse(s, CultureInfo.InvariantCulture)) : d.ConntrackEntries,
-            SnatEntries = c["snat-entries"] is { } snat ? Parse("snat-entries", snat, s => uint.Parse(s, CultureInfo.InvariantCulture)) : d.SnatEntries,
-            SnatPortMin = snatMin,
-            SnatPortMax = snatMax,
-            ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : d.ConntrackTimeouts,
-            PublishedPorts = c["published-ports"] is { } pp ? Parse("published-ports", pp, ParsePublishedPorts) : d.PublishedPorts,
+            DataPath = new DataPathOptions
+            {
+                PinDirectory = c["pin-dir"] ?? dp.PinDirectory,
+                ConntrackEntries = c["conntrack-entries"] is { } ct ? Parse("conntrack-entries", ct, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.ConntrackEntries,
+                SnatEntries = c["snat-entries"] is { } snat ? Parse("snat-entries", snat, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.SnatEntries,
+                SnatPortMin = snatMin,
+                SnatPortMax = snatMax,
+                ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : dp.ConntrackTimeouts,
+                PublishedPorts = c["published-ports"] is { } pp ? Parse("published-ports", pp, ParsePublishedPorts) : dp.PublishedPorts,
+            },
             HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
         };
         options.ParsePublishAllRange();

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Dataplane.ControlPlane.Api;
-using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Ports;
@@ -30,42 +30,20 @@ public static class DaemonRunner
 
         Directory.CreateDirectory(options.StateDirectory);
         var state = new DaemonState(new StateStore(options.StateDirectory));
-        using var host = NetworkHost.Start(new NetworkHostOptions
-        {
-            Uplinks = options.Uplinks,
-            SandboxPrefix = options.SandboxPrefix,
-            SocketHookCgroup = options.SocketHookCgroup switch
-            {
-                null or "none" => null,
-                DaemonOptions.RootCgroup => Cgroup2Root(),
-                var path => path,
-            },
-            Xdp = options.Xdp,
-            DataPath = new DataPathOptions
-            {
-                PinDirectory = options.PinDirectory,
-                ConntrackEntries = options.ConntrackEntries,
-                SnatEntries = options.SnatEntries,
-                PublishedPorts = options.PublishedPorts,
-                SnatPortMin = options.SnatPortMin,
-                SnatPortMax = options.SnatPortMax,
-                ConntrackTimeouts = options.ConntrackTimeouts,
-            },
-        }, log);
+        using var host = NetworkHost.Start(options, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
 
-        var networks = new NetworkEngine(state, host);
+        // The engine, then each frontend restores what it owns before the ports are reconciled once for all.
+        using var probe = host.CreatePortProbe(options.HoldHostPorts);
+        var ports = new PortPublisher(host.PortMap, new HostPortAllocator(options.ParsePublishAllRange(), probe));
+        var engine = new DataplaneEngine(host, ports);
+        var networks = new NetworkEngine(state, engine);
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
-        using var probe = new SocketPortProbe(host.Namespace, options.HoldHostPorts);
-        var ports = new HostPortAllocator(options.ParsePublishAllRange(), probe);
-        var adopted = state.Current.Containers.SelectMany(ContainerEngine.Published).ToList();
-        probe.TryReserve(adopted); // a port someone took while we were down stays ours in BPF; its socket is that process's
-        foreach (var published in adopted)
-            ports.Adopt(published);
-        var containers = new ContainerEngine(state, host, networks, ports, options.StateDirectory);
-        containers.Reconcile();
+        var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory));
+        ports.Reconcile(containers.Restore());
 
-        await using var server = await ApiServer.StartAsync(options.SocketPath, networks, containers,
+        // Each frontend that talks to the daemon over its socket adds its routes here.
+        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers),
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
         log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
         NotifySystemd("READY=1");
@@ -75,7 +53,7 @@ public static class DaemonRunner
         {
             while (await sweep.WaitForNextTickAsync(stop.Token))
             {
-                int removed = host.Maps.SweepConntrack(ConntrackEntry.MonotonicNowNs());
+                int removed = host.SweepConntrack();
                 if (removed > 0) log.LogDebug("conntrack sweep removed {Count} entries", removed);
             }
         }
@@ -86,12 +64,6 @@ public static class DaemonRunner
         log.LogInformation("dataplane daemon stopping; the data path stays in place");
         return 0;
     }
-
-    /// <summary>The cgroup2 mount: on hybrid hosts /sys/fs/cgroup/unified, on unified hosts /sys/fs/cgroup.</summary>
-    public static string Cgroup2Root() => File.ReadLines("/proc/self/mountinfo")
-        .Select(l => l.Split(' '))
-        .Where(f => Array.IndexOf(f, "-") is int dash and > 0 && dash + 1 < f.Length && f[dash + 1] == "cgroup2")
-        .Select(f => f[4]).FirstOrDefault() ?? throw DataplaneException.Invalid("no cgroup2 mount: the socket hooks need one (or --socket-cgroup none)");
 
     /// <summary>sd_notify: one datagram to $NOTIFY_SOCKET when systemd set it.</summary>
     private static void NotifySystemd(string message)

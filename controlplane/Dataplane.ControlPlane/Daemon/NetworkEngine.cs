@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Net;
 using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Model;
@@ -9,7 +9,7 @@ using Dataplane.ControlPlane.Validation;
 namespace Dataplane.ControlPlane.Daemon;
 
 /// <summary>Bridge networks: validated against the state, created in the kernel, then persisted.</summary>
-public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetworkEngine
+public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : INetworkEngine
 {
     private readonly Dictionary<string, AddressPool> _pools = [];
     private readonly Lock _gate = new();
@@ -18,9 +18,7 @@ public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetwor
     public static BridgeNetwork ToBridge(NetworkRecord n)
     {
         var subnet = Ipv4Subnet.Parse(n.Subnet);
-        // A stable, non-zero data-path id from the network's id.
-        uint id = uint.Parse(n.Id.AsSpan(0, 7), NumberStyles.HexNumber) | 1u << 28;
-        return new BridgeNetwork(id, n.BridgeName, Ipv4Subnet.ToAddress(subnet.Network), subnet.PrefixLength, IPAddress.Parse(n.Gateway), n.Internal, n.Icc);
+        return new BridgeNetwork(DataplaneEngine.DataPathNetworkId(n.Id), n.BridgeName, Ipv4Subnet.ToAddress(subnet.Network), subnet.PrefixLength, IPAddress.Parse(n.Gateway), n.Internal, n.Icc);
     }
 
     /// <summary>Creates (or adopts) every persisted network in the kernel and the address pools; adds the default bridge.</summary>
@@ -30,7 +28,7 @@ public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetwor
             state.Put(NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet));
         foreach (var n in state.Current.Networks)
         {
-            host.EnsureNetwork(ToBridge(n));
+            engine.AddNetwork(n.Id, ToBridge(n));
             var pool = Pool(n);
             foreach (var c in state.Current.Containers.Where(c => c.Network == n.Name && c.IpAddress is not null))
                 pool.Reserve(IPAddress.Parse(c.IpAddress!));
@@ -52,15 +50,14 @@ public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetwor
         lock (_gate)
         {
             var record = NetworkPlanner.Plan(request, state.View);
-            var bridge = ToBridge(record);
-            host.EnsureNetwork(bridge);
+            engine.AddNetwork(record.Id, ToBridge(record));
             try
             {
                 state.Put(record);
             }
             catch
             {
-                host.RemoveNetwork(bridge);
+                engine.RemoveNetwork(record.Id);
                 throw;
             }
             return Task.FromResult(new NetworkCreateResponse(record.Id, []));
@@ -78,7 +75,7 @@ public sealed class NetworkEngine(DaemonState state, NetworkHost host) : INetwor
         lock (_gate)
         {
             var record = NetworkPlanner.CheckRemovable(name, state.View);
-            host.RemoveNetwork(ToBridge(record));
+            engine.RemoveNetwork(record.Id);
             state.Update(d => d with { Networks = [.. d.Networks.Where(n => n.Id != record.Id)] });
             _pools.Remove(record.Id);
             return Task.CompletedTask;

@@ -1,17 +1,19 @@
 using System.Net;
+using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop;
 
 namespace Dataplane.ControlPlane.DataPath;
 
-/// <summary>A published port as the data path sees it. HostAddress null = every local address.</summary>
-public sealed record PortMapping(uint Id, IPAddress? HostAddress, byte Proto, ushort HostPort, IPAddress ContainerAddress, ushort ContainerPort);
+/// <summary>A published port bound to its endpoint's address, with the mapping id that tags its
+/// flows and indexes its counters: what one dp_portmap entry holds.</summary>
+public sealed record PortMapping(uint Id, PublishedPort Port, IPAddress ContainerAddress);
 
 /// <summary>
 /// Typed facade over the data path's maps: what the control plane writes (published ports,
 /// endpoints, networks, host addresses, configuration) and reads (counters, conntrack), plus the
 /// conntrack sweeper. Every key and value is a mirror of bpf/include/dp_abi.h.
 /// </summary>
-public sealed class DataPathMaps(
+public sealed partial class DataPathMaps(
     IBpfMap<CtKey, CtValue> conntrack,
     IBpfMap<SnatKey, CtKey> snat,
     IBpfMap<PortMapKey, PortMapValue> portmap,
@@ -22,18 +24,28 @@ public sealed class DataPathMaps(
     IBpfMap<uint, ConfigValue> config,
     IBpfPerCpuArray<CounterValue> mappingStats,
     IBpfPerCpuArray<CounterValue> drops,
-    uint mappingIdLimit = DataPathAbi.MappingIdMax)
+    uint mappingIdLimit = DataPathAbi.MappingIdMax) : IPortMap, IDataPathCounters
 {
     /// <summary>Mapping ids run 1..MappingIdLimit-1 (the size of the per-mapping counters).</summary>
     public uint MappingIdLimit => mappingIdLimit;
 
     // ---- published ports ----
 
-    public static PortMapKey KeyOf(PortMapping m) => new()
+    public static PortMapKey KeyOf(PublishedPort p) => new()
     {
-        AddrBe = m.HostAddress is null || m.HostAddress.Equals(IPAddress.Any) ? 0 : NetOrder.AddrBe(m.HostAddress),
-        PortBe = NetOrder.PortBe(m.HostPort),
-        Proto = m.Proto,
+        AddrBe = p.OnEveryAddress ? 0 : NetOrder.AddrBe(p.HostIp),
+        PortBe = NetOrder.PortBe((ushort)p.HostPort),
+        Proto = ProtoByte(p.Proto),
+    };
+
+    // The only place a protocol becomes the byte the kernel compares.
+    private static byte ProtoByte(Proto proto) => proto == Proto.Udp ? DataPathAbi.ProtoUdp : DataPathAbi.ProtoTcp;
+
+    private static Proto? ProtoOf(byte proto) => proto switch
+    {
+        DataPathAbi.ProtoTcp => Proto.Tcp,
+        DataPathAbi.ProtoUdp => Proto.Udp,
+        _ => null,
     };
 
     /// <summary>Publishes a port; a host port already taken is an error (one host port, one container).</summary>
@@ -74,7 +86,7 @@ public sealed class DataPathMaps(
         {
             var m = mappings[i] ?? throw new ArgumentNullException(paramName, $"mapping {i} is null");
             Validate(m, snatRange, paramName);
-            keys[i] = KeyOf(m);
+            keys[i] = KeyOf(m.Port);
             values[i] = ValueOf(m);
             if (!index.TryAdd(Packed(keys[i]), i))
                 throw new ArgumentException(
@@ -126,18 +138,16 @@ public sealed class DataPathMaps(
     {
         if (m.Id == 0 || m.Id >= mappingIdLimit)
             throw new ArgumentOutOfRangeException(paramName, $"mapping id {m.Id} outside 1..{mappingIdLimit - 1}");
-        if (m.Proto is not (DataPathAbi.ProtoTcp or DataPathAbi.ProtoUdp))
-            throw new ArgumentOutOfRangeException(paramName, $"protocol {m.Proto}: only TCP and UDP ports are published");
         var (snatMin, snatMax) = snatRange;
-        if (m.HostPort >= snatMin && m.HostPort <= snatMax)
+        if (m.Port.HostPort >= snatMin && m.Port.HostPort <= snatMax)
             throw new ArgumentOutOfRangeException(paramName,
-                $"host port {m.HostPort} lies in the masquerade port range {snatMin}-{snatMax}; replies of masqueraded flows would be taken for it");
+                $"host port {m.Port.HostPort} lies in the masquerade port range {snatMin}-{snatMax}; replies of masqueraded flows would be taken for it");
     }
 
     private static PortMapValue ValueOf(PortMapping m) => new()
     {
         CtrAddrBe = NetOrder.AddrBe(m.ContainerAddress),
-        CtrPortBe = NetOrder.PortBe(m.ContainerPort),
+        CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port),
         MappingId = m.Id,
     };
 
@@ -163,11 +173,7 @@ public sealed class DataPathMaps(
     }
 
     private static string Describe(PortMapping m)
-    {
-        var proto = m.Proto switch { DataPathAbi.ProtoTcp => "tcp", DataPathAbi.ProtoUdp => "udp", _ => $"proto {m.Proto}" };
-        var on = m.HostAddress is null || m.HostAddress.Equals(IPAddress.Any) ? "every host address" : m.HostAddress.ToString();
-        return $"host port {m.HostPort}/{proto} on {on}";
-    }
+        => $"host port {m.Port.HostPort}/{m.Port.Proto.Name()} on {(m.Port.OnEveryAddress ? "every host address" : m.Port.HostIp.ToString())}";
 
     private static ulong Packed(in PortMapKey k) => k.AddrBe | (ulong)k.PortBe << 32 | (ulong)k.Proto << 48 | (ulong)k.Pad << 56;
 
@@ -182,7 +188,7 @@ public sealed class DataPathMaps(
         var ids = new HashSet<uint>();
         foreach (var m in mappings)
         {
-            var key = KeyOf(m);
+            var key = KeyOf(m.Port);
             var id = portmap.TryLookup(key, out var published) ? published.MappingId : m.Id;
             if (id != 0) ids.Add(id); // 0 tags the flows of no mapping (masquerade): never flush those
             portmap.Delete(key);
@@ -191,37 +197,14 @@ public sealed class DataPathMaps(
     }
 
     /// <summary>Every published port as the kernel has it (what a restarted daemon adopts).</summary>
+    /// <remarks>An entry of a protocol the control plane never writes (another writer's) is listed as TCP
+    /// so that reconcile, which owns the map, removes it.</remarks>
     public IReadOnlyList<PortMapping> PortMappings() => portmap.Entries()
-        .Select(e => new PortMapping(e.Value.MappingId, e.Key.AddrBe == 0 ? null : NetOrder.Addr(e.Key.AddrBe), e.Key.Proto,
-            NetOrder.Port(e.Key.PortBe), NetOrder.Addr(e.Value.CtrAddrBe), NetOrder.Port(e.Value.CtrPortBe)))
+        .Select(e => new PortMapping(e.Value.MappingId,
+            new PublishedPort(NetOrder.Addr(e.Key.AddrBe), NetOrder.Port(e.Key.PortBe),
+                new ContainerPort(NetOrder.Port(e.Value.CtrPortBe), ProtoOf(e.Key.Proto) ?? Proto.Tcp)),
+            NetOrder.Addr(e.Value.CtrAddrBe)))
         .ToList();
-
-    /// <summary>Removes every conntrack entry (both directions) and reservation of a mapping's flows.</summary>
-    public int FlushMapping(uint mappingId) => FlushMappings(new HashSet<uint> { mappingId });
-
-    /// <summary>Both directions and the masquerade reservation of every flow the mappings own, each
-    /// once, then one batch delete a map (a full 262,144-entry table: ~0.4 s, a quarter of it the walk).</summary>
-    private int FlushMappings(IReadOnlySet<uint> mappingIds)
-    {
-        var entries = conntrack.Entries();
-        var flows = new Dictionary<(ulong, ulong), CtKey>(entries.Count);
-        var reservations = new Dictionary<ulong, SnatKey>();
-        foreach (var (key, v) in entries)
-        {
-            if (!mappingIds.Contains(v.MappingId)) continue;
-            var peer = ConntrackEntry.PeerKey(key, v); // also when the snapshot missed it
-            flows.TryAdd(Packed(key), key);
-            flows.TryAdd(Packed(peer), peer);
-            if (ConntrackEntry.OwnedSnat(key, v) is { } r) reservations.TryAdd(Packed(r), r);
-        }
-        snat.DeleteBatch([.. reservations.Values]);
-        return conntrack.DeleteBatch([.. flows.Values]);
-    }
-
-    private static unsafe (ulong, ulong) Packed(in CtKey k)
-        => (k.SAddrBe | (ulong)k.DAddrBe << 32, k.SPortBe | (ulong)k.DPortBe << 16 | (ulong)k.Proto << 32 | (ulong)k.Pad[0] << 40 | (ulong)k.Pad[1] << 48 | (ulong)k.Pad[2] << 56);
-
-    private static ulong Packed(in SnatKey k) => k.AddrBe | (ulong)k.PortBe << 32 | (ulong)k.Proto << 48 | (ulong)k.Pad << 56;
 
     // ---- endpoints, networks, host addresses, configuration ----
 
@@ -255,8 +238,6 @@ public sealed class DataPathMaps(
     /// <summary>Masquerade source for traffic leaving by ifindex; ifindex 0 = for every other device.</summary>
     public void SetMasqueradeAddress(uint ifindex, IPAddress address)
         => masqueradeAddresses.Update(new IfAddrKey { Ifindex = ifindex }, new IfAddrValue { AddrBe = NetOrder.AddrBe(address) });
-
-    public bool RemoveMasqueradeAddress(uint ifindex) => masqueradeAddresses.Delete(new IfAddrKey { Ifindex = ifindex });
 
     /// <summary>netnsCookie: the daemon's namespace (SO_NETNS_COOKIE), where the socket hooks act.</summary>
     public unsafe void Configure(ulong netnsCookie, ushort snatPortMin, ushort snatPortMax, ConntrackTimeouts? timeouts = null)
@@ -293,39 +274,5 @@ public sealed class DataPathMaps(
             total.Bytes += c.Bytes;
         }
         return total;
-    }
-
-    // ---- conntrack ----
-
-    /// <summary>Removes flows whose both entries have expired (CLOCK_MONOTONIC, as the BPF side
-    /// stamps them). An entry refreshed between the read and the delete is re-checked first.
-    /// Returns the number of entries removed.</summary>
-    public int SweepConntrack(ulong nowNs)
-    {
-        int removed = 0;
-        foreach (var (key, snapshot) in conntrack.Entries())
-        {
-            // Re-read: the data path may have refreshed the flow since the snapshot.
-            if (!ConntrackEntry.IsExpired(snapshot, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
-            var peer = ConntrackEntry.PeerKey(key, v);
-            if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv, nowNs)) continue;
-            removed += RemoveFlow(key, v);
-        }
-        return removed;
-    }
-
-    public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
-
-    public IReadOnlyList<(CtKey Key, CtValue Value)> ConntrackEntries()
-    {
-        return conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
-    }
-
-    private int RemoveFlow(in CtKey key, in CtValue value)
-    {
-        int removed = conntrack.Delete(key) ? 1 : 0;
-        if (conntrack.Delete(ConntrackEntry.PeerKey(key, value))) removed++;
-        if (ConntrackEntry.OwnedSnat(key, value) is { } reservation) snat.Delete(reservation);
-        return removed;
     }
 }

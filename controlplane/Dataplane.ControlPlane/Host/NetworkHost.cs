@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Ipam;
 using Dataplane.Interop;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Netlink;
@@ -23,7 +25,7 @@ public sealed class NetworkHost : IDisposable
     private readonly ILogger _log;
     private readonly Lock _gate = new();
 
-    private NetworkHost(NetworkHostOptions options, NetworkNamespace ns, RtNetlink links, DataPathProgram dataPath, IReadOnlyList<string> uplinks, string? forwardingWarning, ILogger log)
+    private NetworkHost(DaemonOptions options, NetworkNamespace ns, RtNetlink links, DataPathProgram dataPath, IReadOnlyList<string> uplinks, string? forwardingWarning, ILogger log)
     {
         Options = options;
         _ns = ns;
@@ -34,11 +36,20 @@ public sealed class NetworkHost : IDisposable
         _log = log;
     }
 
-    public NetworkHostOptions Options { get; }
+    public DaemonOptions Options { get; }
     public IReadOnlyList<string> Uplinks { get; }
-    public DataPathMaps Maps => _dataPath.Maps;
-    public RtNetlink Links => _links;
-    public NetworkNamespace Namespace => _ns;
+
+    /// <summary>The published-port map: written by the engine's PortPublisher alone.</summary>
+    public IPortMap PortMap => _dataPath.Maps;
+
+    /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
+    public IDataPathCounters Counters => _dataPath.Maps;
+
+    /// <summary>The host-port check (and hold, unless <paramref name="hold"/> is off) in the managed namespace.</summary>
+    public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
+
+    /// <summary>Removes expired flows; returns how many entries went.</summary>
+    public int SweepConntrack() => _dataPath.Maps.SweepConntrack();
 
     /// <summary>Docker's warning when IPv4 forwarding could not be enabled; null when it is on.</summary>
     public string? ForwardingWarning { get; }
@@ -47,7 +58,7 @@ public sealed class NetworkHost : IDisposable
     /// Loads (or adopts, from its pins) the data path, attaches it to the uplinks, and tells it the
     /// host's addresses. Safe to call again after a restart: attachments are replaced, not doubled.
     /// </summary>
-    public static NetworkHost Start(NetworkHostOptions options, ILogger? logger = null)
+    public static NetworkHost Start(DaemonOptions options, ILogger? logger = null)
     {
         var log = logger ?? NullLogger.Instance;
         var ns = options.Namespace is null ? NetworkNamespace.Current() : NetworkNamespace.Open(options.Namespace);
@@ -63,7 +74,7 @@ public sealed class NetworkHost : IDisposable
             dataPath = DataPathProgram.Load(options.DataPath, ns.Cookie, log);
             var host = new NetworkHost(options, ns, links, dataPath, uplinks, forwarding, log);
             host.AttachUplinks();
-            if (options.SocketHookCgroup is not null) dataPath.AttachSocketHooks(options.SocketHookCgroup);
+            if (options.SocketHookCgroupPath() is { } cgroup) dataPath.AttachSocketHooks(cgroup);
             return host;
         }
         catch
@@ -101,11 +112,11 @@ public sealed class NetworkHost : IDisposable
             _ns.Run(() => _dataPath.AttachUplink(link.Index));
             if (Options.Xdp) _log.LogInformation("XDP fast path on {Uplink}: {Mode}", uplink, _ns.Run(() => _dataPath.AttachUplinkXdp(link.Index)));
             var v4 = _links.ListAddresses(uplink).Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork).ToList();
-            foreach (var a in v4) Maps.AddHostAddress(a.Address, (uint)link.Index);
+            foreach (var a in v4) _dataPath.Maps.AddHostAddress(a.Address, (uint)link.Index);
             if (v4.Count > 0)
             {
-                Maps.SetMasqueradeAddress((uint)link.Index, v4[0].Address);
-                Maps.SetMasqueradeAddress(0, v4[0].Address); // fallback for egress devices without their own entry
+                _dataPath.Maps.SetMasqueradeAddress((uint)link.Index, v4[0].Address);
+                _dataPath.Maps.SetMasqueradeAddress(0, v4[0].Address); // fallback for egress devices without their own entry
             }
             _log.LogInformation("data path attached to uplink {Uplink} ({Addresses})", uplink, string.Join(", ", v4.Select(a => a.Address)));
         }
@@ -133,21 +144,34 @@ public sealed class NetworkHost : IDisposable
                 _links.AddAddress(network.Bridge, network.Gateway, network.PrefixLength);
             _links.SetUp(network.Bridge);
             int index = _links.IndexOf(network.Bridge);
-            Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
-            tx.Add("network map entry", () => Maps.RemoveNetwork(network.Subnet, network.PrefixLength));
-            Maps.AddHostAddress(network.Gateway, (uint)index);
+            _dataPath.Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
+            tx.Add("network map entry", () => _dataPath.Maps.RemoveNetwork(network.Subnet, network.PrefixLength));
+            _dataPath.Maps.AddHostAddress(network.Gateway, (uint)index);
             tx.Commit();
         }
     }
 
-    /// <summary>Removes the bridge and the data path's knowledge of the network.</summary>
-    public void RemoveNetwork(BridgeNetwork network)
+    /// <summary>Removes the data path's knowledge of the network, and the bridge unless told to keep it
+    /// (a bridge someone else created: Docker's, a CNI plugin's, an operator's).</summary>
+    public void RemoveNetwork(BridgeNetwork network, bool keepBridge = false)
     {
         lock (_gate)
         {
-            Maps.RemoveHostAddress(network.Gateway);
-            Maps.RemoveNetwork(network.Subnet, network.PrefixLength);
-            if (_links.TryGetLink(network.Bridge) is not null) _links.DeleteLink(network.Bridge);
+            _dataPath.Maps.RemoveHostAddress(network.Gateway);
+            _dataPath.Maps.RemoveNetwork(network.Subnet, network.PrefixLength);
+            if (!keepBridge && _links.TryGetLink(network.Bridge) is not null) _links.DeleteLink(network.Bridge);
+        }
+    }
+
+    /// <summary>Tells the data path about a bridge network someone else created (and keeps running): nothing is created.</summary>
+    public void AdoptNetwork(BridgeNetwork network)
+    {
+        lock (_gate)
+        {
+            var bridge = _links.TryGetLink(network.Bridge)
+                ?? throw new InteropException("adopt bridge", network.Bridge, Errno.ENODEV, "no such bridge in the daemon's namespace");
+            _dataPath.Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
+            _dataPath.Maps.AddHostAddress(network.Gateway, (uint)bridge.Index);
         }
     }
 
@@ -180,10 +204,10 @@ public sealed class NetworkHost : IDisposable
 
     /// <summary>
     /// Connects a sandbox to a bridge network: a veth whose peer is created directly in the sandbox as
-    /// eth0, the sandbox's address and default route, the data path's program on the host side, and
-    /// the endpoint entry that lets published ports reach it.
+    /// eth0, the sandbox's address and default route, then the endpoint attached as an adopted one is.
+    /// Returns the host side's ifindex and the container side's MAC.
     /// </summary>
-    public SandboxEndpoint Connect(NetworkNamespace sandbox, string sandboxName, BridgeNetwork network, IPAddress address, string hostVeth)
+    public (int Ifindex, PhysicalAddress Mac) Connect(NetworkNamespace sandbox, BridgeNetwork network, IPAddress address, string hostVeth)
     {
         lock (_gate)
         {
@@ -204,36 +228,40 @@ public sealed class NetworkHost : IDisposable
                     sandbox.Run(() => _dataPath.AttachContainerXdp(eth0));
                 }
             }
-            int index = _links.IndexOf(hostVeth);
-            _ns.Run(() => _dataPath.AttachEndpoint(index));
-            var bridgeMac = _links.GetLink(network.Bridge).Mac!.GetAddressBytes();
-            Maps.SetEndpoint(address, (uint)index, network.Id, mac.GetAddressBytes(), bridgeMac);
-            tx.Add("endpoint map entry", () => Maps.RemoveEndpoint(address));
+            int index = AttachEndpoint(network, hostVeth, address, mac);
             tx.Commit();
-            return new SandboxEndpoint(sandboxName, hostVeth, address, mac, network.Id);
+            return (index, mac);
         }
     }
 
-    public void Disconnect(SandboxEndpoint endpoint)
+    /// <summary>
+    /// The data path on an existing host-side veth (ours, or one a runtime created): the program on its
+    /// tc ingress (replacing an earlier daemon's, so it binds today's maps) and the endpoint entry that
+    /// lets published ports reach the address behind it. Returns the veth's ifindex.
+    /// </summary>
+    public int AttachEndpoint(BridgeNetwork network, string hostVeth, IPAddress address, PhysicalAddress mac)
     {
         lock (_gate)
         {
-            Maps.RemoveEndpoint(endpoint.Address);
-            if (_links.TryGetLink(endpoint.HostVeth) is not null) _links.DeleteLink(endpoint.HostVeth);
+            var veth = _links.GetLink(hostVeth);
+            _ns.Run(() => _dataPath.AttachEndpoint(veth.Index));
+            var bridgeMac = _links.GetLink(network.Bridge).Mac!.GetAddressBytes();
+            _dataPath.Maps.SetEndpoint(address, (uint)veth.Index, network.Id, mac.GetAddressBytes(), bridgeMac);
+            return veth.Index;
         }
     }
 
-    // ---- published ports ----
-
-    public void Publish(PortMapping mapping) => Maps.AddPortMapping(mapping);
-
-    /// <summary>All or nothing, in one batch: a range of thousands of ports is one map update.</summary>
-    public void Publish(IReadOnlyList<PortMapping> mappings) => Maps.AddPortMappings(mappings);
-
-    /// <summary>New flows stop at once; the mapping's existing flows are removed.</summary>
-    public int Unpublish(PortMapping mapping) => Maps.RemovePortMapping(mapping);
-
-    public int Unpublish(IReadOnlyList<PortMapping> mappings) => Maps.RemovePortMappings(mappings);
+    /// <summary>Removes the endpoint entry; detaches from the veth, and deletes it when we created it.</summary>
+    public void DetachEndpoint(string hostVeth, IPAddress address, bool deleteVeth)
+    {
+        lock (_gate)
+        {
+            _dataPath.Maps.RemoveEndpoint(address);
+            if (_links.TryGetLink(hostVeth) is not { } veth) return;
+            if (deleteVeth) _links.DeleteLink(hostVeth);
+            else _ns.Run(() => _dataPath.Detach(veth.Index));
+        }
+    }
 
     /// <summary>Closes handles; pinned maps and attachments stay so traffic flows while the daemon is away.</summary>
     public void Dispose()

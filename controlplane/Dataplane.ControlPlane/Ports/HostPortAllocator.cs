@@ -23,22 +23,25 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     /// <summary>
     /// Allocates every binding of one container, or none of them. Fixed host ports are checked and
     /// reserved together (one probe call for a 10,000-port range); ranges and dynamic ports follow.
+    /// With <paramref name="reserve"/> off the host's sockets are not asked (the runtime that owns the
+    /// container holds its ports itself): only conflicts with other publications are refused.
     /// </summary>
-    public IReadOnlyList<PublishedPort> AllocateAll(IEnumerable<PortBinding> bindings)
+    public IReadOnlyList<PublishedPort> AllocateAll(IEnumerable<PortBinding> bindings, bool reserve = true)
     {
+        var probe = reserve ? _probe : NoHostPortProbe.Instance;
         var all = bindings.ToList();
         var result = new PublishedPort[all.Count];
         var fixedAt = Enumerable.Range(0, all.Count).Where(i => all[i].HostPorts is { IsSingle: true }).ToList();
         lock (_lock)
         {
             var fixedPorts = fixedAt.Select(i => new PublishedPort(all[i].EffectiveHostIp, all[i].HostPorts!.Value.Start, all[i].Container)).ToList();
-            TakeExact(fixedPorts);
+            TakeExact(fixedPorts, probe);
             for (int k = 0; k < fixedAt.Count; k++)
                 result[fixedAt[k]] = fixedPorts[k];
             try
             {
                 for (int i = 0; i < all.Count; i++)
-                    result[i] ??= TakeFromRange(all[i]);
+                    result[i] ??= TakeFromRange(all[i], probe);
                 return result;
             }
             catch
@@ -52,14 +55,21 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
 
     public PublishedPort Allocate(PortBinding binding) => AllocateAll([binding])[0];
 
-    /// <summary>Marks a port as held without asking the probe (a restarted daemon adopting its state).</summary>
-    public void Adopt(PublishedPort published)
+    /// <summary>
+    /// Marks ports as held that were published before a restart. With <paramref name="reserve"/> the host's
+    /// sockets are taken again where they are free; a port some process took meanwhile stays ours all the
+    /// same (the data path translates before any socket sees the packet).
+    /// </summary>
+    public void Adopt(IReadOnlyList<PublishedPort> ports, bool reserve = true)
     {
         lock (_lock)
         {
-            if (Conflicts(published.HostIp, published.Container.Proto, published.HostPort))
-                throw DataplaneException.Conflict(AlreadyAllocated(published.HostIp, published.HostPort));
-            Hold(published.HostIp, published.Container.Proto, published.HostPort);
+            foreach (var p in ports)
+                if (Conflicts(p.HostIp, p.Container.Proto, p.HostPort))
+                    throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
+            if (reserve) _probe.TryReserve(ports);
+            foreach (var p in ports)
+                Hold(p.HostIp, p.Container.Proto, p.HostPort);
         }
     }
 
@@ -78,7 +88,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             return Conflicts(ip, proto, port);
     }
 
-    private void TakeExact(IReadOnlyList<PublishedPort> ports)
+    private void TakeExact(IReadOnlyList<PublishedPort> ports, IHostPortProbe probe)
     {
         var held = new List<PublishedPort>();
         try
@@ -90,12 +100,12 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
                 held.Add(p);
             }
-            var free = _probe.TryReserve(ports);
+            var free = probe.TryReserve(ports);
             int busy = Array.IndexOf(free, false);
             if (busy < 0)
                 return;
             for (int i = 0; i < ports.Count; i++)
-                if (free[i]) _probe.Release(ports[i]);
+                if (free[i]) probe.Release(ports[i]);
             var p0 = ports[busy];
             throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
                 $"failed to bind host port {Endpoint(p0.HostIp, p0.HostPort)}/{p0.Container.Proto.Name()}: address already in use"));
@@ -108,7 +118,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
     }
 
-    private PublishedPort TakeFromRange(PortBinding binding)
+    private PublishedPort TakeFromRange(PortBinding binding, IHostPortProbe probe)
     {
         var (ip, proto) = (binding.EffectiveHostIp, binding.Container.Proto);
         bool round = binding.HostPorts is null;
@@ -117,7 +127,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         for (int i = 0; i < range.Count; i++)
         {
             var candidate = new PublishedPort(ip, range.Start + ((start - range.Start + i) % range.Count), binding.Container);
-            if (Conflicts(ip, proto, candidate.HostPort) || !_probe.TryReserve([candidate])[0])
+            if (Conflicts(ip, proto, candidate.HostPort) || !probe.TryReserve([candidate])[0])
                 continue;
             Hold(ip, proto, candidate.HostPort);
             if (round)

@@ -29,11 +29,3 @@ public sealed record PortBinding(IPAddress? HostIp, PortRange? HostPorts, Contai
 {
     public IPAddress EffectiveHostIp => HostIp ?? IPAddress.Any;
 }
-
-/// <summary>A binding after allocation: a concrete host address and port.</summary>
-public sealed record PublishedPort(IPAddress HostIp, int HostPort, ContainerPort Container)
-{
-    public string HostEndpoint => HostIp.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-        ? string.Create(CultureInfo.InvariantCulture, $"[{HostIp}]:{HostPort}")
-        : string.Create(CultureInfo.InvariantCulture, $"{HostIp}:{HostPort}");
-}

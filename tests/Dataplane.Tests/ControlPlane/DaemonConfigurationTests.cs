@@ -32,9 +32,9 @@ public sealed class DaemonConfigurationTests : IDisposable
         Assert.Equal("/from/file", o.StateDirectory);
         Assert.Equal("br-flag", o.DefaultBridgeName);
         Assert.Equal(["eth7", "eth8"], o.Uplinks);
-        Assert.Equal(1024u, o.ConntrackEntries);
+        Assert.Equal(1024u, o.DataPath.ConntrackEntries);
         Assert.True(o.Xdp);
-        Assert.Equal((62000, 63000), (o.SnatPortMin, o.SnatPortMax));
+        Assert.Equal((62000, 63000), (o.DataPath.SnatPortMin, o.DataPath.SnatPortMax));
     }
 
     [Fact]
@@ -50,9 +50,9 @@ public sealed class DaemonConfigurationTests : IDisposable
     public void PublishedPorts_DefaultFillsTheCompiledMaps_FlagRaisesIt()
     {
         File.WriteAllText(_file, "{}");
-        Assert.Equal(16383u, DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s").PublishedPorts);
+        Assert.Equal(16383u, DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s").DataPath.PublishedPorts);
         var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, new Dictionary<string, string?> { ["published-ports"] = "131072" }), "/s");
-        Assert.Equal(131072u, o.PublishedPorts);
+        Assert.Equal(131072u, o.DataPath.PublishedPorts);
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public sealed class DaemonConfigurationTests : IDisposable
     {
         File.WriteAllText(_file, """{ "conntrack-timeouts": "tcp-established=3600, udp=60" }""");
         var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s");
-        Assert.Equal(new ConntrackTimeouts { TcpEstablished = 3600, Udp = 60 }, o.ConntrackTimeouts);
-        Assert.Equal([0u, 120, 60, 3600, 120, 60, 30, 120, 10, 60, 120, 30], o.ConntrackTimeouts.ByClass());
+        Assert.Equal(new ConntrackTimeouts { TcpEstablished = 3600, Udp = 60 }, o.DataPath.ConntrackTimeouts);
+        Assert.Equal([0u, 120, 60, 3600, 120, 60, 30, 120, 10, 60, 120, 30], o.DataPath.ConntrackTimeouts.ByClass());
     }
 
     [Theory]

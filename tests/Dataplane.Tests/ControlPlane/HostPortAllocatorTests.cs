@@ -171,7 +171,7 @@ public class HostPortAllocatorTests
     public void Adopt_HeldPort_BlocksLaterAllocation()
     {
         var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange);
-        a.Adopt(new PublishedPort(IPAddress.Any, 8080, new ContainerPort(80, Proto.Tcp)));
+        a.Adopt([new PublishedPort(IPAddress.Any, 8080, new ContainerPort(80, Proto.Tcp))]);
         Assert.Throws<DataplaneException>(() => a.Allocate(B("8080:80")));
     }
 

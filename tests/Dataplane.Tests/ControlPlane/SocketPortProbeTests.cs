@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Dataplane.ControlPlane.Daemon;
+using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Tests.Support;

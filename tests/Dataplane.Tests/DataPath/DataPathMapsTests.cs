@@ -13,7 +13,7 @@ public sealed class DataPathMapsTests : DataPathTestBase
     private DataPathMaps M => O.Maps;
 
     private static PortMapping Mapping(uint id, byte proto, ushort hostPort, string ctr, ushort ctrPort, string? host = null)
-        => new(id, host is null ? null : IPAddress.Parse(host), proto, hostPort, IPAddress.Parse(ctr), ctrPort);
+        => Mappings.Of(id, host is null ? null : IPAddress.Parse(host), proto, hostPort, IPAddress.Parse(ctr), ctrPort);
 
     [PrivilegedFact]
     public void AddPortMapping_NewMapping_TranslatesNewFlows()
@@ -117,10 +117,10 @@ public sealed class DataPathMapsTests : DataPathTestBase
         Assert.Equal(10_004, O.Keys<PortMapKey>(DataPathAbi.MapPortmap).Count);
         foreach (var m in batch)
         {
-            Assert.True(O.TryLookup<PortMapKey, PortMapValue>(DataPathAbi.MapPortmap, DataPathMaps.KeyOf(m), out var v), $"port {m.HostPort}");
+            Assert.True(O.TryLookup<PortMapKey, PortMapValue>(DataPathAbi.MapPortmap, DataPathMaps.KeyOf(m.Port), out var v), $"port {m.Port.HostPort}");
             Assert.Equal(m.Id, v.MappingId);
             Assert.Equal(NetOrder.AddrBe(m.ContainerAddress), v.CtrAddrBe);
-            Assert.Equal(NetOrder.PortBe(m.ContainerPort), v.CtrPortBe);
+            Assert.Equal(NetOrder.PortBe((ushort)m.Port.Container.Port), v.CtrPortBe);
         }
         AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40000, 19999, Syn)), Tcp(IntoContainer(Client, C3), 40000, 7, Syn));
     }
@@ -131,7 +131,7 @@ public sealed class DataPathMapsTests : DataPathTestBase
     public void AddPortMappings_OneHostPortAlreadyPublished_RefusedNamingItMapUnchanged(int count)
     {
         var batch = Batch(count);
-        batch[count / 2] = batch[count / 2] with { HostPort = WebPort };
+        batch[count / 2] = batch[count / 2] with { Port = batch[count / 2].Port with { HostPort = WebPort } };
         var before = Portmap();
 
         var e = Assert.Throws<InteropException>(() => M.AddPortMappings(batch));
@@ -193,7 +193,7 @@ public sealed class DataPathMapsTests : DataPathTestBase
     {
         // 4 seeded + 16,381 > DP_PORTMAP_MAX (16,384): the kernel writes 16,380 and refuses the next (E2BIG).
         var batch = Batch(16_381, firstPort: 1, host: Host2)
-            .Select((m, i) => m with { Id = (uint)(1 + i), HostPort = (ushort)(1 + i) }).ToList();
+            .Select((m, i) => m with { Id = (uint)(1 + i), Port = m.Port with { HostPort = 1 + i } }).ToList();
         Assert.Equal(16_381, batch.Count);
         var before = Portmap();
 

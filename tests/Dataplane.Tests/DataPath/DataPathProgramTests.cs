@@ -25,12 +25,12 @@ public sealed class DataPathProgramTests : IDisposable
     [PrivilegedFact]
     public void Load_Twice_SecondLoadReusesThePinnedMapsAndTheirEntries()
     {
-        var mapping = new PortMapping(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
+        var mapping = Mappings.Of(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
         using (var first = Load())
             first.Maps.AddPortMapping(mapping);
 
         using var second = Load(); // as a restarted daemon would
-        var key = DataPathMaps.KeyOf(mapping);
+        var key = DataPathMaps.KeyOf(mapping.Port);
         Assert.True(second.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(key, out var value));
         Assert.Equal(7u, value.MappingId);
     }
@@ -43,16 +43,16 @@ public sealed class DataPathProgramTests : IDisposable
         Assert.Equal(101, dp.Object.Map(DataPathAbi.MapMappingStats).MaxEntries);
         Assert.Equal(101u, dp.Maps.MappingIdLimit);
         var ctr = IPAddress.Parse("198.19.1.2");
-        dp.Maps.AddPortMapping(new PortMapping(100, null, DataPathAbi.ProtoTcp, 8080, ctr, 80));
+        dp.Maps.AddPortMapping(Mappings.Of(100, null, DataPathAbi.ProtoTcp, 8080, ctr, 80));
         Assert.Equal(0UL, dp.Maps.MappingCounters(100).Packets); // the last counter slot exists
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => dp.Maps.AddPortMapping(new PortMapping(101, null, DataPathAbi.ProtoTcp, 8081, ctr, 80)));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => dp.Maps.AddPortMapping(Mappings.Of(101, null, DataPathAbi.ProtoTcp, 8081, ctr, 80)));
         Assert.Contains("mapping id 101 outside 1..100", e.Message);
     }
 
     [PrivilegedFact]
     public void Reload_WithOtherMapSizes_RefusedAndThePinnedMapsKept()
     {
-        var mapping = new PortMapping(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
+        var mapping = Mappings.Of(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
         using (var first = Load())
             first.Maps.AddPortMapping(mapping);
 
@@ -60,7 +60,7 @@ public sealed class DataPathProgramTests : IDisposable
             new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512, PublishedPorts = 100 }, netnsCookie: 0));
 
         using var again = Load(); // the original sizes still load, with the published port
-        Assert.True(again.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(DataPathMaps.KeyOf(mapping), out _));
+        Assert.True(again.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(DataPathMaps.KeyOf(mapping.Port), out _));
     }
 
     [PrivilegedFact]

@@ -60,8 +60,8 @@ public sealed partial class EndToEndTests : IDisposable
         });
     }
 
-    private static readonly PortMapping Mapping = new(1, null, DataPathAbi.ProtoTcp, PublishedPort, Ctr, ServerPort);
-    private static readonly PortMapping UdpMapping = new(2, null, DataPathAbi.ProtoUdp, PublishedPort, Ctr, ServerPort);
+    private static readonly PortMapping Mapping = Mappings.Of(1, null, DataPathAbi.ProtoTcp, PublishedPort, Ctr, ServerPort);
+    private static readonly PortMapping UdpMapping = Mappings.Of(2, null, DataPathAbi.ProtoUdp, PublishedPort, Ctr, ServerPort);
 
     /// <summary>Another container: on the same bridge (hairpin) or on its own network (isolation).</summary>
     private LabContainer AddEndpoint(string role, string address, string bridge, uint network, string subnet, string gateway, NetworkFlags flags)

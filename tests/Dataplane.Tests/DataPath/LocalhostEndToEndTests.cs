@@ -26,7 +26,7 @@ public sealed class LocalhostEndToEndTests : IDisposable
         var c1 = _lab.AddContainer("c1", Ctr, 24, Gw, bridge: "dpbr0");
         _dp = _lab.Host.Run(() => DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins }, _lab.Host.Cookie));
         _dp.Maps.AddHostAddress(Lab.HostAddress, (uint)_lab.UplinkIndex);
-        _dp.Maps.AddPortMapping(new PortMapping(1, null, DataPathAbi.ProtoTcp, 8080, Ctr, 5201));
+        _dp.Maps.AddPortMapping(Mappings.Of(1, null, DataPathAbi.ProtoTcp, 8080, Ctr, 5201));
         _cg = new TestCgroup();
         _dp.AttachSocketHooks(_cg.Path);
         using var listener = c1.Namespace.Run(() =>

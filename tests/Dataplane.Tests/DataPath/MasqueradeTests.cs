@@ -42,7 +42,7 @@ public sealed class MasqueradeTests : DataPathTestBase
         Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn)).Verdict);
         int before = CtEntries;
 
-        int removed = O.Maps.RemovePortMapping(new PortMapping(0, null, ProtoTcp, 7999, System.Net.IPAddress.Parse(C3), 80));
+        int removed = O.Maps.RemovePortMapping(Mappings.Of(0, null, ProtoTcp, 7999, System.Net.IPAddress.Parse(C3), 80));
 
         Assert.Equal(0, removed);
         Assert.Equal(2, before);

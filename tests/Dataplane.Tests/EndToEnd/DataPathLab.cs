@@ -1,4 +1,5 @@
 using System.Net;
+using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.ControlPlane.Host;
 using Dataplane.Interop.Bpf;
@@ -31,13 +32,9 @@ public class DataPathLab : IDisposable
         try
         {
             Cgroup = new TestCgroup(_prefix + "cg");
-            Host = NetworkHost.Start(new NetworkHostOptions
+            Host = NetworkHost.Start(new DaemonOptions(Uplinks: [Lab.Uplink], SandboxPrefix: _prefix, SocketHookCgroup: Cgroup.Path, Xdp: xdp)
             {
                 Namespace = Lab.Host.Name,
-                Uplinks = [Lab.Uplink],
-                SandboxPrefix = _prefix,
-                SocketHookCgroup = Cgroup.Path,
-                Xdp = xdp,
                 DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 8192, SnatEntries = 4096 },
             });
             Host.EnsureNetwork(NetA);
@@ -64,7 +61,7 @@ public class DataPathLab : IDisposable
     {
         var ns = Host.CreateSandbox(name);
         _sandboxes.Add(name);
-        Host.Connect(ns, name, net, ip, veth);
+        Host.Connect(ns, net, ip, veth);
         return ns;
     }
 

@@ -17,7 +17,7 @@ namespace Dataplane.Tests.EndToEnd;
 /// </summary>
 public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelper output) : IClassFixture<DataPathLab>
 {
-    private static PortMapping Tcp(uint id, ushort hostPort, IPAddress ctr, ushort port) => new(id, null, DataPathAbi.ProtoTcp, hostPort, ctr, port);
+    private static PortMapping Tcp(uint id, ushort hostPort, IPAddress ctr, ushort port) => Mappings.Of(id, null, DataPathAbi.ProtoTcp, hostPort, ctr, port);
 
     private Process Server(NetworkNamespace ns, string command)
     {
@@ -36,7 +36,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     public void Tcp_Iperf3ThroughPublishedPort_ClientAddressPreservedAndCounted()
     {
         var mapping = Tcp(11, 8080, C1, 5201);
-        lab.Host.Publish(mapping);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
             var server = Server(lab.Ns1, "iperf3 -s -1 -p 5201");
@@ -47,19 +47,19 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
             var mbits = ParseReceiverMbits(client);
             output.WriteLine($"iperf3 through published port 8080 -> {C1}:5201: {mbits} Mbit/s");
             Assert.True(mbits > 0);
-            Assert.True(lab.Host.Maps.MappingCounters(mapping.Id).Packets > 100);
+            Assert.True(lab.Host.Counters.MappingCounters(mapping.Id).Packets > 100);
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 
     [PrivilegedFact]
     public void Udp_ThroughPublishedPort_DatagramArrives()
     {
-        var mapping = new PortMapping(12, null, DataPathAbi.ProtoUdp, 5353, C1, 53);
-        lab.Host.Publish(mapping);
+        var mapping = Mappings.Of(12, null, DataPathAbi.ProtoUdp, 5353, C1, 53);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
             var server = Server(lab.Ns1, "timeout 5 nc -u -l -W 1 53");
@@ -69,7 +69,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     public void Hairpin_ContainerReachesAnotherContainersPublishedPort()
     {
         var mapping = Tcp(13, 8081, C1, 7001);
-        lab.Host.Publish(mapping);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
             var server = Server(lab.Ns1, "timeout 5 nc -l -W 1 7001");
@@ -99,7 +99,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 
@@ -107,7 +107,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     public void HostLocal_LoopbackToPublishedPort_ReachesContainerWithoutProxy()
     {
         var mapping = Tcp(14, 8082, C1, 7002);
-        lab.Host.Publish(mapping);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
             var server = Server(lab.Ns1, "timeout 5 nc -l -W 1 7002");
@@ -117,7 +117,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 
@@ -125,12 +125,12 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     public void Policy_DirectRoutingAndOtherNetworkAndUnpublishedPort_AreDropped()
     {
         var server = Server(lab.Ns1, "timeout 6 nc -l -k 7003");
-        var before = lab.Host.Maps.Drops();
+        var before = lab.Host.Counters.Drops();
         Assert.NotEqual(0, Sh(lab.Lab.External, $"nc -z -w 1 {C1} 7003").ExitCode);        // straight to the container IP from outside
         Assert.NotEqual(0, Sh(lab.Ns3, $"nc -z -w 1 {C1} 7003").ExitCode);                 // from another network
         Assert.NotEqual(0, Sh(lab.Lab.External, $"nc -z -w 1 {Lab.HostAddress} 7003").ExitCode); // container port never published
         Assert.Equal(0, Sh(lab.Ns2, $"nc -z -w 1 {C1} 7003").ExitCode);                   // same network, ICC on: allowed
-        var after = lab.Host.Maps.Drops();
+        var after = lab.Host.Counters.Drops();
         Assert.True(after[DropReason.DirectRouted].Packets > before[DropReason.DirectRouted].Packets);
         Assert.True(after[DropReason.InterNetwork].Packets > before[DropReason.InterNetwork].Packets);
         server.Kill(entireProcessTree: true);
@@ -140,10 +140,10 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     public void RemovingAMapping_CutsNewFlowsAtOnce()
     {
         var mapping = Tcp(15, 8083, C1, 7004);
-        lab.Host.Publish(mapping);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         var server = Server(lab.Ns1, "timeout 8 nc -l -k 7004");
         Assert.Equal(0, Sh(lab.Lab.External, $"nc -z -w 1 {Lab.HostAddress} 8083").ExitCode);
-        lab.Host.Unpublish(mapping);
+        lab.Host.PortMap.RemovePortMappings([mapping]);
         Assert.NotEqual(0, Sh(lab.Lab.External, $"nc -z -w 1 {Lab.HostAddress} 8083").ExitCode);
         server.Kill(entireProcessTree: true);
     }

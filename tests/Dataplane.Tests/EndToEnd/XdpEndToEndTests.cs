@@ -21,8 +21,8 @@ public sealed class XdpEndToEndTests(XdpDataPathLab lab) : IClassFixture<XdpData
     [PrivilegedFact]
     public void Xdp_EstablishedUdpFlow_TranslatedAndDeliveredIntoTheContainer()
     {
-        var mapping = new PortMapping(21, null, DataPathAbi.ProtoUdp, 5454, C1, 54);
-        lab.Host.Publish(mapping);
+        var mapping = Mappings.Of(21, null, DataPathAbi.ProtoUdp, 5454, C1, 54);
+        lab.Host.PortMap.AddPortMappings([mapping]);
         using var receiver = lab.Ns1.Run(() =>
         {
             var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
@@ -40,7 +40,7 @@ public sealed class XdpEndToEndTests(XdpDataPathLab lab) : IClassFixture<XdpData
         });
         try
         {
-            var before = lab.Host.Maps.MappingCounters(mapping.Id);
+            var before = lab.Host.Counters.MappingCounters(mapping.Id);
             var buffer = new byte[64];
             for (int i = 0; i < 50; i++)
             {
@@ -51,11 +51,11 @@ public sealed class XdpEndToEndTests(XdpDataPathLab lab) : IClassFixture<XdpData
                 Assert.Equal(4, n);
                 Assert.Equal(Lab.ExternalAddress, ((IPEndPoint)from).Address); // the client's address preserved
             }
-            Assert.Equal(50UL, lab.Host.Maps.MappingCounters(mapping.Id).Packets - before.Packets);
+            Assert.Equal(50UL, lab.Host.Counters.MappingCounters(mapping.Id).Packets - before.Packets);
         }
         finally
         {
-            lab.Host.Unpublish(mapping);
+            lab.Host.PortMap.RemovePortMappings([mapping]);
         }
     }
 }

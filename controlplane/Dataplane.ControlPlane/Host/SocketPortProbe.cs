@@ -5,7 +5,7 @@ using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Sockets;
 
-namespace Dataplane.ControlPlane.Daemon;
+namespace Dataplane.ControlPlane.Host;
 
 /// <summary>
 /// Holds every published host port with a real socket in the daemon's namespace, as dockerd does:

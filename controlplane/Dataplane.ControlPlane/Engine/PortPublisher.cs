@@ -1,0 +1,119 @@
+using System.Net;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Host;
+using Dataplane.ControlPlane.Ports;
+
+namespace Dataplane.ControlPlane.Engine;
+
+/// <summary>
+/// The one owner of published ports: host-port allocation and reservation, mapping ids, the map
+/// update, its undo, and port reconcile after a restart. Every frontend publishes through it, so
+/// ports are checked across all of them. Each publish is all-or-nothing.
+/// </summary>
+public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
+{
+    private readonly MappingIdPool _ids = new(map.MappingIdLimit);
+    private readonly Dictionary<Owner, Publication> _byOwner = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>What one owner has published: its endpoint's address and each port with its mapping id.</summary>
+    private sealed record Publication(IPAddress Endpoint, List<PortMapping> Mappings);
+
+    /// <summary>
+    /// Allocates the bindings' host ports (reserving them on the host unless <paramref name="reserveHostPorts"/>
+    /// is off), gives each a mapping id and writes them in one batch. A failure anywhere releases what
+    /// this call took and leaves the owner's earlier ports as they were.
+    /// </summary>
+    public IReadOnlyList<PublishedPort> Publish(Owner owner, IPAddress endpoint, IReadOnlyList<PortBinding> bindings, bool reserveHostPorts = true)
+    {
+        if (bindings.Count == 0) return [];
+        lock (_gate)
+        {
+            if (_byOwner.TryGetValue(owner, out var existing) && !existing.Endpoint.Equals(endpoint))
+                throw DataplaneException.Conflict($"{owner} already publishes ports to {existing.Endpoint}");
+            using var tx = new Rollback();
+            var ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
+            tx.Add("host ports", () => { foreach (var p in ports) hostPorts.Release(p); });
+            var mappings = new List<PortMapping>(ports.Count);
+            tx.Add("mapping ids", () => { foreach (var m in mappings) _ids.Release(m.Id); });
+            foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, endpoint));
+            map.AddPortMappings(mappings);
+            Record(owner, endpoint).Mappings.AddRange(mappings);
+            tx.Commit();
+            return ports;
+        }
+    }
+
+    /// <summary>Unpublishes everything the owner published: new flows stop, its flows are flushed, its host
+    /// ports and ids are free again. Returns the conntrack entries removed; an unknown owner is a no-op.</summary>
+    public int Unpublish(Owner owner)
+    {
+        lock (_gate)
+        {
+            if (!_byOwner.Remove(owner, out var publication)) return 0;
+            int flushed = map.RemovePortMappings(publication.Mappings);
+            foreach (var m in publication.Mappings)
+            {
+                _ids.Release(m.Id);
+                hostPorts.Release(m.Port);
+            }
+            return flushed;
+        }
+    }
+
+    public IReadOnlyList<PublishedPort> Of(Owner owner)
+    {
+        lock (_gate)
+            return _byOwner.TryGetValue(owner, out var p) ? p.Mappings.Select(m => m.Port).ToList() : [];
+    }
+
+    /// <summary>What an owner had published before a restart, to claim in <see cref="Reconcile"/>.</summary>
+    public sealed record Claim(Owner Owner, IPAddress Endpoint, IReadOnlyList<PublishedPort> Ports, bool ReserveHostPorts = true);
+
+    /// <summary>
+    /// On start, once for every frontend's claims together: a claimed port the kernel still holds for the
+    /// same endpoint keeps its mapping id (its flows and counters stay its own); a claimed port the
+    /// kernel lacks, or has pointing elsewhere, is published again; a port nobody claims is removed
+    /// with its flows. Host ports are reserved again; one someone took while we were down stays
+    /// published (BPF translates before any socket sees it).
+    /// </summary>
+    public void Reconcile(IReadOnlyList<Claim> claims)
+    {
+        lock (_gate)
+        {
+            // Keyed as the kernel keys them: host address, port and protocol.
+            var kernel = map.PortMappings().ToDictionary(m => DataPathMaps.KeyOf(m.Port));
+            var missing = new List<(Publication Owner, PublishedPort Port)>();
+            foreach (var claim in claims)
+            {
+                var publication = Record(claim.Owner, claim.Endpoint);
+                hostPorts.Adopt(claim.Ports, claim.ReserveHostPorts);
+                foreach (var port in claim.Ports)
+                {
+                    var key = DataPathMaps.KeyOf(port);
+                    if (kernel.TryGetValue(key, out var there) && there.Port == port && there.ContainerAddress.Equals(claim.Endpoint))
+                    {
+                        kernel.Remove(key);
+                        _ids.Adopt(there.Id);
+                        publication.Mappings.Add(there);
+                    }
+                    else
+                    {
+                        missing.Add((publication, port)); // a kernel entry pointing elsewhere stays in `kernel`: removed first
+                    }
+                }
+            }
+            map.RemovePortMappings([.. kernel.Values]);
+            var republished = missing.Select(m => (m.Owner, Mapping: new PortMapping(_ids.Take(), m.Port, m.Owner.Endpoint))).ToList();
+            map.AddPortMappings([.. republished.Select(r => r.Mapping)]);
+            foreach (var (owner, mapping) in republished) owner.Mappings.Add(mapping);
+        }
+    }
+
+    private Publication Record(Owner owner, IPAddress endpoint)
+    {
+        if (!_byOwner.TryGetValue(owner, out var publication))
+            _byOwner[owner] = publication = new Publication(endpoint, []);
+        return publication;
+    }
+}
