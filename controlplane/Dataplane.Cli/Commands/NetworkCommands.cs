@@ -116,17 +116,29 @@ public static class NetworkCommands
             ["Subnet"] = n.Network.Subnet,
         }));
 
+    /// <summary>Each network in turn, as docker network rm: one failing does not stop the others; any failure exits 1.</summary>
     private static Command Remove(CliContext context)
     {
-        var name = new Argument<string>("NAME");
-        var command = new Command("rm", "Remove a network") { name };
+        var names = new Argument<string[]>("NETWORK") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("rm", "Remove one or more networks") { names };
         command.Aliases.Add("remove");
         command.SetAction(async (parse, ct) =>
         {
             using var client = context.Connect(parse.GetValue(CliApp.Host));
-            await client.RemoveNetworkAsync(parse.GetValue(name)!, ct);
-            context.Out.WriteLine(parse.GetValue(name));
-            return 0;
+            int rc = 0;
+            foreach (var name in parse.GetValue(names)!)
+            {
+                try
+                {
+                    await client.RemoveNetworkAsync(name, ct);
+                    context.Out.WriteLine(name);
+                }
+                catch (ApiException e)
+                {
+                    rc = ErrorReport.Report(context, e, "network rm");
+                }
+            }
+            return rc;
         });
         return command;
     }

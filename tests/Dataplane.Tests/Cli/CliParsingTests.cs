@@ -167,6 +167,17 @@ public class CliParsingTests
     }
 
     [Fact]
+    public async Task NetworkRm_Several_EachInTurnFailuresReportedExit1()
+    {
+        var h = new RecordingHandler((req, _) => req.RequestUri!.AbsolutePath == "/networks/ghost"
+            ? (HttpStatusCode.NotFound, "{\"message\":\"network ghost not found\"}")
+            : (HttpStatusCode.NoContent, ""));
+        var r = await CliHarness.RunAsync(["network", "rm", "a", "ghost", "b"], h);
+        Assert.Equal((1, "a\nb\n", "Error response from daemon: network ghost not found\n"), (r.ExitCode, r.Out, r.Err));
+        Assert.Equal(["/networks/a", "/networks/ghost", "/networks/b"], h.Requests.Select(x => x.Path));
+    }
+
+    [Fact]
     public void FormatNetworkLs_AlignedColumns()
     {
         var text = NetworkCommands.FormatList([new NetworkInfo(Dataplane.Tests.ControlPlane.Fixtures.Bridge, [])]);
