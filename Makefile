@@ -16,10 +16,10 @@ TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard t
 APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 iputils-ping netcat-openbsd \
                 iptables nftables netsniff-ng wrk procps gnuplot-nox ethtool python3 curl
 # The runtimes the frontends' tests drive (dockerd, the CNI reference plugins, Podman; busybox is
-# their image) and what NativeAOT links with.
+# their image) and what NativeAOT (the dataplane command, dataplane-cni) links with.
 APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib1g-dev
 
-.PHONY: deps build bpf test demo bench bench-micro clean
+.PHONY: deps build bpf cli test demo bench bench-micro clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -41,9 +41,16 @@ tests/bpf/out/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HEADERS)
 
 build: bpf
 	dotnet build Dataplane.sln -c $(CONFIG) -warnaserror -nologo -v q
+	@$(MAKE) --no-print-directory cli
+
+# The `dataplane` command in out/: the NativeAOT client and dataplane-daemon, the program it executes
+# for `dataplane daemon` and `dataplane demo` (ASP.NET Core and the BPF loader on the JIT runtime).
+DOTNET_RID := linux-$(if $(filter aarch64,$(ARCH)),arm64,x64)
+cli:
+	dotnet publish controlplane/Dataplane.Daemon -c $(CONFIG) --no-build -o out -nologo -v q
+	dotnet publish controlplane/Dataplane.Cli -c $(CONFIG) -r $(DOTNET_RID) -p:PublishAot=true -o out -warnaserror -nologo -v q
 
 # dataplane-cni is published NativeAOT: a runtime starts it on every pod start and stop.
-DOTNET_RID := linux-$(if $(filter aarch64,$(ARCH)),arm64,x64)
 CNI_PLUGIN_DIR := controlplane/Dataplane.Cni/bin/aot
 .PHONY: cni-plugin
 build: cni-plugin
@@ -54,7 +61,7 @@ test: build
 	@tests/run
 
 demo: build
-	@dotnet controlplane/Dataplane.Cli/bin/$(CONFIG)/net10.0/dataplane.dll demo
+	@out/dataplane demo
 
 bench: build
 	@perf/run $(BENCH_ARGS)
@@ -64,5 +71,5 @@ bench-micro: build
 	@cd perf/Dataplane.Benchmarks && dotnet bin/$(CONFIG)/net10.0/Dataplane.Benchmarks.dll --filter '$(BENCH_FILTER)' --artifacts ../results/benchmarkdotnet
 
 clean:
-	rm -rf bpf/out tests/bpf/out TestResults
+	rm -rf bpf/out tests/bpf/out TestResults out
 	dotnet clean Dataplane.sln -nologo -v q

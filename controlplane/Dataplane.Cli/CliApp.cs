@@ -1,19 +1,16 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Dataplane.Cli.Commands;
-using Dataplane.ControlPlane;
-using Dataplane.ControlPlane.Api;
+using Dataplane.Cli.Parsing;
 
 namespace Dataplane.Cli;
 
 /// <summary>
-/// The `dataplane` command tree. Errors are one line on stderr and a non-zero exit: usage and local
-/// validation errors (125, the daemon is not contacted), daemon errors as "Error response from daemon: ...".
+/// The `dataplane` command tree. Usage errors are worded and exit as docker/cli's (Parsing/UsageErrors),
+/// failures of a command as in ErrorReport.
 /// </summary>
 public static class CliApp
 {
-    public const int UsageError = 125;
-
     public static readonly Option<string?> Host = new("--host", "-H")
     {
         Description = "Daemon socket to connect to (unix:///PATH; default $DATAPLANE_HOST or unix:///run/dataplane/dataplane.sock)",
@@ -30,25 +27,43 @@ public static class CliApp
             help.Aliases.Remove("/h");
         }
         root.Add(Host);
-        root.Add(DaemonCommand.Build(context));
-        root.Add(DemoCommand.Build(context));
+        root.Add(DaemonProgramCommand("daemon", "Run the Dataplane daemon"));
+        root.Add(DaemonProgramCommand("demo", "Publish a port in a throwaway namespace lab and move real traffic through the eBPF data path"));
         root.Add(NetworkCommands.Build(context));
         root.Add(RunCommand.Build(context));
         foreach (var command in ContainerCommands.Build(context))
             root.Add(command);
+        root.Add(VersionCommand.Build(context));
         return root;
+    }
+
+    /// <summary>Listed in the help; Program.Main hands these to dataplane-daemon before any parsing (DaemonLauncher).</summary>
+    private static Command DaemonProgramCommand(string name, string description)
+    {
+        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
+        command.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"dataplane: `{name}` runs in {DaemonLauncher.ProgramName}, which only the dataplane program executes");
+            return ExitCodes.Error;
+        });
+        return command;
     }
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken ct = default)
     {
         var root = Build(context);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // @file tokens are arguments like any other (a container's command may well start with '@').
+        var configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        var split = OptionsFirst.Split(root, args);
+        var parse = root.Parse(split.Args, configuration);
+        switch (UsageErrors.Check(parse, args, split.UnknownFlag))
         {
-            // "Required command was not provided" hides the more useful "Unrecognized command" when both are present.
-            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            context.Error.WriteLine($"dataplane: {error.Message}");
-            return UsageError;
+            case ParseOutcome.Failed failed:
+                context.Error.WriteLine(failed.Text);
+                return failed.ExitCode;
+            case ParseOutcome.ShowHelp help:
+                parse = root.Parse(help.HelpArgs, configuration);
+                break;
         }
         try
         {
@@ -59,35 +74,9 @@ public static class CliApp
                 EnableDefaultExceptionHandler = false,
             }, ct);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return ReportError(context, e);
-        }
-    }
-
-    /// <summary>One line per failure, worded like the docker CLI.</summary>
-    public static int ReportError(CliContext context, Exception e)
-    {
-        switch (e)
-        {
-            case ApiException api:
-                context.Error.WriteLine($"Error response from daemon: {api.Message}");
-                return 1;
-            case DaemonUnreachableException down:
-                context.Error.WriteLine(down.Message);
-                return 1;
-            case DataplaneException local when local.Message.StartsWith("Error", StringComparison.Ordinal):
-                context.Error.WriteLine(local.Message);
-                return 1;
-            case DataplaneException local:
-                context.Error.WriteLine($"dataplane: {local.Message}");
-                return UsageError;
-            case NotImplementedException missing:
-                context.Error.WriteLine($"dataplane: {missing.Message}");
-                return 1;
-            default:
-                context.Error.WriteLine($"dataplane: {e.GetType().Name}: {e.Message}");
-                return 1;
+            return ErrorReport.Report(context, e, parse.CommandResult.Command.Name);
         }
     }
 }

@@ -8,8 +8,12 @@ public sealed class CliContext(
     TextWriter stderr,
     Func<string, string?> environment,
     Func<string, ApiClient> connect,
-    Func<Stream>? openStdout = null)
+    Func<Stream>? openStdout = null,
+    Func<DateTimeOffset>? now = null)
 {
+    /// <summary>The clock durations are measured against ("Up 5 minutes").</summary>
+    public Func<DateTimeOffset> Now { get; } = now ?? (() => DateTimeOffset.UtcNow);
+
     public TextWriter Out { get; } = stdout;
 
     public TextWriter Error { get; } = stderr;

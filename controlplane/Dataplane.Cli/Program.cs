@@ -6,6 +6,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (DaemonLauncher.Handles(args))
+            return DaemonLauncher.Exec(args, Console.Error);
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -1,17 +1,16 @@
 using System.CommandLine;
-using System.Net;
-using System.Text.Json;
-using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Model;
+using System.Net;
+using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Ports;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`exec`, `port`, `ps`, `logs`, `inspect`, `rm`.</summary>
+/// <summary>`exec`, `port`, `rm`, and the commands of their own files (`ps`, `logs`, `inspect`).</summary>
 public static class ContainerCommands
 {
     public static IEnumerable<Command> Build(CliContext context) =>
-        [Exec(context), Port(context), Ps(context), Logs(context), Inspect(context), Remove(context)];
+        [Exec(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context)];
 
     private static Command Exec(CliContext context)
     {
@@ -51,86 +50,6 @@ public static class ContainerCommands
     public static PublishedPort ToPublished(PortMappingRecord r) =>
         new(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, ProtoNames.Parse(r.Proto)));
 
-    private static Command Ps(CliContext context)
-    {
-        var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
-        var command = new Command("ps", "List containers") { all };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var containers = await client.ListContainersAsync(ct);
-            context.Out.Write(FormatPs(containers.Where(c => parse.GetValue(all) || c.State == ContainerState.Running)));
-            return 0;
-        });
-        command.Aliases.Add("ls");
-        return command;
-    }
-
-    /// <summary>docker ps's columns, plus NETWORK and IP ADDRESS; newest first.</summary>
-    public static string FormatPs(IEnumerable<ContainerRecord> containers) => TableWriter.Format(
-        ["CONTAINER ID", "COMMAND", "STATUS", "NETWORK", "IP ADDRESS", "PORTS", "NAMES"],
-        containers.OrderByDescending(c => c.Created).Select(c => (IReadOnlyList<string>)
-        [
-            c.ShortId,
-            QuoteCommand(c.Command),
-            c.State switch
-            {
-                ContainerState.Running => "Up",
-                ContainerState.Exited => $"Exited ({c.ExitCode ?? 0})",
-                _ => "Created",
-            },
-            c.NetworkMode,
-            c.IpAddress ?? "",
-            PsPorts(c),
-            c.Name,
-        ]));
-
-    /// <summary>Docker truncates the command to 20 characters with an ellipsis, in quotes.</summary>
-    public static string QuoteCommand(IReadOnlyList<string> command)
-    {
-        var text = string.Join(' ', command);
-        if (text.Length > 20)
-            text = text[..19] + "…";
-        return $"\"{text}\"";
-    }
-
-    private static string PsPorts(ContainerRecord c)
-    {
-        var published = c.Ports.Select(ToPublished).ToList();
-        var exposedOnly = c.ExposedPorts.Select(ContainerPort.Parse)
-            .Where(e => published.All(p => p.Container != e)).ToList();
-        return PortFormatting.PsColumn(published, exposedOnly);
-    }
-
-    private static Command Logs(CliContext context)
-    {
-        var name = new Argument<string>("CONTAINER");
-        var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
-        var command = new Command("logs", "Fetch the output of a container") { name, follow };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            await using var stdout = context.OpenStdout();
-            await client.CopyLogsAsync(parse.GetValue(name)!, parse.GetValue(follow), stdout, ct);
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command Inspect(CliContext context)
-    {
-        var name = new Argument<string>("CONTAINER");
-        var command = new Command("inspect", "Display detailed information on a container (JSON)") { name };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var record = await client.InspectContainerAsync(parse.GetValue(name)!, ct);
-            context.Out.WriteLine(JsonSerializer.Serialize<IReadOnlyList<ContainerRecord>>([record], ApiJsonContext.Default.IReadOnlyListContainerRecord));
-            return 0;
-        });
-        return command;
-    }
-
     private static Command Remove(CliContext context)
     {
         var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
@@ -149,7 +68,7 @@ public static class ContainerCommands
                 }
                 catch (ApiException e)
                 {
-                    rc = CliApp.ReportError(context, e);
+                    rc = ErrorReport.Report(context, e, "rm");
                 }
             }
             return rc;

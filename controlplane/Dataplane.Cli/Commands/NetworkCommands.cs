@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dataplane.Cli.Formatting;
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Ipam;
@@ -15,7 +16,7 @@ public static class NetworkCommands
         var network = new Command("network", "Manage networks");
         network.Add(Create(context));
         network.Add(List(context));
-        network.Add(Inspect(context));
+        network.Add(InspectCommand.BuildNetwork(context));
         network.Add(Remove(context));
         return network;
     }
@@ -62,49 +63,82 @@ public static class NetworkCommands
 
     private static Command List(CliContext context)
     {
-        var command = new Command("ls", "List networks");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display network IDs" };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Do not truncate the output" };
+        var format = new Option<string?>("--format") { Description = "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template" };
+        var command = new Command("ls", "List networks") { quiet, noTrunc, format };
         command.Aliases.Add("list");
         command.SetAction(async (parse, ct) =>
         {
             using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var networks = await client.ListNetworksAsync(ct);
-            context.Out.Write(FormatList(networks));
+            var networks = (await client.ListNetworksAsync(ct)).OrderBy(n => n.Network.Name, StringComparer.Ordinal).ToList();
+            bool truncate = !parse.GetValue(noTrunc);
+            if (parse.GetValue(quiet) && string.IsNullOrEmpty(parse.GetValue(format)))
+            {
+                foreach (var n in networks)
+                    context.Out.WriteLine(truncate ? Ids.Short(n.Network.Id) : n.Network.Id);
+                return 0;
+            }
+            context.Out.Write(FormatList(networks, parse.GetValue(format), truncate));
             return 0;
         });
         return command;
     }
 
     /// <summary>Docker's columns (NETWORK ID, NAME, DRIVER, SCOPE) plus the subnet, which our users look for first.</summary>
-    public static string FormatList(IEnumerable<NetworkInfo> networks) => TableWriter.Format(
-        ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET"],
-        networks.OrderBy(n => n.Network.Name, StringComparer.Ordinal)
-            .Select(n => (IReadOnlyList<string>)[Ids.Short(n.Network.Id), n.Network.Name, "bridge", "local", n.Network.Subnet]));
+    public const string DefaultTable = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.Subnet}}";
 
-    private static Command Inspect(CliContext context)
+    private static readonly IReadOnlyDictionary<string, string> Headers = new Dictionary<string, string>
     {
-        var name = new Argument<string>("NAME");
-        var command = new Command("inspect", "Display detailed information on a network") { name };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var info = await client.InspectNetworkAsync(parse.GetValue(name)!, ct);
-            context.Out.WriteLine(JsonSerializer.Serialize<IReadOnlyList<NetworkInfo>>([info], ApiJsonContext.Default.IReadOnlyListNetworkInfo));
-            return 0;
-        });
-        return command;
-    }
+        ["CreatedAt"] = "CREATED AT",
+        ["Driver"] = "DRIVER",
+        ["ID"] = "NETWORK ID",
+        ["IPv6"] = "IPV6",
+        ["Internal"] = "INTERNAL",
+        ["Labels"] = "LABELS",
+        ["Name"] = "NAME",
+        ["Scope"] = "SCOPE",
+        ["Subnet"] = "SUBNET",
+    };
 
+    /// <summary>docker/cli's NetworkContext fields (cli/command/formatter/network.go), all strings, and Subnet.</summary>
+    public static string FormatList(IEnumerable<NetworkInfo> networks, string? format = null, bool truncate = true) =>
+        FormatOutput.Render(format, DefaultTable, Headers, networks.Select(n => new JsonObject
+        {
+            ["CreatedAt"] = DockerJson.TimeText(n.Network.Created),
+            ["Driver"] = "bridge",
+            ["ID"] = truncate ? Ids.Short(n.Network.Id) : n.Network.Id,
+            ["IPv6"] = "false",
+            ["Internal"] = n.Network.Internal ? "true" : "false",
+            ["Labels"] = "",
+            ["Name"] = n.Network.Name,
+            ["Scope"] = "local",
+            ["Subnet"] = n.Network.Subnet,
+        }));
+
+    /// <summary>Each network in turn, as docker network rm: one failing does not stop the others; any failure exits 1.</summary>
     private static Command Remove(CliContext context)
     {
-        var name = new Argument<string>("NAME");
-        var command = new Command("rm", "Remove a network") { name };
+        var names = new Argument<string[]>("NETWORK") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("rm", "Remove one or more networks") { names };
         command.Aliases.Add("remove");
         command.SetAction(async (parse, ct) =>
         {
             using var client = context.Connect(parse.GetValue(CliApp.Host));
-            await client.RemoveNetworkAsync(parse.GetValue(name)!, ct);
-            context.Out.WriteLine(parse.GetValue(name));
-            return 0;
+            int rc = 0;
+            foreach (var name in parse.GetValue(names)!)
+            {
+                try
+                {
+                    await client.RemoveNetworkAsync(name, ct);
+                    context.Out.WriteLine(name);
+                }
+                catch (ApiException e)
+                {
+                    rc = ErrorReport.Report(context, e, "network rm");
+                }
+            }
+            return rc;
         });
         return command;
     }

@@ -1,11 +1,15 @@
 using System.CommandLine;
+using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Sandbox;
 using Dataplane.ControlPlane.Validation;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`dataplane run [OPTIONS] -- CMD [ARG...]`: foreground by default with the exit code passed through, or -d.</summary>
+/// <summary>
+/// `dataplane run [OPTIONS] COMMAND [ARG...]`: foreground by default with the exit code passed through, or -d.
+/// Options end at COMMAND (Parsing/OptionsFirst), as in Docker.
+/// </summary>
 public static class RunCommand
 {
     private static readonly Option<bool> Detach = new("--detach", "-d") { Description = "Run in the background and print the container ID" };
@@ -25,7 +29,7 @@ public static class RunCommand
     private static readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities (NAME, CAP_NAME or ALL)" };
     private static readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities (NAME, CAP_NAME or ALL)" };
     private static readonly Option<bool> Privileged = new("--privileged") { Description = "Give every capability the daemon holds, without no_new_privs" };
-    private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
+    private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.OneOrMore };
 
     public static Command Build(CliContext context)
     {
@@ -42,7 +46,7 @@ public static class RunCommand
         Command: parse.GetValue(CommandLine) ?? [],
         Name: parse.GetValue(Name),
         Network: parse.GetValue(Network),
-        Publish: parse.GetValue(Publish) ?? [],
+        Publish: (parse.GetValue(Publish) ?? []).Select(PublishSpec.ZeroHostPortAsAny).ToList(),
         PublishAll: parse.GetValue(PublishAll),
         Expose: parse.GetValue(Expose) ?? [],
         Hostname: parse.GetValue(Hostname),

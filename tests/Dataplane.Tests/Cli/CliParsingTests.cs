@@ -52,30 +52,90 @@ public class CliParsingTests
         Assert.Equal(["/containers", "/containers/abc/logs?follow=true", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
     }
 
+    private const string RunHelp = "\n\nRun 'dataplane run --help' for more information";
+
+    // Texts: docker/cli v28.2.2 cli/command/container/run.go (withHelp: "docker: ERR\n\nRun 'docker run --help' ...", 125),
+    // cli/cobra.go FlagErrorFunc (125), cli/required.go (1), cmd/docker/docker.go (unknown command, 1); checked against docker 28.2.2.
     [Theory]
-    [InlineData("dataplane: invalid containerPort: 0", "run", "-p", "8080:0", "--", "true")]
-    [InlineData("dataplane: Invalid hostPort: 65536", "run", "-p", "65536:80", "--", "true")]
-    [InlineData("dataplane: No command specified", "run", "-d")]
-    [InlineData("dataplane: conflicting options: port publishing and the container type network mode", "run", "--net", "container:db", "-p", "80", "--", "true")]
-    [InlineData("dataplane: invalid argument \"x\" for \"--add-host\" flag: bad format for add-host: \"x\"", "run", "--add-host", "x", "--", "true")]
-    [InlineData("dataplane: invalid subnet 10.0.0.1/24: it should be 10.0.0.0/24", "network", "create", "--subnet", "10.0.0.1/24", "n")]
-    [InlineData("dataplane: Invalid proto: tcp/x", "port", "web", "80/tcp/x")]
-    [InlineData("dataplane: invalid host \"tcp://1.2.3.4:2375\": only unix:///PATH is supported", "--host", "tcp://1.2.3.4:2375", "ps")]
-    [InlineData("dataplane: Unrecognized command or argument 'bogus'.", "bogus")]
-    public async Task BadInput_OneLineNonZero_DaemonNotContacted(string message, params string[] args)
+    [InlineData(125, "dataplane: invalid containerPort: 0" + RunHelp, "run", "-p", "8080:0", "true")]
+    [InlineData(125, "dataplane: Invalid hostPort: 65536" + RunHelp, "run", "-p", "65536:80", "--", "true")]
+    [InlineData(1, "dataplane: 'dataplane run' requires at least 1 argument\n\nUsage:  dataplane run [OPTIONS] COMMAND [ARG...]\n\nSee 'dataplane run --help' for more information", "run", "-d")]
+    [InlineData(125, "dataplane: conflicting options: port publishing and the container type network mode" + RunHelp, "run", "--net", "container:db", "-p", "80", "true")]
+    [InlineData(125, "dataplane: invalid argument \"x\" for \"--add-host\" flag: bad format for add-host: \"x\"" + RunHelp, "run", "--add-host", "x", "--", "true")]
+    [InlineData(125, "dataplane: invalid subnet 10.0.0.1/24: it should be 10.0.0.0/24", "network", "create", "--subnet", "10.0.0.1/24", "n")]
+    [InlineData(125, "dataplane: Invalid proto: tcp/x", "port", "web", "80/tcp/x")]
+    [InlineData(125, "dataplane: invalid host \"tcp://1.2.3.4:2375\": only unix:///PATH is supported", "--host", "tcp://1.2.3.4:2375", "ps")]
+    [InlineData(1, "dataplane: unknown command: dataplane bogus\n\nRun 'dataplane --help' for more information", "bogus")]
+    [InlineData(1, "dataplane: unknown command: dataplane network bogus\n\nUsage:  dataplane network COMMAND\n\nRun 'dataplane network --help' for more information", "network", "bogus")]
+    [InlineData(125, "unknown flag: --bogus\n\nUsage:  dataplane ps [OPTIONS]\n\nRun 'dataplane ps --help' for more information", "ps", "--bogus")]
+    [InlineData(125, "unknown flag: --bogus\n\nUsage:  dataplane run [OPTIONS] COMMAND [ARG...]\n\nRun 'dataplane run --help' for more information", "run", "--bogus", "x")]
+    [InlineData(125, "unknown shorthand flag: 'z' in -dz\n\nUsage:  dataplane run [OPTIONS] COMMAND [ARG...]\n\nRun 'dataplane run --help' for more information", "run", "-dz", "x")]
+    [InlineData(125, "flag needs an argument: --name\n\nUsage:  dataplane run [OPTIONS] COMMAND [ARG...]\n\nRun 'dataplane run --help' for more information", "run", "--name")]
+    [InlineData(1, "dataplane: 'dataplane exec' requires at least 2 arguments\n\nUsage:  dataplane exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee 'dataplane exec --help' for more information", "exec", "web")]
+    [InlineData(1, "dataplane: 'dataplane port' requires at least 1 and at most 2 arguments\n\nUsage:  dataplane port CONTAINER [PRIVATE_PORT[/PROTO]]\n\nRun 'dataplane port --help' for more information", "port", "a", "b", "c")]
+    public async Task BadInput_DockerTextAndExitCode_DaemonNotContacted(int exitCode, string message, params string[] args)
     {
         var h = Ok();
         var r = await CliHarness.RunAsync(args, h);
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Equal(message + "\n", r.Err);
+        Assert.Equal((exitCode, message + "\n"), (r.ExitCode, r.Err));
         Assert.Empty(h.Requests);
+    }
+
+    [Theory]
+    [InlineData(new[] { "run", "echo", "a", "-p", "5201", "b" }, new[] { "echo", "a", "-p", "5201", "b" }, false)]
+    [InlineData(new[] { "run", "-d", "ls", "-d", "/" }, new[] { "ls", "-d", "/" }, true)]
+    [InlineData(new[] { "run", "-d", "--", "ls", "--", "x" }, new[] { "ls", "--", "x" }, true)]
+    [InlineData(new[] { "run", "--name=web", "-dp", "80", "sh", "-c", "echo @x" }, new[] { "sh", "-c", "echo @x" }, true)]
+    [InlineData(new[] { "--host", "unix:///x.sock", "run", "-h", "probe", "--rm", "cat", "--help" }, new[] { "cat", "--help" }, false)]
+    public async Task Run_OptionsEndAtTheCommand_RestUntouched(string[] args, string[] command, bool detach)
+    {
+        var h = Ok("{\"id\":\"abc\",\"warnings\":[]}");
+        await CliHarness.RunAsync(args, h);
+        var body = Body(h);
+        Assert.Equal(command, body.Command);
+        Assert.Equal(detach, body.Detach);
+    }
+
+    [Theory]
+    [InlineData(new[] { "exec", "web", "ls", "-la", "-e", "x" }, new[] { "ls", "-la", "-e", "x" })]
+    [InlineData(new[] { "exec", "web", "--", "ip", "addr" }, new[] { "ip", "addr" })]
+    [InlineData(new[] { "exec", "--", "web", "sh", "--", "x" }, new[] { "sh", "--", "x" })]
+    public async Task Exec_OptionsEndAtTheContainer_RestUntouched(string[] args, string[] command)
+    {
+        var h = Ok("{\"exitCode\":0,\"stdout\":\"\",\"stderr\":\"\"}");
+        await CliHarness.RunAsync(args, h);
+        var request = JsonSerializer.Deserialize(h.Requests.Single().Body!, ApiJsonContext.Default.ExecRequest)!;
+        Assert.Equal("/containers/web/exec", h.Requests.Single().Path);
+        Assert.Equal(command, request.Command);
+    }
+
+    // docker/cli run.go toStatusError: 127 "executable file not found"/"no such file or directory", 126 "permission denied", else 125.
+    [Theory]
+    [InlineData(400, "failed to create task for container: exec: \"nosuch\": executable file not found in $PATH", 127)]
+    [InlineData(400, "failed to create task for container: exec: \"/etc\": permission denied", 126)]
+    [InlineData(404, "network nope not found", 125)]
+    public async Task Run_DaemonError_DockerTextAndExitCode(int status, string message, int exitCode)
+    {
+        var h = new RecordingHandler((_, _) => ((HttpStatusCode)status, JsonSerializer.Serialize(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse)));
+        var r = await CliHarness.RunAsync(["run", "nosuch"], h);
+        Assert.Equal((exitCode, $"dataplane: Error response from daemon: {message}{RunHelp}\n"), (r.ExitCode, r.Err));
+    }
+
+    // Today's daemon answers a failed exec start with .NET's text; Docker prints the runtime's and exits 126.
+    [Fact]
+    public async Task Exec_StartFailure_DockerTextAnd126()
+    {
+        const string dotnet = "An error occurred trying to start process 'nosuch' with working directory '/root'. No such file or directory";
+        var h = new RecordingHandler((_, _) => (HttpStatusCode.InternalServerError, JsonSerializer.Serialize(new ErrorResponse(dotnet), ApiJsonContext.Default.ErrorResponse)));
+        var r = await CliHarness.RunAsync(["exec", "web", "nosuch"], h);
+        Assert.Equal((126, "exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH\n"), (r.ExitCode, r.Err));
     }
 
     [Fact]
     public async Task DaemonError_PrintedLikeDocker()
     {
         var h = new RecordingHandler((_, _) => (HttpStatusCode.NotFound, "{\"message\":\"network nope not found\"}"));
-        var r = await CliHarness.RunAsync(["run", "--net", "nope", "--", "true"], h);
+        var r = await CliHarness.RunAsync(["rm", "nope"], h);
         Assert.Equal((1, "Error response from daemon: network nope not found\n"), (r.ExitCode, r.Err));
     }
 
@@ -107,15 +167,14 @@ public class CliParsingTests
     }
 
     [Fact]
-    public void FormatPs_DockerLikeColumns()
+    public async Task NetworkRm_Several_EachInTurnFailuresReportedExit1()
     {
-        var c = new ContainerRecord("0123456789ab" + new string('0', 52), "nostalgic_morse", "bridge", "bridge", "172.17.0.2", null, "h",
-            [], [], [], [], ["5000/tcp", "22/tcp"], [new PortMappingRecord("0.0.0.0", 49155, 5000, "tcp")], ["python", "app.py", "--very-long-argument"],
-            true, false, ContainerState.Running, null, 1, DateTimeOffset.UnixEpoch);
-        var text = ContainerCommands.FormatPs([c]);
-        var lines = text.Split('\n');
-        Assert.Equal("CONTAINER ID   COMMAND                  STATUS    NETWORK   IP ADDRESS   PORTS                             NAMES", lines[0]);
-        Assert.Equal("0123456789ab   \"python app.py --ver…\"   Up        bridge    172.17.0.2   22/tcp, 0.0.0.0:49155->5000/tcp   nostalgic_morse", lines[1]);
+        var h = new RecordingHandler((req, _) => req.RequestUri!.AbsolutePath == "/networks/ghost"
+            ? (HttpStatusCode.NotFound, "{\"message\":\"network ghost not found\"}")
+            : (HttpStatusCode.NoContent, ""));
+        var r = await CliHarness.RunAsync(["network", "rm", "a", "ghost", "b"], h);
+        Assert.Equal((1, "a\nb\n", "Error response from daemon: network ghost not found\n"), (r.ExitCode, r.Out, r.Err));
+        Assert.Equal(["/networks/a", "/networks/ghost", "/networks/b"], h.Requests.Select(x => x.Path));
     }
 
     [Fact]
@@ -141,10 +200,11 @@ public class CliParsingTests
     public async Task Daemon_BadPublishAllRange_RefusedBeforeStarting()
     {
         var tmp = Path.Combine(Path.GetTempPath(), "dpt-" + Guid.NewGuid().ToString("n")[..8]);
-        var r = await CliHarness.RunAsync(["daemon", "--publish-all-range", "9-1", "--uplink", "dpt-nosuch0", "--socket-cgroup", "none",
-            "--pin-dir", tmp + "-pins", "--state-dir", tmp, "--host", "unix://" + tmp + ".sock"], Ok());
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("invalid port range for -P: 9-1", r.Err);
+        var stderr = new StringWriter();
+        int rc = await Dataplane.Daemon.Program.RunAsync(["daemon", "--publish-all-range", "9-1", "--uplink", "dpt-nosuch0", "--socket-cgroup", "none",
+            "--pin-dir", tmp + "-pins", "--state-dir", tmp, "--host", "unix://" + tmp + ".sock"], new StringWriter(), stderr, _ => null, CancellationToken.None);
+        Assert.NotEqual(0, rc);
+        Assert.Contains("invalid port range for -P: 9-1", stderr.ToString());
         Assert.False(Directory.Exists(tmp));
     }
 
@@ -156,6 +216,4 @@ public class CliParsingTests
         Assert.Equal((1, $"Cannot connect to the Dataplane daemon at unix://{path}. Is the dataplane daemon running?\n"), (r.ExitCode, r.Err));
     }
 
-    [Fact]
-    public void CliApp_ExitCodeForUsage_Is125() => Assert.Equal(125, CliApp.UsageError);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Model;
@@ -7,6 +8,8 @@ namespace Dataplane.Tests.Cli;
 /// <summary>The CLI against the real ApiServer on a Unix socket in a temp dir, with the in-memory fake engine.</summary>
 public sealed class EndToEndOverSocketTests : IAsyncLifetime
 {
+    private const string RunHelp = "\n\nRun 'dataplane run --help' for more information\n";
+
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "dp-api-" + Guid.NewGuid().ToString("n")[..8]);
     private ApiServer? _server;
 
@@ -53,18 +56,19 @@ public sealed class EndToEndOverSocketTests : IAsyncLifetime
         Assert.Equal("0.0.0.0:49000\n", (await Cli("port", "web", "5000/tcp")).Out);
 
         var clash = await Cli("run", "-d", "--name", "web2", "-p", "8080:80", "--", "sleep", "1");
-        Assert.Equal((1, "Error response from daemon: Bind for 0.0.0.0:8080 failed: port is already allocated\n"), (clash.ExitCode, clash.Err));
+        Assert.Equal((125, "dataplane: Error response from daemon: Bind for 0.0.0.0:8080 failed: port is already allocated" + RunHelp), (clash.ExitCode, clash.Err));
 
         var dup = await Cli("run", "-d", "--name", "web", "--", "sleep", "1");
-        Assert.StartsWith("Error response from daemon: Conflict. The container name \"/web\" is already in use", dup.Err);
+        Assert.StartsWith("dataplane: Error response from daemon: Conflict. The container name \"/web\" is already in use", dup.Err);
 
         var ps = await Cli("ps");
         Assert.Contains("127.0.0.1:8080->80/tcp, 0.0.0.0:49000->5000/tcp", ps.Out);
         Assert.Contains("10.77.0.2", ps.Out);
 
         var inspect = await Cli("inspect", "web");
-        var record = JsonSerializer.Deserialize(inspect.Out, ApiJsonContext.Default.IReadOnlyListContainerRecord)!.Single();
-        Assert.Equal(("web", "10.77.0.2", "02:42:0a:4d:00:02"), (record.Name, record.IpAddress, record.MacAddress));
+        var lab = JsonNode.Parse(inspect.Out)!.AsArray().Single()!["NetworkSettings"]!["Networks"]!["lab"]!;
+        Assert.Equal(("10.77.0.2", "02:42:0a:4d:00:02", 24, "10.77.0.1"),
+            ((string?)lab["IPAddress"], (string?)lab["MacAddress"], (int?)lab["IPPrefixLen"], (string?)lab["Gateway"]));
 
         var inUse = await Cli("network", "rm", "lab");
         Assert.StartsWith("Error response from daemon: error while removing network: network lab id", inUse.Err);
@@ -96,11 +100,11 @@ public sealed class EndToEndOverSocketTests : IAsyncLifetime
         Assert.Equal((7, "echo hi\n", "err\n"), (exec.ExitCode, exec.Out, exec.Err));
         Assert.Equal("server\n", (await Cli("logs", "db")).RawOut);
         Assert.Equal("Error response from daemon: No such container: ghost\n", (await Cli("logs", "ghost")).Err);
-        Assert.Equal("Error response from daemon: network nope not found\n", (await Cli("run", "--net", "nope", "--", "x")).Err);
-        Assert.Equal("Error response from daemon: could not get container for ghost\n", (await Cli("run", "--link", "ghost", "--", "x")).Err);
+        Assert.Equal("dataplane: Error response from daemon: network nope not found" + RunHelp, (await Cli("run", "--net", "nope", "--", "x")).Err);
+        Assert.Equal("dataplane: Error response from daemon: could not get container for ghost" + RunHelp, (await Cli("run", "--link", "ghost", "--", "x")).Err);
         var link = await Cli("run", "-d", "--name", "app", "--link", "db:database", "--", "x");
         Assert.Equal(0, link.ExitCode);
-        var network = JsonSerializer.Deserialize((await Cli("network", "inspect", "bridge")).Out, ApiJsonContext.Default.IReadOnlyListNetworkInfo)!.Single();
-        Assert.Equal(["db", "app"], network.Containers.Select(c => c.Name));
+        var names = await Cli("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "bridge");
+        Assert.Equal(["app", "db"], names.Out.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
     }
 }

@@ -10,6 +10,9 @@ namespace Dataplane.Tests.EndToEnd;
 /// <summary>The real CLI and daemon, as a Docker user would drive them, with real traffic.</summary>
 public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
 {
+    // docker/cli v28.2.2 run.go withHelp: a failed run ends with this pointer to its help.
+    private const string RunHelp = "\n\nRun 'dataplane run --help' for more information\n";
+
     private int PortmapEntries()
     {
         using var map = BpfMap.OpenPinned(Path.Combine(d.PinDir, DataPathAbi.MapPortmap));
@@ -52,7 +55,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.Equal(10_000, lines.Length);
             Assert.Contains("29999/tcp -> 0.0.0.0:29999", lines);
             var taken = d.Cli("run", "-d", "--name", "late", "-p", "25000:80", "--", "true");
-            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:25000 failed: port is already allocated\n", taken.Err);
+            Assert.Equal("dataplane: Error response from daemon: Bind for 0.0.0.0:25000 failed: port is already allocated" + RunHelp, taken.Err);
         }
         finally
         {
@@ -90,8 +93,8 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         {
             var sandboxes = d.Sandboxes();
             var taken = d.Cli("run", "-d", "--name", "x1", "-p", "8282:81", "--", "true");
-            Assert.Equal(1, taken.ExitCode);
-            Assert.Equal("Error response from daemon: Bind for 0.0.0.0:8282 failed: port is already allocated\n", taken.Err);
+            Assert.Equal(125, taken.ExitCode);
+            Assert.Equal("dataplane: Error response from daemon: Bind for 0.0.0.0:8282 failed: port is already allocated" + RunHelp, taken.Err);
 
             var held = d.Cli("run", "-d", "--name", "x2", "-p", "8383:80", "--", "true");
             Assert.Contains("failed to bind host port 0.0.0.0:8383/tcp: address already in use", held.Err);
@@ -267,7 +270,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         Assert.Contains("/dev/null", lines);
 
         var missing = d.Cli("run", "--rm", "--name", "nocmd", "--", "dpt-no-such-command");
-        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(127, missing.ExitCode); // docker/cli run.go toStatusError
         Assert.Contains("exec: \"dpt-no-such-command\": executable file not found in $PATH", missing.Err);
         Assert.DoesNotContain(d.SandboxPrefix + "nocmd", d.Sandboxes());
         Assert.DoesNotContain("nocmd", d.Ok("ps", "-a"));
@@ -325,7 +328,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "db", "--expose", "5432", "-e", "SECRET=s3", "--", "sleep", "30");
         try
         {
-            var dbIp = Inspect("db", "IpAddress");
+            var dbIp = d.Ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "db").Trim();
             var (code, stdout, stderr) = d.Cli("run", "--rm", "--name", "app", "-h", "apphost", "--dns", "198.18.53.53",
                 "--add-host", "extra.test:198.18.7.7", "--link", "db:database", "--",
                 "sh", "-c", "hostname; cat /etc/hostname; cat /etc/hosts; cat /etc/resolv.conf; env");
@@ -342,7 +345,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             Assert.Contains("DATABASE_ENV_SECRET=s3", lines);
 
             // exec sees the same sandbox as the container's own process; the host keeps its files.
-            var dbHostname = Inspect("db", "Hostname");
+            var dbHostname = d.Ok("inspect", "--format", "{{.Config.Hostname}}", "db").Trim();
             Assert.Equal($"{dbHostname}\n{dbHostname}\n", d.Ok("exec", "db", "--", "sh", "-c", "hostname; cat /etc/hostname"));
             Assert.Contains(dbIp + "\t" + dbHostname, d.Ok("exec", "db", "--", "cat", "/etc/hosts"));
             Assert.DoesNotContain("extra.test", File.ReadAllText("/etc/hosts"));
@@ -371,8 +374,4 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             d.Ok("rm", "-f", "talker");
         }
     }
-
-    private string Inspect(string name, string field)
-        => System.Text.Json.JsonDocument.Parse(d.Ok("inspect", name)).RootElement[0].EnumerateObject()
-            .Single(p => p.Name.Equals(field, StringComparison.OrdinalIgnoreCase)).Value.ToString();
 }

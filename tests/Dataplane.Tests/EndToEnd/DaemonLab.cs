@@ -13,13 +13,15 @@ namespace Dataplane.Tests.EndToEnd;
 /// </summary>
 public sealed class DaemonLab : IDisposable
 {
-    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "dataplane.dll");
+    /// <summary>The `dataplane` command as users get it from `make build`: the NativeAOT client in out/, beside dataplane-daemon.</summary>
+    public static readonly string CliPath = FindCli();
     private readonly string _prefix = TestNames.Unique("");
     private Process? _daemon;
 
     public DaemonLab()
     {
         if (!Privileges.IsRoot) return;
+        if (!File.Exists(CliPath)) throw new InvalidOperationException($"{CliPath} is missing: `make build` publishes it");
         Lab = new Lab();
         try
         {
@@ -49,7 +51,7 @@ public sealed class DaemonLab : IDisposable
     public void StartDaemon(string? crashAt = null, string extraArgs = "")
     {
         var info = new ProcessStartInfo("nsenter",
-            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- dotnet {CliDll} daemon --host unix://{Socket} --state-dir {StateDir} " +
+            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- {CliPath} daemon --host unix://{Socket} --state-dir {StateDir} " +
             $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup {Cgroup.Path} --bridge-subnet 198.19.0.0/16 {extraArgs}")
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (crashAt is not null) info.Environment[Dataplane.ControlPlane.Daemon.CrashPoints.Variable] = crashAt;
@@ -84,7 +86,7 @@ public sealed class DaemonLab : IDisposable
     public (int ExitCode, string Output) RunSecondDaemon()
     {
         var info = new ProcessStartInfo("nsenter",
-            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- dotnet {CliDll} daemon --host unix://{Socket}.second --state-dir {StateDir} " +
+            $"--net={NetworkNamespace.PathOf(Lab.Host.Name!)} -- {CliPath} daemon --host unix://{Socket}.second --state-dir {StateDir} " +
             $"--pin-dir {PinDir} --netns-prefix {_prefix} --uplink {Lab.Uplink} --socket-cgroup none --bridge-subnet 198.19.0.0/16")
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var p = Process.Start(info)!;
@@ -98,8 +100,7 @@ public sealed class DaemonLab : IDisposable
     /// <summary>Runs the real CLI against this daemon.</summary>
     public (int ExitCode, string Out, string Err) Cli(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(CliDll);
+        var info = new ProcessStartInfo(CliPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DATAPLANE_HOST"] = $"unix://{Socket}";
         using var p = Process.Start(info)!;
@@ -133,6 +134,16 @@ public sealed class DaemonLab : IDisposable
 
     /// <summary>Sandboxes of this daemon that exist now (named network namespaces with our prefix).</summary>
     public IReadOnlyList<string> Sandboxes() => NetworkNamespace.List().Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
+    private static string FindCli()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dataplane.sln")))
+                return Path.Combine(dir.FullName, "out", "dataplane");
+        }
+        throw new InvalidOperationException("the repository root (Dataplane.sln) is not above the test binary");
+    }
 
     public void Dispose()
     {

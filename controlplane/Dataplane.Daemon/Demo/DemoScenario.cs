@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.ControlPlane.Demo;
 using Dataplane.Interop.Bpf;
 
-namespace Dataplane.Cli.Demo;
+namespace Dataplane.Daemon.Demo;
 
 /// <summary>
 /// `dataplane demo`: the real daemon in a throwaway lab's fake host, driven by the real commands a
@@ -157,7 +156,7 @@ public static class DemoScenario
         }
     }
 
-    /// <summary>The real command tree, in-process, against the lab's daemon.</summary>
+    /// <summary>The real `dataplane` command (installed beside this program), against the lab's daemon.</summary>
     private sealed class DemoCli(TextWriter o, string socket)
     {
         public async Task Run(CancellationToken ct, params string[] args)
@@ -170,12 +169,19 @@ public static class DemoScenario
 
         public async Task<(int ExitCode, string Out, string Err)> Capture(CancellationToken ct, params string[] args)
         {
-            var stdout = new StringWriter();
-            var stderr = new StringWriter();
-            var raw = new MemoryStream(); // streamed output (logs, foreground run); readable after the command closes it
-            var context = new CliContext(stdout, stderr, v => v == "DATAPLANE_HOST" ? $"unix://{socket}" : null, path => new ApiClient(path), () => raw);
-            int code = await CliApp.RunAsync(args, context, ct);
-            return (code, stdout + System.Text.Encoding.UTF8.GetString(raw.ToArray()), stderr.ToString());
+            var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dataplane"))
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var a in args) info.ArgumentList.Add(a);
+            info.Environment["DATAPLANE_HOST"] = $"unix://{socket}";
+            using var p = Process.Start(info)!;
+            var stdout = p.StandardOutput.ReadToEndAsync(ct);
+            var stderr = p.StandardError.ReadToEndAsync(ct);
+            await p.WaitForExitAsync(ct);
+            return (p.ExitCode, await stdout, await stderr);
         }
     }
 }

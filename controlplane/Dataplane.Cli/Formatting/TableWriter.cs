@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Dataplane.Cli;
+namespace Dataplane.Cli.Formatting;
 
 /// <summary>Aligned columns as docker/cli writes them (text/tabwriter: min width 10, padding 3, last column unpadded).</summary>
 public static class TableWriter
@@ -9,8 +9,9 @@ public static class TableWriter
     {
         var all = new List<IReadOnlyList<string>> { header };
         all.AddRange(rows);
-        var widths = Enumerable.Range(0, header.Count)
-            .Select(i => Math.Max(10, all.Max(r => r[i].Length) + 3)).ToArray();
+        int columns = all.Max(r => r.Count);
+        var widths = Enumerable.Range(0, columns)
+            .Select(i => Math.Max(10, all.Where(r => i < r.Count - 1).Select(r => r[i].Length).DefaultIfEmpty(0).Max() + 3)).ToArray();
         var sb = new StringBuilder();
         foreach (var row in all)
         {

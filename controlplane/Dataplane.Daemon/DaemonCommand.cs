@@ -2,7 +2,7 @@ using System.CommandLine;
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Daemon;
 
-namespace Dataplane.Cli.Commands;
+namespace Dataplane.Daemon;
 
 /// <summary>
 /// `dataplane daemon`: flags over DATAPLANE_* variables over the configuration file over defaults
@@ -30,7 +30,7 @@ public static class DaemonCommand
         ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
     };
 
-    public static Command Build(CliContext context)
+    public static Command Build(Func<string, string?> environment)
     {
         var config = new Option<string?>("--config") { Description = $"Configuration file (JSON; default {DaemonConfiguration.DefaultFile} when present)" };
         var flags = DaemonConfiguration.Keys.Select(key => key switch
@@ -59,8 +59,8 @@ public static class DaemonCommand
                         break;
                 }
             }
-            var socket = ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(CliApp.Host), context.Environment);
-            var options = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(parse.GetValue(config), context.Environment, given), socket);
+            var socket = ControlPlane.Api.DaemonAddress.ResolveSocketPath(parse.GetValue(Program.Host), environment);
+            var options = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(parse.GetValue(config), environment, given), socket);
             return await DaemonHost.RunAsync(options, ct);
         });
         return command;

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using Dataplane.ControlPlane;
+using Dataplane.ControlPlane.Api;
+
+namespace Dataplane.Cli;
+
+/// <summary>
+/// A failed command as the docker CLI reports it: `run` as "docker: MESSAGE" with a pointer to its help
+/// and the exit code docker/cli's toStatusError derives from the message (125, 126, 127); a failed
+/// `exec` start as 126; every other command "Error response from daemon: MESSAGE", exit 1.
+/// </summary>
+public static partial class ErrorReport
+{
+    public static int Report(CliContext context, Exception e, string command)
+    {
+        if (command == "run")
+            return ReportRun(context, e);
+        if (command == "exec" && e is ApiException api && ExecStartFailure(api.Message) is { } why)
+        {
+            context.Error.WriteLine($"exec failed: unable to start container process: {why}");
+            return ExitCodes.CannotExecute;
+        }
+        switch (e)
+        {
+            case ApiException daemon:
+                context.Error.WriteLine($"Error response from daemon: {Translate(daemon.Message)}");
+                return ExitCodes.Error;
+            case DaemonUnreachableException down:
+                context.Error.WriteLine(down.Message);
+                return ExitCodes.Error;
+            case DataplaneException local when local.Message.StartsWith("Error", StringComparison.Ordinal):
+                context.Error.WriteLine(local.Message);
+                return ExitCodes.Error;
+            case DataplaneException local:
+                context.Error.WriteLine($"dataplane: {local.Message}");
+                return ExitCodes.Usage;
+            default:
+                context.Error.WriteLine($"dataplane: {e.GetType().Name}: {e.Message}");
+                return ExitCodes.Error;
+        }
+    }
+
+    /// <summary>docker/cli run.go: withHelp(err, "run") and toStatusError's rules on the message.</summary>
+    private static int ReportRun(CliContext context, Exception e)
+    {
+        string message = e switch
+        {
+            ApiException daemon => $"Error response from daemon: {Translate(daemon.Message)}",
+            DaemonUnreachableException or DataplaneException => e.Message,
+            _ => $"{e.GetType().Name}: {e.Message}",
+        };
+        context.Error.WriteLine($"dataplane: {message}\n\nRun 'dataplane run --help' for more information");
+        return RunExitCode(message);
+    }
+
+    public static int RunExitCode(string message)
+    {
+        if (message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal))
+            return ExitCodes.NotFound;
+        if (message.Contains("permission denied", StringComparison.Ordinal) || message.Contains("is a directory", StringComparison.Ordinal))
+            return ExitCodes.CannotExecute;
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>
+    /// The daemon's words for a command that could not start, in Docker's: `exec: "NAME": executable file
+    /// not found in $PATH` (or `permission denied`). Today's daemon sends .NET's own text for `exec`.
+    /// </summary>
+    public static string Translate(string daemonMessage) =>
+        DotNetStartFailure().Match(daemonMessage) is { Success: true } m
+            ? $"exec: \"{m.Groups["file"].Value}\": {Why(m.Groups["why"].Value)}"
+            : daemonMessage;
+
+    /// <summary>The `exec: "NAME": why` part of a failed start, or null when the failure is of another kind.</summary>
+    public static string? ExecStartFailure(string daemonMessage)
+    {
+        string text = Translate(daemonMessage);
+        int at = text.IndexOf("exec: \"", StringComparison.Ordinal);
+        return at >= 0 ? text[at..] : null;
+    }
+
+    private static string Why(string dotnet) => dotnet.Trim().TrimEnd('.') switch
+    {
+        "No such file or directory" => "executable file not found in $PATH",
+        "Permission denied" => "permission denied",
+        "Is a directory" => "is a directory",
+        var other => other.ToLowerInvariant(),
+    };
+
+    [GeneratedRegex(@"An error occurred trying to start process '(?<file>[^']*)' with working directory '[^']*'\.(?<why>.*)$", RegexOptions.Singleline)]
+    private static partial Regex DotNetStartFailure();
+}
