@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Dataplane.Interop.Processes;
 
 namespace Dataplane.Cli;
 
@@ -8,7 +8,7 @@ namespace Dataplane.Cli;
 /// NativeAOT client that starts in milliseconds. The daemon program replaces this process (execv), so
 /// its PID, signals, standard streams and exit code are the user's `dataplane daemon`.
 /// </summary>
-public static partial class DaemonLauncher
+public static class DaemonLauncher
 {
     public const string ProgramName = "dataplane-daemon";
     private static readonly string[] Commands = ["daemon", "demo"];
@@ -39,13 +39,8 @@ public static partial class DaemonLauncher
             stderr.WriteLine($"dataplane: {ProgramName} not found beside dataplane (in {AppContext.BaseDirectory}): install both together (make build puts them in out/)");
             return ExitCodes.NotFound;
         }
-        string?[] argv = [path, .. args, null];
-        execv(path, argv);
-        stderr.WriteLine($"dataplane: cannot execute {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        var failure = ProcessImage.Replace(path, args);
+        stderr.WriteLine($"dataplane: cannot execute {path}: {failure.Message}");
         return ExitCodes.CannotExecute;
     }
-
-    // The one system call of the CLI: .NET has no exec that replaces the process.
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int execv(string path, string?[] argv);
 }

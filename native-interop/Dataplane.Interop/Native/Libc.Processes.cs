@@ -7,6 +7,12 @@ internal static unsafe partial class Libc
 {
     public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int kill(int pid, int signal);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int execv(string path, string?[] argv);
+
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawnp(int* pid, string file, void* fileActions, void* attr, byte** argv, byte** envp);
 

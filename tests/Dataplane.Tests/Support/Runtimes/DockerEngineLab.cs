@@ -1,3 +1,4 @@
+using Dataplane.Interop.Processes;
 using System.Diagnostics;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Tests.Support.Topology;
@@ -104,7 +105,7 @@ public class DockerEngineLab : IDisposable
         if (_dockerd is null) return;
         if (!_dockerd.HasExited)
         {
-            kill_(_dockerd.Id, kill ? 9 : 15);
+            ProcessImage.Signal(_dockerd.Id, kill ? ProcessImage.SIGKILL : ProcessImage.SIGTERM);
             if (!_dockerd.WaitForExit(30_000)) { _dockerd.Kill(); _dockerd.WaitForExit(); }
         }
         _dockerd.Dispose();
@@ -197,7 +198,4 @@ public class DockerEngineLab : IDisposable
         _containerd?.Dispose();
         Lab?.Dispose();
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int kill_(int pid, int signal);
 }

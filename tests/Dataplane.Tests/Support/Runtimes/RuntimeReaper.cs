@@ -1,3 +1,4 @@
+using Dataplane.Interop.Processes;
 using Dataplane.Tests.Support.Topology;
 
 namespace Dataplane.Tests.Support.Runtimes;
@@ -23,7 +24,7 @@ public static class RuntimeReaper
         {
             var pids = Processes().Where(p => Belongs(p, tag, stateDir, netnsInode)).ToList();
             if (pids.Count == 0) break;
-            foreach (var pid in pids) kill(pid, 9);
+            foreach (var pid in pids) ProcessImage.Signal(pid, ProcessImage.SIGKILL);
             Thread.Sleep(100);
         }
         RemoveCgroups(tag);
@@ -86,7 +87,4 @@ public static class RuntimeReaper
             }
         }
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }
