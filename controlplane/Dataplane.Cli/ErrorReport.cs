@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Api;
 
@@ -9,7 +8,7 @@ namespace Dataplane.Cli;
 /// and the exit code docker/cli's toStatusError derives from the message (125, 126, 127); a failed
 /// `exec` start as 126; every other command "Error response from daemon: MESSAGE", exit 1.
 /// </summary>
-public static partial class ErrorReport
+public static class ErrorReport
 {
     public static int Report(CliContext context, Exception e, string command)
     {
@@ -23,7 +22,7 @@ public static partial class ErrorReport
         switch (e)
         {
             case ApiException daemon:
-                context.Error.WriteLine($"Error response from daemon: {Translate(daemon.Message)}");
+                context.Error.WriteLine($"Error response from daemon: {daemon.Message}");
                 return ExitCodes.Error;
             case DaemonUnreachableException down:
                 context.Error.WriteLine(down.Message);
@@ -45,7 +44,7 @@ public static partial class ErrorReport
     {
         string message = e switch
         {
-            ApiException daemon => $"Error response from daemon: {Translate(daemon.Message)}",
+            ApiException daemon => $"Error response from daemon: {daemon.Message}",
             DaemonUnreachableException or DataplaneException => e.Message,
             _ => $"{e.GetType().Name}: {e.Message}",
         };
@@ -62,31 +61,10 @@ public static partial class ErrorReport
         return ExitCodes.Usage;
     }
 
-    /// <summary>
-    /// The daemon's words for a command that could not start, in Docker's: `exec: "NAME": executable file
-    /// not found in $PATH` (or `permission denied`). Today's daemon sends .NET's own text for `exec`.
-    /// </summary>
-    public static string Translate(string daemonMessage) =>
-        DotNetStartFailure().Match(daemonMessage) is { Success: true } m
-            ? $"exec: \"{m.Groups["file"].Value}\": {Why(m.Groups["why"].Value)}"
-            : daemonMessage;
-
     /// <summary>The `exec: "NAME": why` part of a failed start, or null when the failure is of another kind.</summary>
     public static string? ExecStartFailure(string daemonMessage)
     {
-        string text = Translate(daemonMessage);
-        int at = text.IndexOf("exec: \"", StringComparison.Ordinal);
-        return at >= 0 ? text[at..] : null;
+        int at = daemonMessage.IndexOf("exec: \"", StringComparison.Ordinal);
+        return at >= 0 ? daemonMessage[at..] : null;
     }
-
-    private static string Why(string dotnet) => dotnet.Trim().TrimEnd('.') switch
-    {
-        "No such file or directory" => "executable file not found in $PATH",
-        "Permission denied" => "permission denied",
-        "Is a directory" => "is a directory",
-        var other => other.ToLowerInvariant(),
-    };
-
-    [GeneratedRegex(@"An error occurred trying to start process '(?<file>[^']*)' with working directory '[^']*'\.(?<why>.*)$", RegexOptions.Singleline)]
-    private static partial Regex DotNetStartFailure();
 }

@@ -18,6 +18,7 @@ public enum Errno
     EAGAIN = 11,
     ENOMEM = 12,
     EACCES = 13,
+    EISDIR = 21,
     EFAULT = 14,
     EBUSY = 16,
     EEXIST = 17,

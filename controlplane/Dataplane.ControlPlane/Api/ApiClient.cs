@@ -76,6 +76,9 @@ public sealed class ApiClient : IDisposable
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Routes.Port(name), null, Json.IReadOnlyListPortMappingRecord, ct);
 
+    public Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.PortCounters(name), null, Json.IReadOnlyListPortCounters, ct);
+
     public Task RemoveContainerAsync(string name, bool force, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, Routes.Remove(name, force), null, ct);
 

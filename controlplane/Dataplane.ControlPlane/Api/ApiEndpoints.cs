@@ -36,6 +36,8 @@ public static class ApiEndpoints
             Results.Json(await containers.ExecAsync(name, r, ct), json.ExecResponse));
         app.MapGet(Routes.Containers + "/{name}/port", async (string name, CancellationToken ct) =>
             Results.Json(await containers.PortsAsync(name, ct), json.IReadOnlyListPortMappingRecord));
+        app.MapGet(Routes.Containers + "/{name}/port/counters", async (string name, CancellationToken ct) =>
+            Results.Json(await containers.PortCountersAsync(name, ct), json.IReadOnlyListPortCounters));
         app.MapGet(Routes.Containers + "/{name}/logs", async (HttpContext http, string name, bool? follow, CancellationToken ct) =>
         {
             http.Response.ContentType = "text/plain; charset=utf-8";

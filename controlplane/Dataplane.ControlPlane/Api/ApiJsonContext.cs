@@ -19,4 +19,5 @@ namespace Dataplane.ControlPlane.Api;
 [JsonSerializable(typeof(ContainerRecord))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerRecord>))]
 [JsonSerializable(typeof(IReadOnlyList<PortMappingRecord>))]
+[JsonSerializable(typeof(IReadOnlyList<PortCounters>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -48,6 +48,9 @@ public sealed record ExecRequest(IReadOnlyList<string> Command);
 
 public sealed record ExecResponse(int ExitCode, string Stdout, string Stderr);
 
+/// <summary>One published port of a container with what it has carried (its data-path counters).</summary>
+public sealed record PortCounters(string HostIp, int HostPort, int ContainerPort, string Proto, ulong Packets, ulong Bytes);
+
 /// <summary>The routes, in one place for the server and the client.</summary>
 public static class Routes
 {
@@ -65,6 +68,8 @@ public static class Routes
     public static string Logs(string name, bool follow) => $"{Container(name)}/logs?follow={(follow ? "true" : "false")}";
 
     public static string Port(string name) => $"{Container(name)}/port";
+
+    public static string PortCounters(string name) => $"{Container(name)}/port/counters";
 
     public static string Remove(string name, bool force) => $"{Container(name)}?force={(force ? "true" : "false")}";
 }

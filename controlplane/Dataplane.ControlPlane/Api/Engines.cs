@@ -34,4 +34,7 @@ public interface IContainerEngine
     Task RemoveAsync(string name, bool force, CancellationToken ct);
 
     Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct);
+
+    /// <summary>The container's published ports with their counters (what the demo prints).</summary>
+    Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct);
 }

@@ -41,7 +41,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             PrivilegeOptions.Parse(request); // refused here, before any side effect
             var run = plan.Run;
             var id = Ids.New();
-            var name = run.Name ?? Ids.Short(id);
+            var name = run.Name ?? NameGenerator.Unique(n => state.View.FindContainer(n) is not null); // Docker's adjective_surname
             // container:NAME shares that sandbox's hostname and files, as in Docker.
             var hostname = plan.SharedNamespaceOf?.Hostname ?? run.Hostname ?? Ids.Short(id);
             bool ownNamespace = run.Mode.Kind is NetworkModeKind.Bridge or NetworkModeKind.None;
@@ -164,8 +164,13 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         catch (System.ComponentModel.Win32Exception e)
         {
             // Docker's text; .NET's would name the daemon's working directory.
-            var why = e.NativeErrorCode == (int)Interop.Errno.EACCES ? "permission denied" : "executable file not found in $PATH";
-            throw DataplaneException.Invalid($"OCI runtime exec failed: exec failed: unable to start container process: exec: \"{command[0]}\": {why}: unknown");
+            var why = e.NativeErrorCode switch
+            {
+                (int)Interop.Errno.EACCES => "permission denied",
+                (int)Interop.Errno.EISDIR => "is a directory",
+                _ => "executable file not found in $PATH",
+            };
+            throw DataplaneException.Invalid($"exec: \"{command[0]}\": {why}");
         }
         using var _ = p;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -245,6 +250,11 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
     }
 
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);
+
+    public Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<PortCounters>>(engine.Ports.Counters(OwnerOf(Find(name).Id))
+            .Select(p => new PortCounters(p.Port.HostIp.ToString(), p.Port.HostPort, p.Port.Container.Port, p.Port.Proto.Name(), p.Counters.Packets, p.Counters.Bytes))
+            .ToList());
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 

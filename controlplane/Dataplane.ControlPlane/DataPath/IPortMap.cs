@@ -14,6 +14,9 @@ public interface IPortMap
 
     /// <summary>Every published port as the kernel has it (what a restarted daemon adopts).</summary>
     IReadOnlyList<PortMapping> PortMappings();
+
+    /// <summary>Packets and bytes a mapping has carried, summed over the CPUs.</summary>
+    CounterValue MappingCounters(uint mappingId);
 }
 
 /// <summary>The data path's counters, summed over the CPUs.</summary>

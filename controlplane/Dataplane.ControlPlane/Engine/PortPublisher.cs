@@ -61,6 +61,13 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
         }
     }
 
+    /// <summary>The owner's ports with what each has carried (its mapping's counters).</summary>
+    public IReadOnlyList<(PublishedPort Port, CounterValue Counters)> Counters(Owner owner)
+    {
+        lock (_gate)
+            return _byOwner.TryGetValue(owner, out var p) ? p.Mappings.Select(m => (m.Port, map.MappingCounters(m.Id))).ToList() : [];
+    }
+
     public IReadOnlyList<PublishedPort> Of(Owner owner)
     {
         lock (_gate)

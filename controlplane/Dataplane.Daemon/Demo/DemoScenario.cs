@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dataplane.ControlPlane.DataPath;
-using Dataplane.ControlPlane.Demo;
+using Dataplane.ControlPlane.Api;
 using Dataplane.Interop.Bpf;
 
 namespace Dataplane.Daemon.Demo;
@@ -44,8 +44,9 @@ public static class DemoScenario
             Report(o, $"in   {DemoLab.ClientAddress} -> {DemoLab.HostAddress}:{HostPort} (published) -> web:{ContainerPort}", exit, json);
             var serverJson = await WaitForLog(cli, "web", ct);
             o.WriteLine($"       the container saw the client as {RemoteHost(serverJson)} (source address preserved, no proxy)");
-            var counters = MappingCounters(pins);
-            o.WriteLine($"       published-port counters (dp_mapstats): {counters.Packets:N0} packets, {counters.Bytes / 1e6:N1} MB");
+            using var api = new ApiClient(socket); // the demo is a client: counters come through the API
+            var counters = (await api.PortCountersAsync("web", ct)).Aggregate((Packets: 0UL, Bytes: 0UL), (t, p) => (t.Packets + p.Packets, t.Bytes + p.Bytes));
+            o.WriteLine($"       published-port counters (GET /containers/web/port/counters): {counters.Packets:N0} packets, {counters.Bytes / 1e6:N1} MB");
 
             // Out through masquerade: a second container's client; the external side sees the host's address.
             using (var server = NamespacedProcess.Start(lab.Client, "iperf3", "-s", "-1", "-J", "-p", $"{ClientPort}"))
@@ -118,19 +119,6 @@ public static class DemoScenario
             await Task.Delay(100, ct);
         }
         return "";
-    }
-
-    private static CounterValue MappingCounters(string pins)
-    {
-        using var stats = BpfMap.OpenPinned(Path.Combine(pins, DataPathAbi.MapMappingStats));
-        ulong packets = 0, bytes = 0;
-        for (uint id = 0; id < stats.MaxEntries; id++)
-            foreach (var c in stats.LookupPerCpu<uint, CounterValue>(id))
-            {
-                packets += c.Packets;
-                bytes += c.Bytes;
-            }
-        return new CounterValue { Packets = packets, Bytes = bytes };
     }
 
     private static void Report(TextWriter o, string path, int exit, string json)

@@ -121,12 +121,12 @@ public class CliParsingTests
         Assert.Equal((exitCode, $"dataplane: Error response from daemon: {message}{RunHelp}\n"), (r.ExitCode, r.Err));
     }
 
-    // Today's daemon answers a failed exec start with .NET's text; Docker prints the runtime's and exits 126.
+    // The daemon answers a failed exec start with the runtime's words; Docker prints them and exits 126.
     [Fact]
     public async Task Exec_StartFailure_DockerTextAnd126()
     {
-        const string dotnet = "An error occurred trying to start process 'nosuch' with working directory '/root'. No such file or directory";
-        var h = new RecordingHandler((_, _) => (HttpStatusCode.InternalServerError, JsonSerializer.Serialize(new ErrorResponse(dotnet), ApiJsonContext.Default.ErrorResponse)));
+        const string daemon = "exec: \"nosuch\": executable file not found in $PATH";
+        var h = new RecordingHandler((_, _) => (HttpStatusCode.BadRequest, JsonSerializer.Serialize(new ErrorResponse(daemon), ApiJsonContext.Default.ErrorResponse)));
         var r = await CliHarness.RunAsync(["exec", "web", "nosuch"], h);
         Assert.Equal((126, "exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH\n"), (r.ExitCode, r.Err));
     }

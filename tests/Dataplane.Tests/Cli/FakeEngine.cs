@@ -140,4 +140,8 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
     }
 
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);
+
+    // Nothing carries traffic in the fake: every port's counters are zero.
+    public Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<PortCounters>>(Find(name).Ports.Select(p => new PortCounters(p.HostIp, p.HostPort, p.ContainerPort, p.Proto, 0, 0)).ToList());
 }

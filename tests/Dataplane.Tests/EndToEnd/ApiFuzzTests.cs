@@ -24,7 +24,7 @@ public sealed class ApiFuzzTests(DaemonLab d) : IClassFixture<DaemonLab>
             JsonValue.Create("198.19.7.7"), JsonValue.Create("fuzz\n"), JsonValue.Create(new string('n', 300)), JsonValue.Create("../../etc"),
             JsonValue.Create(-1), JsonValue.Create(70000), JsonValue.Create(true)),
         ArbMap.Default.GeneratorFor<string>().Select(s => (JsonNode?)JsonValue.Create(s)),
-        nested ? Value(false).ArrayOf().Select(a => (JsonNode?)new JsonArray([.. a.Take(4)])) : Gen.Constant<JsonNode?>(new JsonArray()));
+        nested ? Value(false).ArrayOf().Select(a => (JsonNode?)new JsonArray([.. a.Take(4).Select(n => n?.DeepClone())])) : Gen.Constant<JsonNode?>(new JsonArray()));
 
     private static readonly string[] Fields =
         ["command", "name", "network", "publish", "publishAll", "expose", "hostname", "dns", "addHosts", "links", "env", "ip",

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Dataplane.Interop.Namespaces;
 
-namespace Dataplane.ControlPlane.Demo;
+namespace Dataplane.Daemon.Demo;
 
 /// <summary>
 /// Starts a program inside a network namespace: the child is forked from a thread that entered the

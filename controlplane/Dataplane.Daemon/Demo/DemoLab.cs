@@ -2,7 +2,7 @@ using System.Net;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Netlink;
 
-namespace Dataplane.ControlPlane.Demo;
+namespace Dataplane.Daemon.Demo;
 
 /// <summary>
 /// The demo's world, all in throwaway namespaces named dpdemo-PID-...: a fake host (forwarding on
