@@ -53,7 +53,7 @@ public sealed class ApiFuzzTests(DaemonLab d) : IClassFixture<DaemonLab>
     [PrivilegedFact]
     public void GeneratedRequests_AnsweredWithAMessage_DaemonUpNothingLeaked()
     {
-        var networksBefore = d.Ok("network", "ls");
+        var networksBefore = NetworkNames();
         using var client = Client();
         Prop.ForAll(Gen.Elements(Routes).SelectMany(_ => Body(), (route, body) => (route, body)).ToArbitrary(), req =>
         {
@@ -74,12 +74,12 @@ public sealed class ApiFuzzTests(DaemonLab d) : IClassFixture<DaemonLab>
         // Whatever a generated request did create, removing it leaves the daemon as it was.
         foreach (var line in d.Ok("ps", "-a").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
             d.Ok("rm", "-f", line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]);
-        foreach (var line in d.Ok("network", "ls").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
-        {
-            var name = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-            if (!networksBefore.Contains(name, StringComparison.Ordinal)) d.Ok("network", "rm", name);
-        }
+        foreach (var name in NetworkNames().Except(networksBefore))
+            d.Ok("network", "rm", name);
         Assert.Empty(d.Sandboxes());
-        Assert.Equal(networksBefore, d.Ok("network", "ls"));
+        Assert.Equal(networksBefore, NetworkNames());
     }
+
+    private HashSet<string> NetworkNames() => [.. d.Ok("network", "ls").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+        .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])];
 }
