@@ -45,7 +45,7 @@ public static class RunValidator
         foreach (var link in run.Links)
         {
             var target = state.FindContainer(link.Name)
-                ?? throw DataplaneException.NotFound($"could not get container for {link.Name}");
+                ?? throw DataplaneException.Invalid($"could not get container for {link.Name}: No such container: {link.Name}"); // moby answers 400
             if (target.State != ContainerState.Running)
                 throw DataplaneException.Conflict($"Cannot link to a non running container: /{target.Name} AS /{run.Name ?? "?"}/{link.Alias}");
             if (network is not null && target.Network != network.Name)

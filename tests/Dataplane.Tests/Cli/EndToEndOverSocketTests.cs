@@ -101,7 +101,7 @@ public sealed class EndToEndOverSocketTests : IAsyncLifetime
         Assert.Equal("server\n", (await Cli("logs", "db")).RawOut);
         Assert.Equal("Error response from daemon: No such container: ghost\n", (await Cli("logs", "ghost")).Err);
         Assert.Equal("dataplane: Error response from daemon: network nope not found" + RunHelp, (await Cli("run", "--net", "nope", "--", "x")).Err);
-        Assert.Equal("dataplane: Error response from daemon: could not get container for ghost" + RunHelp, (await Cli("run", "--link", "ghost", "--", "x")).Err);
+        Assert.Equal("dataplane: Error response from daemon: could not get container for ghost: No such container: ghost" + RunHelp, (await Cli("run", "--link", "ghost", "--", "x")).Err);
         var link = await Cli("run", "-d", "--name", "app", "--link", "db:database", "--", "x");
         Assert.Equal(0, link.ExitCode);
         var names = await Cli("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "bridge");

@@ -102,8 +102,16 @@ public sealed class CniConflist(NetworkNamespace host, string name, string cniVe
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
+        try
+        {
+            // Through the pipe itself: nothing stays buffered in the writer to fail again when it is disposed.
+            p.StandardInput.BaseStream.Write(System.Text.Encoding.UTF8.GetBytes(stdin));
+            p.StandardInput.BaseStream.Close();
+        }
+        catch (IOException)
+        {
+            // A plugin may refuse a bad environment before it reads its configuration (EPIPE): its answer is what counts.
+        }
         if (!p.WaitForExit(60_000))
         {
             p.Kill(entireProcessTree: true);

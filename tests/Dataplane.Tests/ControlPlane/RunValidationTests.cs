@@ -72,7 +72,7 @@ public class RunValidationTests
     [Fact]
     public void Validate_UnknownLinkAndContainerMode_NotFound()
     {
-        Assert.Equal("could not get container for ghost", Error(new RunRequest(Cmd, Links: ["ghost:g"])));
+        Assert.Equal("could not get container for ghost: No such container: ghost", Error(new RunRequest(Cmd, Links: ["ghost:g"])));
         Assert.Equal("No such container: ghost", Error(new RunRequest(Cmd, Network: "container:ghost")));
     }
 
