@@ -87,14 +87,14 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
 
     // ---- endpoints ----
 
-    /// <summary>A new veth from the network's bridge into <paramref name="sandbox"/>, as eth0 with <paramref name="ip"/>.</summary>
-    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress ip, string hostVeth)
+    /// <summary>A new veth pair from the network's bridge into <paramref name="sandbox"/>, its inner end holding <paramref name="address"/>.</summary>
+    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress address, string hostVeth)
     {
         lock (_gate)
         {
-            EnsureFree(owner, ip);
-            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), ip, hostVeth);
-            var endpoint = new Endpoint(owner, networkId, hostVeth, index, mac, ip);
+            EnsureFree(owner, address);
+            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), address, hostVeth);
+            var endpoint = new Endpoint(owner, networkId, hostVeth, index, mac, address);
             _endpoints[owner] = (endpoint, true);
             return endpoint;
         }

@@ -35,19 +35,6 @@ public sealed class CniDaemonEndToEndTests : IDisposable
         foreach (var run in runs) Assert.True(run.ExitCode == 0, run.ToString());
     }
 
-    private Process Server(NetworkNamespace ns, string command, int port, bool udp = false)
-    {
-        var p = _daemon.Lab.StartIn(ns, "sh", $"-c \"{command}\"");
-        Lab.AwaitListener(ns, port, udp);
-        return p;
-    }
-
-    private static string Finish(Process server)
-    {
-        if (!server.WaitForExit(10_000)) server.Kill(entireProcessTree: true);
-        return server.StandardOutput.ReadToEnd() + server.StandardError.ReadToEnd();
-    }
-
     [PrivilegedFact]
     public void HostPort_TcpUdpHairpinThenDel_ClientAddressKeptAndDelRemovesTheMapping()
     {
@@ -58,15 +45,15 @@ public sealed class CniDaemonEndToEndTests : IDisposable
         Ok(result);
         Ok(conflist.Add(peerPod));
 
-        var tcp = Server(web, "timeout 10 nc -v -n -l -W 1 7001", 7001);
+        var tcp = _daemon.Lab.StartServer(web, "timeout 10 nc -v -n -l -W 1 7001", 7001);
         var (tcpExit, tcpClient) = Sh(_daemon.Lab.External, $"echo over-cni | nc -w 3 -N {Lab.HostAddress} 8080");
-        var tcpLog = Finish(tcp);
-        var udp = Server(web, "timeout 10 nc -u -l -W 1 53", 53, udp: true);
+        var tcpLog = Lab.OutputOf(tcp);
+        var udp = _daemon.Lab.StartServer(web, "timeout 10 nc -u -l -W 1 53", 53, udp: true);
         var (udpExit, udpClient) = Sh(_daemon.Lab.External, $"echo udp-over-cni | nc -u -w 1 {Lab.HostAddress} 5353");
-        var udpLog = Finish(udp);
-        var hairpin = Server(web, "timeout 10 nc -l -W 1 7001", 7001);
+        var udpLog = Lab.OutputOf(udp);
+        var hairpin = _daemon.Lab.StartServer(web, "timeout 10 nc -l -W 1 7001", 7001);
         var (hairpinExit, hairpinClient) = Sh(peer, $"echo hairpin-cni | nc -w 3 -N {Lab.HostAddress} 8080");
-        var hairpinLog = Finish(hairpin);
+        var hairpinLog = Lab.OutputOf(hairpin);
         var (_, rules) = Sh(_daemon.Lab.Host, "iptables-save; ip6tables-save; nft list ruleset");
 
         Assert.True(tcpExit == 0, tcpClient);
@@ -81,10 +68,10 @@ public sealed class CniDaemonEndToEndTests : IDisposable
 
         // The runtime stops the pod: DEL through the list in reverse, with the cached result.
         Ok(conflist.Del(webPod, result[^1].Output));
-        var after = Server(web, "timeout 5 nc -l -W 1 7001", 7001);
+        var after = _daemon.Lab.StartServer(web, "timeout 5 nc -l -W 1 7001", 7001);
         var (afterExit, _) = Sh(_daemon.Lab.External, $"echo after-del | nc -w 2 -N {Lab.HostAddress} 8080");
         Assert.NotEqual(0, afterExit);
-        Assert.DoesNotContain("after-del", Finish(after));
+        Assert.DoesNotContain("after-del", Lab.OutputOf(after));
     }
 
     [PrivilegedFact]
@@ -94,9 +81,9 @@ public sealed class CniDaemonEndToEndTests : IDisposable
         var (pod, inv) = _cni.Pod("out");
         Ok(conflist.Add(inv));
 
-        var server = Server(_daemon.Lab.External, "timeout 10 nc -v -n -l -W 1 7100", 7100);
+        var server = _daemon.Lab.StartServer(_daemon.Lab.External, "timeout 10 nc -v -n -l -W 1 7100", 7100);
         var (exit, client) = Sh(pod, $"echo masqueraded | nc -w 3 -N {Lab.ExternalAddress} 7100");
-        var log = Finish(server);
+        var log = Lab.OutputOf(server);
 
         Assert.True(exit == 0, client);
         Assert.Contains("masqueraded", log);
@@ -113,9 +100,9 @@ public sealed class CniDaemonEndToEndTests : IDisposable
 
         _daemon.KillDaemon();
         _daemon.StartDaemon();
-        var server = Server(web, "timeout 10 nc -l -W 1 7002", 7002);
+        var server = _daemon.Lab.StartServer(web, "timeout 10 nc -l -W 1 7002", 7002);
         var (exit, client) = Sh(_daemon.Lab.External, $"echo after-restart | nc -w 3 -N {Lab.HostAddress} 8090");
-        var log = Finish(server);
+        var log = Lab.OutputOf(server);
         Ok(conflist.Check(webPod, result[^1].Output!));
         Ok(conflist.Del(webPod, result[^1].Output));
 
@@ -149,9 +136,9 @@ public sealed class CniDaemonEndToEndTests : IDisposable
 
         Ok(del);
         Ok(nextAdd);
-        var server = Server(next, "timeout 10 nc -l -W 1 7003", 7003);
+        var server = _daemon.Lab.StartServer(next, "timeout 10 nc -l -W 1 7003", 7003);
         var (exit, client) = Sh(_daemon.Lab.External, $"echo next-pod | nc -w 3 -N {Lab.HostAddress} 8095");
         Assert.True(exit == 0, client);
-        Assert.Contains("next-pod", Finish(server));
+        Assert.Contains("next-pod", Lab.OutputOf(server));
     }
 }

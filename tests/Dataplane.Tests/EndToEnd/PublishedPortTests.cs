@@ -19,20 +19,6 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
 {
     private static PortMapping Tcp(uint id, ushort hostPort, IPAddress ctr, ushort port) => Mappings.Of(id, null, DataPathAbi.ProtoTcp, hostPort, ctr, port);
 
-    /// <summary>Starts a server and returns once it listens on <paramref name="port"/> (bound, for UDP).</summary>
-    private Process Server(NetworkNamespace ns, string command, int port, bool udp = false)
-    {
-        var p = lab.Lab.StartIn(ns, "sh", $"-c \"{command}\"");
-        Lab.AwaitListener(ns, port, udp);
-        return p;
-    }
-
-    private static string Finish(Process server)
-    {
-        if (!server.WaitForExit(10_000)) server.Kill(entireProcessTree: true);
-        return server.StandardOutput.ReadToEnd() + server.StandardError.ReadToEnd();
-    }
-
     [PrivilegedFact]
     public void Tcp_Iperf3ThroughPublishedPort_ClientAddressPreservedAndCounted()
     {
@@ -40,9 +26,9 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
-            var server = Server(lab.Ns1, "iperf3 -s -1 -p 5201", 5201);
+            var server = lab.Lab.StartServer(lab.Ns1, "iperf3 -s -1 -p 5201", 5201);
             var (exit, client) = Sh(lab.Lab.External, $"iperf3 -c {Lab.HostAddress} -p 8080 -t 2 -f m --connect-timeout 3000");
-            var log = Finish(server);
+            var log = Lab.OutputOf(server);
             Assert.True(exit == 0, client);
             Assert.Contains($"Accepted connection from {Lab.ExternalAddress}", log); // the client's source address is kept
             var mbits = ParseReceiverMbits(client);
@@ -63,10 +49,10 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
-            var server = Server(lab.Ns1, "timeout 5 nc -u -l -W 1 53", 53, udp: true);
+            var server = lab.Lab.StartServer(lab.Ns1, "timeout 5 nc -u -l -W 1 53", 53, udp: true);
             var (exit, client) = Sh(lab.Lab.External, $"echo dataplane-udp | nc -u -w 1 {Lab.HostAddress} 5353");
             Assert.True(exit == 0, client);
-            Assert.Contains("dataplane-udp", Finish(server));
+            Assert.Contains("dataplane-udp", Lab.OutputOf(server));
         }
         finally
         {
@@ -77,9 +63,9 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     [PrivilegedFact]
     public void Masquerade_ContainerToOutside_ExternalSeesTheHostAddress()
     {
-        var server = Server(lab.Lab.External, "iperf3 -s -1 -p 5202", 5202);
+        var server = lab.Lab.StartServer(lab.Lab.External, "iperf3 -s -1 -p 5202", 5202);
         var (exit, client) = Sh(lab.Ns1, $"iperf3 -c {Lab.ExternalAddress} -p 5202 -t 1 -f m --connect-timeout 3000");
-        var log = Finish(server);
+        var log = Lab.OutputOf(server);
         Assert.True(exit == 0, client);
         Assert.Contains($"Accepted connection from {Lab.HostAddress}", log);
         Assert.DoesNotContain(C1.ToString(), log);
@@ -93,10 +79,10 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
-            var server = Server(lab.Ns1, "timeout 5 nc -l -W 1 7001", 7001);
+            var server = lab.Lab.StartServer(lab.Ns1, "timeout 5 nc -l -W 1 7001", 7001);
             var (exit, client) = Sh(lab.Ns2, $"echo hairpin | nc -w 2 -N {Lab.HostAddress} 8081");
             Assert.True(exit == 0, client);
-            Assert.Contains("hairpin", Finish(server));
+            Assert.Contains("hairpin", Lab.OutputOf(server));
         }
         finally
         {
@@ -111,10 +97,10 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
         lab.Host.PortMap.AddPortMappings([mapping]);
         try
         {
-            var server = Server(lab.Ns1, "timeout 5 nc -l -W 1 7002", 7002);
+            var server = lab.Lab.StartServer(lab.Ns1, "timeout 5 nc -l -W 1 7002", 7002);
             var (exit, client) = Sh(lab.Lab.Host, $"{lab.Cgroup.EnterCommand} echo via-localhost | nc -w 2 -N 127.0.0.1 8082");
             Assert.True(exit == 0, client);
-            Assert.Contains("via-localhost", Finish(server));
+            Assert.Contains("via-localhost", Lab.OutputOf(server));
         }
         finally
         {
@@ -125,7 +111,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     [PrivilegedFact]
     public void Policy_DirectRoutingAndOtherNetworkAndUnpublishedPort_AreDropped()
     {
-        var server = Server(lab.Ns1, "timeout 6 nc -l -k 7003", 7003);
+        var server = lab.Lab.StartServer(lab.Ns1, "timeout 6 nc -l -k 7003", 7003);
         var before = lab.Host.Counters.Drops();
         Assert.NotEqual(0, Sh(lab.Lab.External, $"nc -z -w 1 {C1} 7003").ExitCode);        // straight to the container IP from outside
         Assert.NotEqual(0, Sh(lab.Ns3, $"nc -z -w 1 {C1} 7003").ExitCode);                 // from another network
@@ -142,7 +128,7 @@ public sealed partial class PublishedPortTests(DataPathLab lab, ITestOutputHelpe
     {
         var mapping = Tcp(15, 8083, C1, 7004);
         lab.Host.PortMap.AddPortMappings([mapping]);
-        var server = Server(lab.Ns1, "timeout 8 nc -l -k 7004", 7004);
+        var server = lab.Lab.StartServer(lab.Ns1, "timeout 8 nc -l -k 7004", 7004);
         Assert.Equal(0, Sh(lab.Lab.External, $"nc -z -w 1 {Lab.HostAddress} 8083").ExitCode);
         lab.Host.PortMap.RemovePortMappings([mapping]);
         Assert.NotEqual(0, Sh(lab.Lab.External, $"nc -z -w 1 {Lab.HostAddress} 8083").ExitCode);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Dataplane.ControlPlane.Frontends.Docker;
 
 /// <summary>
-/// Docker mode: follows a Docker engine (iptables, ip6tables and userland-proxy off) and keeps the
+/// Docker mode: follows a Docker engine (its own NAT and userland proxy off) and keeps the
 /// endpoint engine exact. Start: checks, then a full reconcile; then /events (container start, die,
 /// destroy; network create, destroy, connect, disconnect). When dockerd goes away it reconnects with
 /// back-off and reconciles in full again, releasing whatever Docker no longer has.

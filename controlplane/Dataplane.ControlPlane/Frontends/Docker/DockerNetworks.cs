@@ -39,7 +39,7 @@ public static class DockerNetworks
         var spec = new NetworkSpec(network.ID, network.Name, bridge, subnet, prefix, gateway,
             Internal: network.Internal,
             Icc: Flag(options, IccOption, true),
-            // dockerd turns ip-masq off on docker0 whenever iptables is off, which Docker mode requires;
+            // dockerd turns masquerade off on docker0 whenever its own NAT is off, which Docker mode requires;
             // what the user asked for is not visible, so docker0 keeps Docker's default: masquerade.
             Masquerade: IsDefaultBridge(network) || Flag(options, MasqueradeOption, true));
         var hostBinding = options.TryGetValue(HostBindingOption, out var hb) && IPAddress.TryParse(hb, out var ip) && !ip.Equals(IPAddress.Any) ? ip : null;

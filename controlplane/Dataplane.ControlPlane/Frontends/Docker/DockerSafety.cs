@@ -3,11 +3,11 @@ using Docker.DotNet.Models;
 namespace Dataplane.ControlPlane.Frontends.Docker;
 
 /// <summary>
-/// Refuses to double-NAT. Docker mode needs dockerd with "iptables": false, "ip6tables": false and
-/// "userland-proxy": false. What is checked, without any iptables command:
+/// Refuses to double-NAT. Docker mode needs dockerd with its own NAT and proxy off (the daemon.json
+/// lines in <see cref="DaemonJsonFix"/>). What is checked, reading only the API and /proc:
 /// <list type="bullet">
-/// <item>iptables: dockerd turns ip masquerade off on its default bridge whenever iptables is off,
-/// so docker0 reporting com.docker.network.bridge.enable_ip_masquerade=true means dockerd writes NAT rules.</item>
+/// <item>NAT: dockerd turns masquerade off on its default bridge whenever its NAT is off, so docker0
+/// reporting com.docker.network.bridge.enable_ip_masquerade=true means dockerd writes NAT rules.</item>
 /// <item>userland-proxy: a docker-proxy process in the Docker host's network namespace (/proc).</item>
 /// </list>
 /// </summary>

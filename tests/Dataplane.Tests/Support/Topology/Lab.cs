@@ -134,6 +134,22 @@ public sealed class Lab : IDisposable
             .Count(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == state));
     }
 
+    /// <summary>A shell command line as a server inside <paramref name="ns"/>, returned once it listens on
+    /// <paramref name="port"/> (is bound, for UDP); killed on dispose.</summary>
+    public Process StartServer(NetworkNamespace ns, string command, int port, bool udp = false)
+    {
+        var p = StartIn(ns, "sh", $"-c \"{command}\"");
+        AwaitListener(ns, port, udp);
+        return p;
+    }
+
+    /// <summary>A server's whole output once it has ended (killed after 10 s).</summary>
+    public static string OutputOf(Process server)
+    {
+        if (!server.WaitForExit(10_000)) server.Kill(entireProcessTree: true);
+        return server.StandardOutput.ReadToEnd() + server.StandardError.ReadToEnd();
+    }
+
     /// <summary>A background process (a server) inside <paramref name="ns"/>, killed on dispose.</summary>
     public Process StartIn(NetworkNamespace ns, string file, string args)
     {
