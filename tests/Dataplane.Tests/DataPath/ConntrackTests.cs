@@ -1,4 +1,5 @@
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop.Processes;
 using Dataplane.Tests.Support;
 using static Dataplane.Tests.DataPath.Frames;
 using static Dataplane.Tests.DataPath.TestWorld;
@@ -151,6 +152,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
     [PrivilegedFact]
     public void Conntrack_TableFullWithAnUnrepliedFlow_OldestUnrepliedEvictedNewFlowAdmitted()
     {
+        using var cpu = ThreadAffinity.PinToFirstAllowedCpu(); // early-drop candidates are per CPU
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip("198.18.66.1", Host), 1001, WebPort, Syn)).Verdict); // a forged opener
         Replied(40002);
 
@@ -167,6 +169,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
     [PrivilegedFact]
     public void Conntrack_SynFloodAtAFullTable_RealClientStillAdmittedEstablishedFlowKept()
     {
+        using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
         Replied(40002);
         for (int i = 1; i <= 200; i++) // forged openers that will never answer, each admitted by evicting the last
             Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip($"198.18.66.{i}", Host), (ushort)(1000 + i), WebPort, Syn)).Verdict);
@@ -180,6 +183,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
     [PrivilegedFact]
     public void Conntrack_MasqueradedUnrepliedFlowEvicted_ItsPortReservationReleased()
     {
+        using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33000, WebPort, Syn)).Verdict); // self hairpin: DNAT + SNAT to the gateway
         Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
         Replied(40002);
