@@ -75,7 +75,8 @@ enum dp_drop_reason {
 	DP_DROP_MARTIAN         = -148, /* would open a flow: source is ours, loopback, zero or multicast */
 	DP_DROP_BAD_CHECKSUM    = -149, /* would open a flow: TCP/UDP checksum the kernel did not verify is wrong */
 	DP_DROP_CT_EARLY_DROP   = -150, /* not a packet: an unreplied flow evicted to admit a new one (table full) */
-	DP_DROP_LAST            = -150,
+	DP_DROP_FORWARDING_OFF  = -151, /* to be routed, but forwarding is off on the device it came in on */
+	DP_DROP_LAST            = -151,
 };
 #define DP_DROP_INDEX(reason) ((__u32)(DP_DROP_BASE - (reason)))
 #define DP_DROP_COUNT         (DP_DROP_BASE - DP_DROP_LAST + 1)

@@ -94,6 +94,9 @@ static __always_inline int dp_to_fib(struct __sk_buff *skb, const struct dp_pkt 
 			return DP_DROP_REWRITE;
 		return bpf_redirect_neigh(fib->ifindex, NULL, 0, 0);
 	}
+	/* The kernel would not route it either (Docker warns at run time: see ForwardingWarning). */
+	if (rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
+		return DP_DROP_FORWARDING_OFF;
 	return DP_DROP_FIB;
 }
 

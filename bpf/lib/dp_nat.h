@@ -174,6 +174,8 @@ static __always_inline int dp_masq_new(struct __sk_buff *skb, const struct dp_pk
 	if (!dp_ct_opens(p))
 		return DP_DROP_NO_CONNTRACK;
 	fib_rc = dp_fib(skb, p, k->saddr, k->daddr, &fib);
+	if (fib_rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
+		return DP_DROP_FORWARDING_OFF; /* the stack would drop it silently */
 	if (!dp_fib_usable(fib_rc))
 		return TC_ACT_OK; /* untranslated: the stack answers (unreachable, frag needed) */
 	fwd.nat_saddr = dp_masq_addr(fib.ifindex);

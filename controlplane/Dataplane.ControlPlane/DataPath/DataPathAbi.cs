@@ -72,12 +72,13 @@ public enum DropReason
     Martian = -148,
     BadChecksum = -149,
     CtEarlyDrop = -150,
+    ForwardingOff = -151,
 }
 
 public static class DropReasons
 {
     public const int Base = -130;
-    public const int Last = -150;
+    public const int Last = -151;
 
     /// <summary>Index of a reason in dp_drops (DP_DROP_INDEX).</summary>
     public static uint Index(DropReason reason) => (uint)(Base - (int)reason);

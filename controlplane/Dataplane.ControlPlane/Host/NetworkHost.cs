@@ -25,14 +25,13 @@ public sealed partial class NetworkHost : IDisposable
     private readonly ILogger _log;
     private readonly Lock _gate = new();
 
-    private NetworkHost(DaemonOptions options, NetworkNamespace ns, RtNetlink links, DataPathProgram dataPath, IReadOnlyList<string> uplinks, string? forwardingWarning, ILogger log)
+    private NetworkHost(DaemonOptions options, NetworkNamespace ns, RtNetlink links, DataPathProgram dataPath, IReadOnlyList<string> uplinks, ILogger log)
     {
         Options = options;
         _ns = ns;
         _links = links;
         _dataPath = dataPath;
         Uplinks = uplinks;
-        ForwardingWarning = forwardingWarning;
         _log = log;
     }
 
@@ -51,8 +50,11 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>Removes expired flows; returns how many entries went.</summary>
     public int SweepConntrack() => _dataPath.Maps.SweepConntrack();
 
-    /// <summary>Docker's warning when IPv4 forwarding could not be enabled; null when it is on.</summary>
-    public string? ForwardingWarning { get; }
+    /// <summary>Docker's warning when IPv4 forwarding is off now (it can be switched off after the
+    /// daemon turned it on: every run asks again, as Docker's does); null when it is on.</summary>
+    public string? ForwardingWarning => ForwardingOn(_ns) ? null : ForwardingOffWarning;
+
+    private const string ForwardingOffWarning = "WARNING: IPv4 forwarding is disabled. Networking will not work.";
 
     /// <summary>
     /// Loads (or adopts, from its pins) the data path, attaches it to the uplinks, and tells it the
@@ -70,9 +72,9 @@ public sealed partial class NetworkHost : IDisposable
             // Validate before changing anything: every uplink named must exist.
             var uplinks = options.Uplinks ?? DefaultUplinks(links);
             foreach (var uplink in uplinks) links.GetLink(uplink);
-            var forwarding = EnableForwarding(ns);
+            EnableForwarding(ns);
             dataPath = DataPathProgram.Load(options.DataPath, ns.Cookie, log);
-            var host = new NetworkHost(options, ns, links, dataPath, uplinks, forwarding, log);
+            var host = new NetworkHost(options, ns, links, dataPath, uplinks, log);
             host.AttachUplinks();
             if (options.SocketHookCgroupPath() is { } cgroup) dataPath.AttachSocketHooks(cgroup);
             return host;
@@ -86,16 +88,25 @@ public sealed partial class NetworkHost : IDisposable
         }
     }
 
-    private static string? EnableForwarding(NetworkNamespace ns)
+    /// <summary>As dockerd at start: forwarding on; when that is refused, ForwardingWarning says so.</summary>
+    private static void EnableForwarding(NetworkNamespace ns)
     {
         try
         {
-            if (Sysctl.Read(ns, "net.ipv4.ip_forward") != "1") Sysctl.Write(ns, "net.ipv4.ip_forward", "1");
-            return null;
+            if (!ForwardingOn(ns)) Sysctl.Write(ns, "net.ipv4.ip_forward", "1");
+        }
+        catch (Exception e) when (e is InteropException or IOException or UnauthorizedAccessException) { }
+    }
+
+    private static bool ForwardingOn(NetworkNamespace ns)
+    {
+        try
+        {
+            return Sysctl.Read(ns, "net.ipv4.ip_forward") == "1";
         }
         catch (Exception e) when (e is InteropException or IOException or UnauthorizedAccessException)
         {
-            return "WARNING: IPv4 forwarding is disabled. Networking will not work.";
+            return false;
         }
     }
 

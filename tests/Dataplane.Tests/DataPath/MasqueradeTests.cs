@@ -50,6 +50,19 @@ public sealed class MasqueradeTests : DataPathTestBase
     }
 
     [PrivilegedFact]
+    public void VethIn_ForwardingSwitchedOffOnTheContainersDevice_DroppedAndCountedNoFlowCreated()
+    {
+        SeedUplinkAddress();
+        _ns.Run(() => { File.WriteAllText($"/proc/sys/net/ipv4/conf/ctr{IfindexOf(C3)}/forwarding", "0"); return 0; });
+
+        var r = VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn));
+
+        Assert.Equal(DpNatObject.TcActShot, r.Verdict);
+        Assert.Equal(1UL, O.Drops(DropReason.ForwardingOff).Packets);
+        Assert.Equal(0, CtEntries);
+    }
+
+    [PrivilegedFact]
     public void VethIn_EgressWithoutOwnAddress_UsesFallbackEntry()
     {
         var r = VethInNs(Udp(new Ip(C3, Remote), 5555, 53)); // only dp_ifaddr[0] = Host is seeded
