@@ -103,6 +103,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dp_ct_recent SEC(".maps");
 
+/* Per-CPU scratch for summing an opener's TCP/UDP segment (dp_valid.h):
+ * bpf_csum_diff takes at most 512 bytes of memory, not packet data of a
+ * variable length. Not pinned, not ABI: nothing outside reads it. */
+#define DP_CSUM_CHUNK 512
+struct dp_csum_scratch {
+	__u8 buf[DP_CSUM_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_csum_scratch);
+	__uint(max_entries, 1);
+} dp_csum_scratch SEC(".maps");
+
 /* LRU: old datagrams make room for new ones; see dp_frag_key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -30,7 +30,25 @@ public sealed class InvalidPacketTests : DataPathTestBase
         { "source: 0.0.0.0", Syn("0.0.0.0"), DropReason.Martian },
         { "source: multicast", Syn("224.0.0.1"), DropReason.Martian },
         { "source: broadcast", Syn("255.255.255.255"), DropReason.Martian },
+        // PROG_TEST_RUN's skb is CHECKSUM_NONE, as a frame from a NIC that verifies nothing (or a raw socket's over veth).
+        { "bad TCP checksum", FlipL4Checksum(Syn()), DropReason.BadChecksum },
+        { "bad UDP checksum", FlipL4Checksum(Udp(new Ip(Client, Host), 40000, DnsPort, payload: 1401)), DropReason.BadChecksum },
     };
+
+    public static TheoryData<string, byte[]> ValidL4 => new()
+    {
+        { "TCP with an odd-length payload", Tcp(new Ip(Client, Host), 40000, WebPort, Frames.Syn, payload: 7) },
+        { "UDP of 1,409 bytes (three chunks, odd tail)", Udp(new Ip(Client, Host), 40000, DnsPort, payload: 1401) },
+        { "UDP without a checksum (0, RFC 768)", Udp(new Ip(Client, Host), 40000, DnsPort, checksum: false) },
+    };
+
+    /// <summary>Corrupts the TCP/UDP checksum field (offset 16 / 6 of the L4 header).</summary>
+    private static byte[] FlipL4Checksum(byte[] f)
+    {
+        int l4 = EthLength + Ihl(f), field = f[EthLength + 9] == ProtoTcp ? 16 : 6;
+        f[l4 + field] ^= 0x5a;
+        return f;
+    }
 
     private static byte[] TotLenPlus(byte[] f, int more)
     {
@@ -47,6 +65,16 @@ public sealed class InvalidPacketTests : DataPathTestBase
         AssertUntouched(Uplink(frame), frame, DpNatObject.TcActShot);
         Assert.Equal(1UL, O.Drops(reason).Packets);
         Assert.Equal(0, CtEntries);
+    }
+
+    [PrivilegedTheory]
+    [MemberData(nameof(ValidL4))]
+    public void UplinkIn_OpenerWithAValidL4Checksum_Translated(string what, byte[] frame)
+    {
+        Assert.NotNull(what);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(frame).Verdict);
+        Assert.Equal(0UL, O.Drops(DropReason.BadChecksum).Packets);
+        Assert.Equal(2, CtEntries);
     }
 
     [PrivilegedFact]
