@@ -141,7 +141,9 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
         {
             var server = d.Lab.StartIn(d.Lab.External, "iperf3", "-s -p 5990");
             Lab.AwaitListener(d.Lab.External, 5990);
-            string[] toExternal = ["iperf3", "-c", Lab.ExternalAddress.ToString(), "-p", "5990", "-t", "1", "--connect-timeout", "2000"];
+            // Docker starts the process while Dataplane adopts the endpoint from the start event: a first SYN
+            // may leave before that (untranslated, unanswered); its retransmission (1 s, 3 s) is masqueraded.
+            string[] toExternal = ["iperf3", "-c", Lab.ExternalAddress.ToString(), "-p", "5990", "-t", "1", "--connect-timeout", "10000"];
 
             // docker0: out through masquerade to the external client.
             var (outCode, outText) = d.Docker(["run", "--rm", TinyImage.Name, .. toExternal]);
