@@ -413,15 +413,17 @@ struct dp_event_state {
 	__u64 lost;           /* ring buffer full (no reader keeping up) */
 };
 
-/* One ring buffer record. Tuple as the packet carried it when seen. */
+/* One ring buffer record. Tuple as the packet carried it when seen; the
+ * addresses have IPv6's shape (IPv4 in the first word, the rest 0), as
+ * dp_frag_key, so both families share the record. */
 struct dp_event {
 	__u64  ts_ns;         /* CLOCK_MONOTONIC */
 	__u32  type;          /* enum dp_event_type */
 	__s32  reason;        /* drop: enum dp_drop_reason; trace: the tc/XDP verdict */
 	__u32  ifindex;       /* interface the packet came in on */
 	__u32  len;           /* frame length */
-	__be32 saddr;
-	__be32 daddr;
+	__be32 saddr[4];
+	__be32 daddr[4];
 	__be16 sport;
 	__be16 dport;
 	__u8   proto;
@@ -447,7 +449,7 @@ struct dp_abi_obs_constants {
 
 _Static_assert(sizeof(struct dp_event_ctl) == 16, "dp_event_ctl");
 _Static_assert(sizeof(struct dp_event_state) == 40, "dp_event_state");
-_Static_assert(sizeof(struct dp_event) == 40, "dp_event");
+_Static_assert(sizeof(struct dp_event) == 64, "dp_event");
 _Static_assert(DP_DROP_DIR_SLOTS >= DP_DROP_SLOTS * 2, "dp_drop_dir too small");
 
 #endif /* DP_ABI_H */

@@ -67,8 +67,11 @@ static __noinline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32
 	e->reason = reason;
 	e->ifindex = ifindex;
 	e->len = p->len;
-	e->saddr = p->tuple.saddr;
-	e->daddr = p->tuple.daddr;
+	/* Ring buffer memory is not zeroed: every byte is written. */
+	e->saddr[0] = p->tuple.saddr;
+	e->saddr[1] = e->saddr[2] = e->saddr[3] = 0;
+	e->daddr[0] = p->tuple.daddr;
+	e->daddr[1] = e->daddr[2] = e->daddr[3] = 0;
 	e->sport = p->tuple.sport;
 	e->dport = p->tuple.dport;
 	e->proto = p->tuple.proto;

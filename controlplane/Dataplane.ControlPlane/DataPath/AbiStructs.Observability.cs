@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.InteropServices;
 
 namespace Dataplane.ControlPlane.DataPath;
@@ -25,23 +26,42 @@ public struct EventStateValue
     public ulong Lost;
 }
 
-/// <summary>One record of the dp_events ring buffer.</summary>
+/// <summary>One record of the dp_events ring buffer; addresses in IPv6's shape (IPv4: the first word).</summary>
 [BpfType("dp_event"), StructLayout(LayoutKind.Sequential)]
-public struct DataPathEvent
+public unsafe struct DataPathEvent
 {
     public ulong TsNs;
     public uint Type;
     public int Reason;
     public uint Ifindex;
     public uint Len;
-    public uint SAddrBe;
-    public uint DAddrBe;
+    public fixed uint SAddrBe[4];
+    public fixed uint DAddrBe[4];
     public ushort SPortBe;
     public ushort DPortBe;
     public byte Proto;
     public byte Prog;
     public byte Family;
     public byte Pad;
+
+    public IPAddress Source
+    {
+        get
+        {
+            fixed (uint* a = SAddrBe) return AddressOf(a, Family);
+        }
+    }
+
+    public IPAddress Destination
+    {
+        get
+        {
+            fixed (uint* a = DAddrBe) return AddressOf(a, Family);
+        }
+    }
+
+    private static IPAddress AddressOf(uint* words, byte family)
+        => family == (byte)DataPath.Family.Inet6 ? new IPAddress(new ReadOnlySpan<byte>(words, 16)) : NetOrder.Addr(words[0]);
 }
 
 /// <summary>enum dp_fwd_path: index of dp_fwd.</summary>

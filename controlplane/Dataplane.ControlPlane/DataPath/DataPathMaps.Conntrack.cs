@@ -31,6 +31,20 @@ public sealed partial class DataPathMaps
         return conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
     }
 
+    /// <summary>Entries by protocol and state, counted in one walk without copying the table (a scrape's
+    /// view of a full table): counts[proto][state & 15]; proto is the IP protocol number.</summary>
+    public (int Total, Dictionary<byte, int[]> ByProtoState) ConntrackCounts()
+    {
+        var entries = conntrack.Entries();
+        var counts = new Dictionary<byte, int[]>();
+        foreach (var (k, v) in entries)
+        {
+            if (!counts.TryGetValue(k.Proto, out var byState)) counts[k.Proto] = byState = new int[16];
+            byState[v.State & 15]++;
+        }
+        return (entries.Count, counts);
+    }
+
     /// <summary>Every flow (pairs of entries), as `conntrack ls` shows them.</summary>
     public IReadOnlyList<ConntrackFlow> ConntrackFlows() => DataPath.ConntrackFlows.Pair(ConntrackEntries());
 

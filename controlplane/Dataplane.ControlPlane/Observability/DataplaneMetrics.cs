@@ -163,25 +163,21 @@ public sealed class DataplaneMetrics
 
     private int CollectConntrack()
     {
-        var entries = _maps.ConntrackEntries();
-        // proto x state, few of each: a small table instead of a dictionary per scrape.
-        var counts = new int[3, 16];
-        foreach (var (k, v) in entries)
-        {
-            int p = k.Proto switch { DataPathAbi.ProtoTcp => 0, DataPathAbi.ProtoUdp => 1, _ => 2 };
-            counts[p, v.State & 15]++;
-        }
+        var (total, counts) = _maps.ConntrackCounts();
         _ctSeries.BeginScrape();
-        for (int p = 0; p < 3; p++)
-            for (int s = 0; s < 16; s++)
+        foreach (var (proto, byState) in counts)
+        {
+            int p = proto switch { DataPathAbi.ProtoTcp => 0, DataPathAbi.ProtoUdp => 1, _ => 2 };
+            for (int s = 0; s < byState.Length; s++)
             {
-                if (counts[p, s] == 0) continue;
+                if (byState[s] == 0) continue;
                 var labels = Names.CtLabels(p, s);
-                _ctEntries.WithLabels(labels).Set(counts[p, s]);
+                _ctEntries.WithLabels(labels).Set(byState[s]);
                 _ctSeries.Seen(labels);
             }
+        }
         _ctSeries.EndScrape();
-        return entries.Count;
+        return total;
     }
 
     private void CollectMaps(int ctEntries)

@@ -129,7 +129,7 @@ public sealed class ObservabilityService : IDisposable
         string reason = type == EventType.Drop ? Names.Of((DropReason)e.Reason) : e.Reason switch { 7 => "redirect", 0 => "pass", _ => e.Reason.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         return new MonitorEvent(e.TsNs / 1e9, type == EventType.Drop ? "drop" : "trace", reason, Names.Of((EventProg)e.Prog),
             InterfaceName((int)e.Ifindex), (int)e.Ifindex, Names.Proto(e.Proto),
-            NetOrder.Addr(e.SAddrBe).ToString(), NetOrder.Port(e.SPortBe), NetOrder.Addr(e.DAddrBe).ToString(), NetOrder.Port(e.DPortBe), (int)e.Len);
+            e.Source.ToString(), NetOrder.Port(e.SPortBe), e.Destination.ToString(), NetOrder.Port(e.DPortBe), (int)e.Len);
     }
 
     public string InterfaceName(int ifindex)

@@ -38,7 +38,7 @@ public sealed class EventTests : DataPathTestBase
         Assert.Equal(EventProg.UplinkIn, (EventProg)e.Prog);
         Assert.Equal(UplinkIfindex, e.Ifindex);
         Assert.Equal((Client, C1, (ushort)40000, (ushort)80, ProtoTcp),
-            (NetOrder.Addr(e.SAddrBe).ToString(), NetOrder.Addr(e.DAddrBe).ToString(), NetOrder.Port(e.SPortBe), NetOrder.Port(e.DPortBe), e.Proto));
+            (e.Source.ToString(), e.Destination.ToString(), NetOrder.Port(e.SPortBe), NetOrder.Port(e.DPortBe), e.Proto));
         Assert.Equal((byte)Family.Inet, e.Family);
         Assert.True(e.TsNs > 0 && e.TsNs <= ConntrackEntry.MonotonicNowNs());
         Assert.Equal(1UL, Reader.EventCounts().Emitted);

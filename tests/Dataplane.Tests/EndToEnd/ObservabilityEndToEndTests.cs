@@ -57,10 +57,13 @@ public sealed class ObservabilityEndToEndTests(ITestOutputHelper output)
 
         // nat ls: the reservation of that flow
         var nat = lab.Ok("nat", "ls");
+        output.WriteLine(nat);
         Assert.Matches($@"udp +{Lab.HostAddress}:{masqPort} +{ctr}:\d+ +{Lab.ExternalAddress}:9999 +web", nat);
 
         // the scrape, on the API socket and on --metrics-addr, parsed by prometheus_client
-        var samples = Parse(Curl("--unix-socket", lab.Socket, "http://dataplane/metrics"));
+        var scrape = Curl("--unix-socket", lab.Socket, "http://dataplane/metrics");
+        output.WriteLine(string.Join('\n', scrape.Split('\n').Where(l => l.Contains("direct_routed\",direction=\"ingress") || l.Contains("path=\"dnat\"") || l.Contains("host_port=\"8080\""))));
+        var samples = Parse(scrape);
         Assert.True(Value(samples, "dataplane_published_port_packets_total", ("container", "web"), ("host_port", "8080"), ("proto", "tcp")) > 0);
         Assert.True(Value(samples, "dataplane_forward_packets_total", ("path", "dnat")) > 0);
         Assert.True(Value(samples, "dataplane_forward_packets_total", ("path", "dnat_reply")) > 0);
