@@ -18,6 +18,8 @@ APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 ip
 # The runtimes the frontends' tests drive (dockerd, the CNI reference plugins, Podman; busybox is
 # their image) and what NativeAOT (the dataplane command, dataplane-cni) links with.
 APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib1g-dev
+# The reference Prometheus text parser the observability tests check /metrics with.
+APT_PACKAGES += python3-prometheus-client
 
 .PHONY: deps build bpf cli test demo bench bench-micro clean
 

@@ -8,6 +8,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
+#include "dp_events.h"
 #include "dp_frag.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
@@ -22,12 +23,19 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Puts the ABI's constant enums into the BTF for the ABI test; libbpf skips
  * the section ("unrecognized data section"), so nothing is loaded. */
 static const struct dp_abi_constants dp_abi_constants __attribute__((section(".dp_abi"), used));
+static const struct dp_abi_obs_constants dp_abi_obs_constants __attribute__((section(".dp_abi"), used));
 
-static __always_inline int dp_tc_verdict(const struct dp_pkt *p, int rc)
+/* Drops are counted, and reported to `dataplane monitor` when it listens;
+ * traces report translated packets (redirected by us) the same way. */
+static __always_inline int dp_tc_verdict(struct __sk_buff *skb, const struct dp_pkt *p, int rc, __u32 prog)
 {
-	if (rc >= TC_ACT_UNSPEC)
+	if (rc >= TC_ACT_UNSPEC) {
+		if (rc == TC_ACT_REDIRECT)
+			dp_event_emit(DP_EVENT_TRACE, rc, skb->ingress_ifindex, prog, p);
 		return rc;
-	dp_count_drop(rc, p->len);
+	}
+	dp_count_drop_dir(rc, prog == DP_PROG_VETH_IN ? DP_DIR_EGRESS : DP_DIR_INGRESS, p->len);
+	dp_event_emit(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
 	return TC_ACT_SHOT;
 }
 
@@ -40,7 +48,7 @@ int dp_uplink_in(struct __sk_buff *skb)
 	if (dp_parse_skb(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
 	dp_frag_resolve(&p);
-	return dp_tc_verdict(&p, dp_uplink(skb, &p));
+	return dp_tc_verdict(skb, &p, dp_uplink(skb, &p), DP_PROG_UPLINK_IN);
 }
 
 SEC("tc")
@@ -50,11 +58,11 @@ int dp_veth_in(struct __sk_buff *skb)
 	int rc = dp_parse_skb(skb, &p);
 
 	if (rc == DP_PARSE_NOT_IPV4)
-		return dp_tc_verdict(&p, dp_veth_arp(skb));
+		return dp_tc_verdict(skb, &p, dp_veth_arp(skb), DP_PROG_VETH_IN);
 	if (rc != DP_PARSE_OK)
 		return TC_ACT_OK;
 	dp_frag_resolve(&p);
-	return dp_tc_verdict(&p, dp_veth(skb, &p));
+	return dp_tc_verdict(skb, &p, dp_veth(skb, &p), DP_PROG_VETH_IN);
 }
 
 /* Uplink fast path for established flows into containers; the rest goes to tc. */
@@ -76,13 +84,13 @@ int dp_xdp_pass(struct xdp_md *ctx)
 SEC("cgroup/connect4")
 int dp_connect4(struct bpf_sock_addr *ctx)
 {
-	return dp_sock_redirect(ctx);
+	return dp_sock_redirect(ctx, DP_FWD_SOCK_CONNECT);
 }
 
 SEC("cgroup/sendmsg4")
 int dp_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return dp_sock_redirect(ctx);
+	return dp_sock_redirect(ctx, DP_FWD_SOCK_SENDMSG);
 }
 
 SEC("cgroup/recvmsg4")

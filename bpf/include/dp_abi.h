@@ -355,4 +355,102 @@ _Static_assert(sizeof(struct dp_counter) == 16, "dp_counter");
 _Static_assert(sizeof(struct dp_sock_orig) == 12, "dp_sock_orig");
 _Static_assert(DP_DROP_COUNT <= DP_DROP_SLOTS, "dp_drops too small");
 
+/* ---- observability: forward counters and drop/trace events ---- */
+/* dp_fwd index: the path a translated packet took (counted per packet). */
+enum dp_fwd_path {
+	DP_FWD_DNAT          = 0, /* to a published port's container (original direction) */
+	DP_FWD_DNAT_REPLY    = 1, /* container's reply of a published-port flow */
+	DP_FWD_MASQUERADE    = 2, /* container -> outside, source translated */
+	DP_FWD_MASQ_REPLY    = 3, /* outside's reply to a masqueraded flow */
+	DP_FWD_HAIRPIN       = 4, /* container -> published port of the host, both directions */
+	DP_FWD_XDP           = 5, /* redirected by the XDP fast path */
+	DP_FWD_SOCK_CONNECT  = 6, /* cgroup connect4 rewrote a host socket's destination */
+	DP_FWD_SOCK_SENDMSG  = 7, /* cgroup sendmsg4 rewrote a datagram's destination */
+};
+
+/* dp_drop_dir index: DP_DROP_INDEX(reason) * 2 + direction, for drops of a
+ * packet seen by a tc or XDP program (dp_drops counts every drop by reason). */
+enum dp_direction {
+	DP_DIR_INGRESS = 0, /* arrived on an uplink */
+	DP_DIR_EGRESS  = 1, /* sent by a container (its veth) */
+};
+
+enum dp_event_type {
+	DP_EVENT_DROP  = 1,
+	DP_EVENT_TRACE = 2,
+};
+
+/* Where the event was seen (the program). */
+enum dp_event_prog {
+	DP_PROG_UPLINK_IN = 1,
+	DP_PROG_VETH_IN   = 2,
+	DP_PROG_XDP       = 3,
+};
+
+enum dp_obs_limits {
+	DP_FWD_SLOTS            = 8,          /* size of dp_fwd; > number of paths */
+	DP_DROP_DIR_SLOTS       = 64,         /* size of dp_drop_dir: DP_DROP_SLOTS x 2 directions */
+	DP_EVENTS_RINGBUF_BYTES = 256 * 1024, /* dp_events ring buffer */
+	DP_EVENTS_RATE_DEFAULT  = 1000,       /* events per second per CPU when dp_event_ctl leaves 0 */
+	DP_EVENTS_BURST_DEFAULT = 200,        /* bucket depth per CPU when dp_event_ctl leaves 0 */
+};
+
+/* dp_event_ctl[0], written by the daemon: which events to emit (a mask of
+ * 1 << enum dp_event_type; 0 = none, nothing costs more than one lookup)
+ * and the per-CPU token bucket. */
+struct dp_event_ctl {
+	__u32 mask;
+	__u32 rate;           /* tokens per second per CPU; 0 = default */
+	__u32 burst;          /* bucket depth; 0 = default */
+	__u32 pad;
+};
+
+/* dp_event_state[0], per CPU: the token bucket and what became of events. */
+struct dp_event_state {
+	__u64 last_ns;        /* last refill */
+	__u64 tokens_milli;   /* tokens x 1000 (sub-token refills accumulate) */
+	__u64 emitted;
+	__u64 rate_limited;   /* wanted but over the rate */
+	__u64 lost;           /* ring buffer full (no reader keeping up) */
+};
+
+/* One ring buffer record. Tuple as the packet carried it when seen; the
+ * addresses have IPv6's shape (IPv4 in the first word, the rest 0), as
+ * dp_frag_key, so both families share the record. */
+struct dp_event {
+	__u64  ts_ns;         /* CLOCK_MONOTONIC */
+	__u32  type;          /* enum dp_event_type */
+	__s32  reason;        /* drop: enum dp_drop_reason; trace: the tc/XDP verdict */
+	__u32  ifindex;       /* interface the packet came in on */
+	__u32  len;           /* frame length */
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__be16 sport;
+	__be16 dport;
+	__u8   proto;
+	__u8   prog;          /* enum dp_event_prog */
+	__u8   family;        /* enum dp_family */
+	__u8   pad;
+};
+
+struct dp_abi_obs_constants {
+	enum dp_fwd_path     fwd_path;
+	enum dp_direction    direction;
+	enum dp_event_type   event_type;
+	enum dp_event_prog   event_prog;
+	enum dp_obs_limits   obs_limits;
+	struct dp_event      ringbuf_record; /* no map names it as key or value: its BTF comes from here */
+};
+
+#define DP_MAP_FWD         "dp_fwd"
+#define DP_MAP_DROP_DIR    "dp_drop_dir"
+#define DP_MAP_EVENTS      "dp_events"
+#define DP_MAP_EVENT_CTL   "dp_event_ctl"
+#define DP_MAP_EVENT_STATE "dp_event_state"
+
+_Static_assert(sizeof(struct dp_event_ctl) == 16, "dp_event_ctl");
+_Static_assert(sizeof(struct dp_event_state) == 40, "dp_event_state");
+_Static_assert(sizeof(struct dp_event) == 64, "dp_event");
+_Static_assert(DP_DROP_DIR_SLOTS >= DP_DROP_SLOTS * 2, "dp_drop_dir too small");
+
 #endif /* DP_ABI_H */

@@ -146,4 +146,43 @@ static __always_inline struct dp_config *dp_cfg(void)
 	return bpf_map_lookup_elem(&dp_config, &zero);
 }
 
+/* ---- observability (dp_stats.h, dp_events.h) ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_counter);
+	__uint(max_entries, DP_FWD_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_fwd SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_counter);
+	__uint(max_entries, DP_DROP_DIR_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_drop_dir SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, DP_EVENTS_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_event_ctl);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_event_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_event_state);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_event_state SEC(".maps");
+
 #endif /* DP_MAPS_H */

@@ -30,7 +30,7 @@ static __always_inline int dp_nat_apply(struct __sk_buff *skb, const struct dp_p
 	__be16 sport = v->nat_sport, dport = v->nat_dport;
 
 	dp_ct_touch(p, v);
-	dp_count_mapping(v->mapping_id, p->len);
+	dp_count_flow(v->mapping_id, v->flags, p->len);
 	if (dp_rewrite_tuple(skb, p, saddr, daddr, sport, dport))
 		return DP_DROP_REWRITE;
 	dp_frag_remember(p);
@@ -113,7 +113,7 @@ static __always_inline int dp_flow_start(struct __sk_buff *skb, const struct dp_
 	}
 	if (rc)
 		return rc;
-	dp_count_mapping(fwd->mapping_id, p->len);
+	dp_count_flow(fwd->mapping_id, fwd->flags, p->len);
 	if (dp_rewrite_tuple(skb, p, fwd->nat_saddr, fwd->nat_daddr, fwd->nat_sport, fwd->nat_dport))
 		return DP_DROP_REWRITE;
 	dp_frag_remember(p);

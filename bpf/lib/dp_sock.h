@@ -16,6 +16,7 @@
 #include "dp_abi.h"
 #include "dp_maps.h"
 #include "dp_policy.h"
+#include "dp_stats.h"
 
 #define DP_SOCK_ALLOW 1
 
@@ -26,7 +27,7 @@ static __always_inline int dp_sock_own_netns(struct bpf_sock_addr *ctx)
 	return cfg && cfg->netns_cookie && bpf_get_netns_cookie(ctx) == cfg->netns_cookie;
 }
 
-static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx)
+static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx, __u32 path)
 {
 	struct dp_portmap_val *pm;
 	struct dp_sock_orig *orig;
@@ -48,6 +49,7 @@ static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx)
 	}
 	ctx->user_ip4 = pm->ctr_addr;
 	ctx->user_port = pm->ctr_port;
+	dp_count(&dp_fwd, path, 0);
 	return DP_SOCK_ALLOW;
 }
 

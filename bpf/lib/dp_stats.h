@@ -31,4 +31,30 @@ static __always_inline void dp_count_drop(int reason, __u32 bytes)
 	dp_count(&dp_drops, DP_DROP_INDEX(reason), bytes);
 }
 
+/* A dropped packet by reason and direction (dp_drops by reason alone). */
+static __always_inline void dp_count_drop_dir(int reason, __u32 dir, __u32 bytes)
+{
+	if (reason > DP_DROP_BASE || reason < DP_DROP_LAST)
+		reason = DP_DROP_UNKNOWN;
+	dp_count_drop(reason, bytes);
+	dp_count(&dp_drop_dir, DP_DROP_INDEX(reason) * 2 + (dir & 1), bytes);
+}
+
+/* The path of a packet translated by a flow, from the entry's flags. */
+static __always_inline __u32 dp_fwd_path_of(__u8 flags)
+{
+	if (flags & DP_CT_F_HAIRPIN)
+		return DP_FWD_HAIRPIN;
+	if (flags & DP_CT_F_DNAT)
+		return (flags & DP_CT_F_REPLY) ? DP_FWD_DNAT_REPLY : DP_FWD_DNAT;
+	return (flags & DP_CT_F_REPLY) ? DP_FWD_MASQ_REPLY : DP_FWD_MASQUERADE;
+}
+
+/* A packet a flow translated: per mapping and per path. */
+static __always_inline void dp_count_flow(__u32 mapping_id, __u8 flags, __u32 bytes)
+{
+	dp_count_mapping(mapping_id, bytes);
+	dp_count(&dp_fwd, dp_fwd_path_of(flags), bytes);
+}
+
 #endif /* DP_STATS_H */

@@ -35,7 +35,7 @@
  * changed under us: drop it (it may be half rewritten). */
 static __always_inline int dp_xdp_drop(const struct dp_pkt *p)
 {
-	dp_count_drop(DP_DROP_REWRITE, p->len);
+	dp_count_drop_dir(DP_DROP_REWRITE, DP_DIR_INGRESS, p->len);
 	return XDP_DROP;
 }
 
@@ -67,6 +67,7 @@ static __always_inline int dp_xdp_uplink_fast(struct xdp_md *ctx)
 		return dp_xdp_drop(&p);
 	dp_ct_touch(&p, v);
 	dp_count_mapping(v->mapping_id, p.len);
+	dp_count(&dp_fwd, DP_FWD_XDP, p.len);
 	return bpf_redirect(ep->ifindex, 0);
 }
 

@@ -34,6 +34,10 @@ public static class CliApp
         foreach (var command in ContainerCommands.Build(context))
             root.Add(command);
         root.Add(VersionCommand.Build(context));
+        foreach (var command in ConntrackCommands.Build(context))
+            root.Add(command);
+        root.Add(MonitorCommand.Build(context));
+        root.Add(InfoCommand.Build(context));
         return root;
     }
 

@@ -90,6 +90,38 @@ public sealed class ApiClient : IDisposable
         await body.CopyToAsync(destination, ct);
     }
 
+    public Task<IReadOnlyList<ConntrackFlowRecord>> ConntrackAsync(int? port, string? container, string? proto, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, ObservabilityRoutes.ConntrackQuery(port, container, proto), null, Json.IReadOnlyListConntrackFlowRecord, ct);
+
+    public Task<ConntrackFlushResponse> FlushConntrackAsync(int? port, string? container, string? proto, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, ObservabilityRoutes.ConntrackQuery(port, container, proto), null, Json.ConntrackFlushResponse, ct);
+
+    public Task<IReadOnlyList<NatReservationRecord>> NatAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, ObservabilityRoutes.Nat, null, Json.IReadOnlyListNatReservationRecord, ct);
+
+    public Task<DaemonInfo> InfoAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, ObservabilityRoutes.Info, null, Json.DaemonInfo, ct);
+
+    /// <summary>The Prometheus text of GET /metrics.</summary>
+    public async Task<string> MetricsAsync(CancellationToken ct = default)
+    {
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, ObservabilityRoutes.Metrics), ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>Monitor events as the daemon streams them (one JSON object a line), until ct or the daemon ends it.</summary>
+    public async IAsyncEnumerable<MonitorEvent> MonitorAsync(string type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, ObservabilityRoutes.MonitorQuery(type)), ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(body);
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0) continue;
+            if (JsonSerializer.Deserialize(line, Json.MonitorEvent) is { } e) yield return e;
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static JsonContent Content<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);

@@ -20,4 +20,9 @@ namespace Dataplane.ControlPlane.Api;
 [JsonSerializable(typeof(IReadOnlyList<ContainerRecord>))]
 [JsonSerializable(typeof(IReadOnlyList<PortMappingRecord>))]
 [JsonSerializable(typeof(IReadOnlyList<PortCounters>))]
+[JsonSerializable(typeof(IReadOnlyList<ConntrackFlowRecord>))]
+[JsonSerializable(typeof(ConntrackFlushResponse))]
+[JsonSerializable(typeof(IReadOnlyList<NatReservationRecord>))]
+[JsonSerializable(typeof(MonitorEvent))]
+[JsonSerializable(typeof(DaemonInfo))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -19,6 +19,7 @@ public static class DaemonConfiguration
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
         "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
         "docker",
+        "metrics-addr",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -63,6 +64,7 @@ public static class DaemonConfiguration
             },
             HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
             Docker = c["docker"],
+            MetricsAddress = c["metrics-addr"] is { Length: > 0 } metrics ? Parse("metrics-addr", metrics, s => Observability.MetricsListener.ParseEndpoint(s).ToString()) : null,
         };
         options.ParsePublishAllRange();
         return options;

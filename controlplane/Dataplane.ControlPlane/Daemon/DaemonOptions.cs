@@ -34,6 +34,9 @@ public sealed record DaemonOptions(
     /// bind it. Off: a port is still checked free when published, but costs no open file afterwards.</summary>
     public bool HoldHostPorts { get; init; } = true;
 
+    /// <summary>Prometheus metrics on TCP (e.g. 127.0.0.1:9323, as dockerd's metrics-addr); null: only GET /metrics on the API socket.</summary>
+    public string? MetricsAddress { get; init; }
+
     /// <summary>Docker mode: the Docker engine to follow (unix:///var/run/docker.sock when given empty); null: off.</summary>
     public string? Docker { get; init; }
 

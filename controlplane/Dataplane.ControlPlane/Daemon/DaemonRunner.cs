@@ -1,10 +1,12 @@
 using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.DataPath;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Frontends.Cni;
 using Dataplane.ControlPlane.Frontends.Docker;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
+using Dataplane.ControlPlane.Observability;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.ControlPlane.State;
 using Dataplane.Interop.Namespaces;
@@ -19,8 +21,6 @@ namespace Dataplane.ControlPlane.Daemon;
 /// </summary>
 public static class DaemonRunner
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
-
     public static async Task<int> RunAsync(DaemonOptions options, CancellationToken ct)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
@@ -49,20 +49,27 @@ public static class DaemonRunner
         List<PortPublisher.Claim> claims = [.. containers.Restore(), .. cni.Restore()];
         if (docker is not null) claims.AddRange(await RestoreDockerAsync(docker, stop.Token));
         ports.Reconcile(claims);
+        var gc = new ConntrackGc(host.DataPath.Maps.Sweep, host.DataPath.Object.Map(DataPathAbi.MapCt).MaxEntries);
+        using var observability = new ObservabilityService(host.DataPath, containers, gc, options, host.Uplinks, log);
+        observability.Metrics.ReconcileRuns.Inc();
         var following = docker?.RunAsync(stop.Token) ?? Task.CompletedTask;
 
         // Each frontend that talks to the daemon over its socket adds its routes here.
-        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapDataplaneApi(networks, containers).MapCniApi(cni),
+        await using var server = await ApiServer.StartAsync(options.SocketPath, api => api.MapObservabilityApi(observability).MapDataplaneApi(networks, containers).MapCniApi(cni),
             b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning), stop.Token);
         log.LogInformation("dataplane daemon ready: API on unix://{Socket}, uplinks {Uplinks}", options.SocketPath, string.Join(", ", host.Uplinks));
 
-        using var sweep = new PeriodicTimer(SweepInterval);
+        await using var metrics = options.MetricsAddress is { } address ? await MetricsListener.StartAsync(address, observability.Metrics, stop.Token) : null;
+        if (metrics is not null) log.LogInformation("metrics on http://{Address}/metrics", options.MetricsAddress);
+
         try
         {
-            while (await sweep.WaitForNextTickAsync(stop.Token))
+            // The interval adapts to what each sweep found (ConntrackGc).
+            while (true)
             {
-                int removed = host.SweepConntrack();
-                if (removed > 0) log.LogDebug("conntrack sweep removed {Count} entries", removed);
+                await Task.Delay(gc.Interval, stop.Token);
+                int removed = gc.Run(ConntrackEntry.MonotonicNowNs());
+                if (removed > 0) log.LogDebug("conntrack sweep removed {Count} entries, next in {Interval}", removed, gc.Interval);
             }
         }
         catch (OperationCanceledException)

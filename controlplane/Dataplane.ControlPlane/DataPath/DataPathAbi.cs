@@ -18,6 +18,11 @@ public static class DataPathAbi
     public const string MapSockOrig = "dp_sock_orig";
     public const string MapFrag = "dp_frag";
     public const string MapCtRecent = "dp_ct_recent";
+    public const string MapFwd = "dp_fwd";
+    public const string MapDropDir = "dp_drop_dir";
+    public const string MapEvents = "dp_events";
+    public const string MapEventCtl = "dp_event_ctl";
+    public const string MapEventState = "dp_event_state";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
@@ -42,6 +47,11 @@ public static class DataPathAbi
     public const int FragMax = 8192;
     public const int FragLifetimeSec = 5;
     public const int CtRecent = 64;
+    public const int FwdSlots = 8;
+    public const int DropDirSlots = 64;
+    public const int EventsRingbufBytes = 256 * 1024;
+    public const int EventsRateDefault = 1000;
+    public const int EventsBurstDefault = 200;
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;

@@ -6,10 +6,14 @@ public sealed partial class DataPathMaps
     /// <summary>Removes flows whose both entries have expired (CLOCK_MONOTONIC, as the BPF side
     /// stamps them). An entry refreshed between the read and the delete is re-checked first.
     /// Returns the number of entries removed.</summary>
-    public int SweepConntrack(ulong nowNs)
+    public int SweepConntrack(ulong nowNs) => Sweep(nowNs).Removed;
+
+    /// <summary>A sweep that also says how many entries it walked (the table's fill, for the GC's schedule).</summary>
+    public (int Removed, int Walked) Sweep(ulong nowNs)
     {
         int removed = 0;
-        foreach (var (key, snapshot) in conntrack.Entries())
+        var entries = conntrack.Entries();
+        foreach (var (key, snapshot) in entries)
         {
             // Re-read: the data path may have refreshed the flow since the snapshot.
             if (!ConntrackEntry.IsExpired(snapshot, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
@@ -17,7 +21,7 @@ public sealed partial class DataPathMaps
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv, nowNs)) continue;
             removed += RemoveFlow(key, v);
         }
-        return removed;
+        return (removed, entries.Count);
     }
 
     public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
@@ -26,6 +30,45 @@ public sealed partial class DataPathMaps
     {
         return conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
     }
+
+    /// <summary>Entries by protocol and state, counted in one walk without copying the table (a scrape's
+    /// view of a full table): counts[proto][state & 15]; proto is the IP protocol number.</summary>
+    public (int Total, Dictionary<byte, int[]> ByProtoState) ConntrackCounts()
+    {
+        var entries = conntrack.Entries();
+        var counts = new Dictionary<byte, int[]>();
+        foreach (var (k, v) in entries)
+        {
+            if (!counts.TryGetValue(k.Proto, out var byState)) counts[k.Proto] = byState = new int[16];
+            byState[v.State & 15]++;
+        }
+        return (entries.Count, counts);
+    }
+
+    /// <summary>Every flow (pairs of entries), as `conntrack ls` shows them.</summary>
+    public IReadOnlyList<ConntrackFlow> ConntrackFlows() => DataPath.ConntrackFlows.Pair(ConntrackEntries());
+
+    /// <summary>Removes the flows <paramref name="match"/> selects: both directions and the masquerade
+    /// reservation, with one batch delete a map. Returns the number of flows removed.</summary>
+    public int FlushFlows(Func<ConntrackFlow, bool> match)
+    {
+        var flows = ConntrackFlows().Where(match).ToList();
+        if (flows.Count == 0) return 0;
+        var keys = new List<CtKey>(flows.Count * 2);
+        var reservations = new List<SnatKey>();
+        foreach (var f in flows)
+        {
+            keys.Add(f.OriginalKey);
+            keys.Add(ConntrackEntry.PeerKey(f.OriginalKey, f.OriginalValue));
+            if (ConntrackEntry.OwnedSnat(f.OriginalKey, f.OriginalValue) is { } r) reservations.Add(r);
+        }
+        conntrack.DeleteBatch([.. keys]);
+        snat.DeleteBatch([.. reservations]);
+        return flows.Count;
+    }
+
+    /// <summary>Masquerade reservations: {host address, port, proto} -> the original key of the flow that owns it.</summary>
+    public IReadOnlyList<(SnatKey Key, CtKey Owner)> SnatReservations() => snat.Entries().Select(e => (e.Key, e.Value)).ToList();
 
     private int RemoveFlow(in CtKey key, in CtValue value)
     {

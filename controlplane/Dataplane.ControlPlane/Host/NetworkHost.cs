@@ -47,6 +47,9 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>The host-port check (and hold, unless <paramref name="hold"/> is off) in the managed namespace.</summary>
     public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
 
+    /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
+    public DataPathProgram DataPath => _dataPath;
+
     /// <summary>Removes expired flows; returns how many entries went.</summary>
     public int SweepConntrack() => _dataPath.Maps.SweepConntrack();
 

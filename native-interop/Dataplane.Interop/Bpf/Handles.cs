@@ -32,3 +32,13 @@ internal sealed class BtfHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle
         return true;
     }
 }
+
+/// <summary>Owns a struct ring_buffer* (its epoll fd and the mmaped ring).</summary>
+internal sealed class RingBufferHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+{
+    protected override bool ReleaseHandle()
+    {
+        Libbpf.ring_buffer__free(handle);
+        return true;
+    }
+}

@@ -47,8 +47,9 @@ public sealed partial class AbiTests
         using var obj = BpfObject.Open(DpNatObject.ObjectPath); // parsed only, nothing loaded
         var btf = obj.Btf;
         Assert.Contains(obj.Maps, m => m.Name == DataPathAbi.MapCt);
-        // dp_nat.rodata etc. hold globals, not ABI maps; scratch maps are the programs' own (unpinned, never read here).
-        foreach (var map in obj.Maps.Where(m => !m.Name.Contains('.') && !ScratchMaps.Contains(m.Name)))
+        // dp_nat.rodata etc. hold globals, not ABI maps; a ring buffer has records (dp_event), no key or value;
+        // scratch maps are the programs' own (unpinned, never read here).
+        foreach (var map in obj.Maps.Where(m => !m.Name.Contains('.') && m.Type != BpfMapType.RingBuf && !ScratchMaps.Contains(m.Name)))
         {
             Assert.True(map.Name.Length <= 15, $"map name {map.Name} longer than 15 characters");
             foreach (var (role, id) in new[] { ("key", map.BtfKeyTypeId), ("value", map.BtfValueTypeId) })
@@ -95,6 +96,10 @@ public sealed partial class AbiTests
     [InlineData("dp_ct_flags", "DP_CT_F_", typeof(CtFlags))]
     [InlineData("dp_network_flags", "DP_NET_F_", typeof(NetworkFlags))]
     [InlineData("dp_family", "DP_AF_", typeof(Family))]
+    [InlineData("dp_fwd_path", "DP_FWD_", typeof(ForwardPath))]
+    [InlineData("dp_event_type", "DP_EVENT_", typeof(EventType))]
+    [InlineData("dp_direction", "DP_DIR_", typeof(Direction))]
+    [InlineData("dp_event_prog", "DP_PROG_", typeof(EventProg))]
     public void Enum_ComparedWithBtf_SameNamesAndValues(string cEnum, string prefix, Type mirror)
     {
         var members = Enum.GetNames(mirror).ToDictionary(n => n, n => Convert.ToInt64(Enum.Parse(mirror, n)));
@@ -108,7 +113,7 @@ public sealed partial class AbiTests
     [Fact]
     public void Limits_ComparedWithBtf_SameValues()
     {
-        var c = new[] { "dp_limits", "dp_ct_timeout_class" }.SelectMany(e => BtfEnums.Read(DpNatObject.ObjectPath, e))
+        var c = new[] { "dp_limits", "dp_ct_timeout_class", "dp_obs_limits" }.SelectMany(e => BtfEnums.Read(DpNatObject.ObjectPath, e))
             .ToDictionary(e => Normalize(e.Key), e => e.Value);
         var mirrors = typeof(DataPathAbi).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.FieldType != typeof(string) && !f.Name.StartsWith("Proto", StringComparison.Ordinal)).ToList();

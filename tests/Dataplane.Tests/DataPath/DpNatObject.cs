@@ -55,6 +55,7 @@ internal sealed class DpNatObject : IDisposable
     }
 
     public DataPathMaps Maps => _dp.Maps;
+    public DataPathProgram DataPath => _dp;
     public BpfProgram Program(string name) => _dp.Object.Program(name);
     private BpfMap Map(string name) => _dp.Object.Map(name);
 

@@ -191,4 +191,16 @@ internal static unsafe partial class Libbpf
     public static partial nint libbpf_set_print(delegate* unmanaged[Cdecl]<int, nint, nint, int> fn);
 
     public static string? Utf8(nint p) => p == 0 ? null : Marshal.PtrToStringUTF8(p);
+
+    // ---- ring buffers ----
+    /// <summary>sample_cb: int (*)(void *ctx, void *data, size_t size); a non-zero return stops the poll.</summary>
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint ring_buffer__new(int mapFd, delegate* unmanaged[Cdecl]<nint, void*, nuint, int> sampleCb, nint ctx, ring_buffer_opts* opts);
+
+    /// <summary>Records consumed, or -errno (-EINTR when a signal interrupted epoll_wait).</summary>
+    [LibraryImport(Library)]
+    public static partial int ring_buffer__poll(nint rb, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial void ring_buffer__free(nint rb);
 }

@@ -124,3 +124,10 @@ internal struct btf_member
     public uint type;
     public uint offset;
 }
+
+/// <summary>struct ring_buffer_opts (libbpf 1.x): only its size field.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 8)]
+internal struct ring_buffer_opts
+{
+    [FieldOffset(0)] public nuint sz;
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Model;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
+using Microsoft.Extensions.Logging;
+
+namespace Dataplane.ControlPlane.Observability;
+
+/// <summary>
+/// What the observability routes answer from: conntrack and NAT listings (and the flush), monitor
+/// events, the metrics and `info`. Reads the data path's maps at call time; names containers by the
+/// addresses the container engine knows (flows of others, e.g. CNI pods, show their address).
+/// </summary>
+public sealed class ObservabilityService : IDisposable
+{
+    private readonly DataPathProgram _dataPath;
+    private readonly IContainerEngine _containers;
+    private readonly NetworkNamespace _ns;
+    private readonly RtNetlink _links;
+    private readonly Lock _linkGate = new();
+    private Dictionary<int, string> _linkNames = [];
+
+    public ObservabilityService(DataPathProgram dataPath, IContainerEngine containers, ConntrackGc? gc, DaemonOptions options,
+        IReadOnlyList<string> uplinks, ILogger? log = null)
+    {
+        _dataPath = dataPath;
+        _containers = containers;
+        Options = options;
+        Uplinks = uplinks;
+        Reader = new DataPathReader(dataPath.Object);
+        _ns = options.Namespace is null ? NetworkNamespace.Current() : NetworkNamespace.Open(options.Namespace);
+        try
+        {
+            _links = RtNetlink.Open(_ns);
+            Metrics = new DataplaneMetrics(dataPath.Maps, Reader, gc, ContainerNamesAsync);
+            Monitor = new EventMonitor(Reader, log);
+        }
+        catch
+        {
+            _links?.Dispose();
+            _ns.Dispose();
+            throw;
+        }
+    }
+
+    public DaemonOptions Options { get; }
+    public IReadOnlyList<string> Uplinks { get; }
+    public DataPathReader Reader { get; }
+    public DataplaneMetrics Metrics { get; }
+    public EventMonitor Monitor { get; }
+    public DataPathProgram DataPath => _dataPath;
+
+    public async Task<IReadOnlyDictionary<IPAddress, string>> ContainerNamesAsync(CancellationToken ct)
+    {
+        var names = new Dictionary<IPAddress, string>();
+        foreach (var c in await _containers.ListAsync(ct))
+            if (c.IpAddress is { } ip && IPAddress.TryParse(ip, out var a)) names.TryAdd(a, c.Name);
+        return names;
+    }
+
+    /// <summary>A filter of `conntrack ls/flush`: every part optional; a container is named, its address looked up
+    /// (an unknown one is the engine's 404); a protocol other than tcp/udp/icmp is a 400.</summary>
+    public async Task<Func<ConntrackFlow, bool>> FilterAsync(int? port, string? container, string? proto, CancellationToken ct)
+    {
+        if (port is < 1 or > 65535) throw DataplaneException.Invalid($"invalid port: {port} (1-65535)");
+        byte? protoByte = proto switch
+        {
+            null or "" => null,
+            "tcp" => DataPathAbi.ProtoTcp,
+            "udp" => DataPathAbi.ProtoUdp,
+            "icmp" => DataPathAbi.ProtoIcmp,
+            _ => throw DataplaneException.Invalid($"invalid protocol: {proto} (tcp, udp or icmp)"),
+        };
+        IPAddress? address = null;
+        if (!string.IsNullOrEmpty(container))
+        {
+            var record = await _containers.InspectAsync(container, ct);
+            address = record.IpAddress is { } ip ? IPAddress.Parse(ip)
+                : throw DataplaneException.Invalid($"container {container} has no address (network mode {record.NetworkMode})");
+        }
+        return f => (port is null || f.HasPort(port.Value)) && (protoByte is null || f.Proto == protoByte) && (address is null || f.Involves(address));
+    }
+
+    public async Task<IReadOnlyList<ConntrackFlowRecord>> ConntrackAsync(int? port, string? container, string? proto, CancellationToken ct)
+    {
+        var match = await FilterAsync(port, container, proto, ct);
+        var names = await ContainerNamesAsync(ct);
+        ulong now = ConntrackEntry.MonotonicNowNs();
+        return _dataPath.Maps.ConntrackFlows().Where(match).Select(f => Record(f, names, now)).ToList();
+    }
+
+    public async Task<ConntrackFlushResponse> FlushAsync(int? port, string? container, string? proto, CancellationToken ct)
+        => new(_dataPath.Maps.FlushFlows(await FilterAsync(port, container, proto, ct)));
+
+    public async Task<IReadOnlyList<NatReservationRecord>> NatAsync(CancellationToken ct)
+    {
+        var names = await ContainerNamesAsync(ct);
+        return _dataPath.Maps.SnatReservations()
+            .Select(r =>
+            {
+                var source = NetOrder.Addr(r.Owner.SAddrBe);
+                return new NatReservationRecord(Names.Proto(r.Key.Proto), NetOrder.Addr(r.Key.AddrBe).ToString(), NetOrder.Port(r.Key.PortBe),
+                    source.ToString(), NetOrder.Port(r.Owner.SPortBe), NetOrder.Addr(r.Owner.DAddrBe).ToString(), NetOrder.Port(r.Owner.DPortBe),
+                    names.TryGetValue(source, out var n) ? n : null);
+            })
+            .OrderBy(r => r.Address, StringComparer.Ordinal).ThenBy(r => r.Proto, StringComparer.Ordinal).ThenBy(r => r.Port)
+            .ToList();
+    }
+
+    private static ConntrackFlowRecord Record(ConntrackFlow f, IReadOnlyDictionary<IPAddress, string> names, ulong nowNs)
+    {
+        // The container end: DNAT flows go to it (reply source), masquerade flows come from it (original source).
+        string? container = names.TryGetValue(f.Reply.Source, out var a) ? a : names.TryGetValue(f.Original.Source, out var b) ? b : null;
+        long left = f.ExpiresNs > nowNs ? (long)((f.ExpiresNs - nowNs) / 1_000_000_000UL) : 0;
+        return new ConntrackFlowRecord(Names.Proto(f.Proto), Names.Of(f.State),
+            f.Original.Source.ToString(), f.Original.SourcePort, f.Original.Destination.ToString(), f.Original.DestinationPort,
+            f.Reply.Source.ToString(), f.Reply.SourcePort, f.Reply.Destination.ToString(), f.Reply.DestinationPort,
+            f.Translation, container, f.MappingId, left,
+            f.OriginalCounters.Packets, f.OriginalCounters.Bytes, f.ReplyCounters.Packets, f.ReplyCounters.Bytes,
+            (f.Flags & CtFlags.SeenReply) != 0);
+    }
+
+    /// <summary>An event as the monitor streams it, with the interface named (looked up again when new).</summary>
+    public MonitorEvent Describe(in DataPathEvent e)
+    {
+        var type = (EventType)e.Type;
+        string reason = type == EventType.Drop ? Names.Of((DropReason)e.Reason) : e.Reason switch { 7 => "redirect", 0 => "pass", _ => e.Reason.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return new MonitorEvent(e.TsNs / 1e9, type == EventType.Drop ? "drop" : "trace", reason, Names.Of((EventProg)e.Prog),
+            InterfaceName((int)e.Ifindex), (int)e.Ifindex, Names.Proto(e.Proto),
+            e.Source.ToString(), NetOrder.Port(e.SPortBe), e.Destination.ToString(), NetOrder.Port(e.DPortBe), (int)e.Len);
+    }
+
+    public string InterfaceName(int ifindex)
+    {
+        lock (_linkGate)
+        {
+            if (_linkNames.TryGetValue(ifindex, out var name)) return name;
+            try
+            {
+                _linkNames = _links.ListLinks().ToDictionary(l => l.Index, l => l.Name);
+            }
+            catch (InteropException)
+            {
+            }
+            return _linkNames.TryGetValue(ifindex, out name) ? name : $"if{ifindex}";
+        }
+    }
+
+    public Task<DaemonInfo> InfoAsync(CancellationToken ct) => DaemonInfoBuilder.BuildAsync(this, _containers, _ns, _links, ct);
+
+    public void Dispose()
+    {
+        Monitor.Dispose();
+        _links.Dispose();
+        _ns.Dispose();
+    }
+}
