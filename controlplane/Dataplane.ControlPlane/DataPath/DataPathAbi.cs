@@ -18,6 +18,12 @@ public static class DataPathAbi
     public const string MapSockOrig = "dp_sock_orig";
     public const string MapFrag = "dp_frag";
     public const string MapCtRecent = "dp_ct_recent";
+    public const string MapCt6 = "dp_ct6";
+    public const string MapPortmap6 = "dp_portmap6";
+    public const string MapEndpoints6 = "dp_endpoints6";
+    public const string MapNetworks6 = "dp_networks6";
+    public const string MapHostAddr6 = "dp_hostaddr6";
+    public const string MapScratch6 = "dp_scratch6";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
@@ -42,10 +48,12 @@ public static class DataPathAbi
     public const int FragMax = 8192;
     public const int FragLifetimeSec = 5;
     public const int CtRecent = 64;
+    public const int Ct6MaxDefault = 65536;
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;
     public const byte ProtoUdp = 17;
+    public const byte ProtoIcmpV6 = 58;
 }
 
 /// <summary>enum dp_drop_reason: negative, never overlapping TC_ACT_* or XDP_*.</summary>
