@@ -48,8 +48,8 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>The host-port check (and hold, unless <paramref name="hold"/> is off) in the managed namespace.</summary>
     public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
 
-    /// <summary>Removes expired flows; returns how many entries went.</summary>
-    public int SweepConntrack() => _dataPath.Maps.SweepConntrack();
+    /// <summary>Removes expired flows of both families; returns how many entries went.</summary>
+    public int SweepConntrack() => _dataPath.Maps.SweepConntrack() + _dataPath.Maps6.SweepConntrack();
 
     /// <summary>Docker's warning when IPv4 forwarding could not be enabled; null when it is on.</summary>
     public string? ForwardingWarning { get; }
