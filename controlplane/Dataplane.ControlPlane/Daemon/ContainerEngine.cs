@@ -285,7 +285,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                 {
                     var ip6 = c.Endpoints.FirstOrDefault()?.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
                     engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip, ip6));
-                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()));
+                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = ip6 });
                 }
                 catch (Interop.InteropException) when (!sandboxes.HostVethExists(HostVeth(c.Id)))
                 {

@@ -134,7 +134,7 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
         Endpoint endpoint;
         lock (_gate)
             endpoint = _endpoints.TryGetValue(owner, out var e) ? e.Endpoint : throw DataplaneException.NotFound($"{owner} has no endpoint");
-        return ports.Publish(owner, endpoint.IPv4, bindings, reserveHostPorts);
+        return ports.Publish(owner, endpoint.IPv4, bindings, reserveHostPorts, endpoint.IPv6);
     }
 
     public void Release(Owner owner)

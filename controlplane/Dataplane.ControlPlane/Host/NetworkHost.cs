@@ -40,7 +40,9 @@ public sealed partial class NetworkHost : IDisposable
     public IReadOnlyList<string> Uplinks { get; }
 
     /// <summary>The published-port map: written by the engine's PortPublisher alone.</summary>
-    public IPortMap PortMap => _dataPath.Maps;
+    public IPortMap PortMap => _portMap ??= new DualStackPortMap(_dataPath.Maps, _dataPath.Maps6);
+
+    private DualStackPortMap? _portMap;
 
     /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
     public IDataPathCounters Counters => _dataPath.Maps;

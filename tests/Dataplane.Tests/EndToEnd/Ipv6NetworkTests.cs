@@ -49,6 +49,43 @@ public sealed class Ipv6NetworkTests(DaemonLab d) : IClassFixture<DaemonLab>
         }
     }
 
+    /// <summary>Docker 28: -p without an address publishes on 0.0.0.0 and [::] with one host port when the container
+    /// has IPv6; the [::] side answers on the host's IPv6 addresses (here the network's gateway, from another
+    /// container: hairpin). An IPv6 host address for an IPv4-only container is refused.</summary>
+    [PrivilegedFact]
+    public void PublishOnDualStackNetwork_BothFamiliesListedAndIpv6Answers()
+    {
+        d.Ok("network", "create", "--ipv6", "--subnet", "198.18.42.0/24", "--subnet", "fd00:42::/64", "v6pub");
+        try
+        {
+            d.Ok("run", "-d", "--name", "web6", "--network", "v6pub", "-p", "8086:5201", "--", "iperf3", "-s", "-p", "5201");
+            d.Ok("run", "-d", "--name", "cli6", "--network", "v6pub", "--", "sleep", "30");
+            try
+            {
+                Assert.Equal("5201/tcp -> 0.0.0.0:8086\n5201/tcp -> [::]:8086\n", d.Ok("port", "web6"));
+                Assert.Contains("0.0.0.0:8086->5201/tcp, [::]:8086->5201/tcp", d.Ok("ps"));
+                d.AwaitListener("web6", 5201);
+                using var ns = NetworkNamespace.Open(d.SandboxPrefix + "cli6");
+                var (code, iperf) = Lab.RunIn(ns, "iperf3", "-c fd00:42::1 -p 8086 -t 1 --connect-timeout 3000");
+                Assert.True(code == 0, iperf);
+
+                var refused = d.Cli("run", "-d", "--name", "v4only", "-p", "[::]:8087:80", "--", "sleep", "30");
+                Assert.NotEqual(0, refused.ExitCode);
+                Assert.Contains("the container has no IPv6 address", refused.Err);
+            }
+            finally
+            {
+                d.Cli("rm", "-f", "v4only");
+                d.Ok("rm", "-f", "web6");
+                d.Ok("rm", "-f", "cli6");
+            }
+        }
+        finally
+        {
+            d.Ok("network", "rm", "v6pub");
+        }
+    }
+
     [PrivilegedTheory]
     [InlineData("fd00:41::/64", "an IPv6 subnet or gateway needs --ipv6 (IPv6 is not enabled on this network)", false)]
     [InlineData("fd00:41::7/64", "invalid subnet fd00:41::7/64: it should be fd00:41::/64", true)]
