@@ -11,7 +11,8 @@
  *  - Explicit, zeroed padding; every struct's size is asserted below.
  *  - Times are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns); the sweeper
  *    compares them with clock_gettime(CLOCK_MONOTONIC).
- *  - IPv4 only for now; IPv6 gets its own *_v6 key types with the same shape.
+ *  - IPv6 has its own maps and *6 types with the IPv4 ones' shape (16-byte
+ *    addresses): see the IPv6 section at the end.
  */
 #ifndef DP_ABI_H
 #define DP_ABI_H
@@ -40,6 +41,7 @@ enum dp_limits {
 	DP_FRAG_MAX              = 8192,   /* datagrams in flight as fragments (LRU) */
 	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
 	DP_CT_RECENT             = 64,     /* flows remembered per CPU as early-drop candidates */
+	DP_CT6_MAX_DEFAULT       = 65536,  /* IPv6 conntrack entries; a flow uses two */
 };
 
 /* Address families as the kernel numbers them (AF_INET, AF_INET6). */
@@ -452,5 +454,97 @@ _Static_assert(sizeof(struct dp_event_ctl) == 16, "dp_event_ctl");
 _Static_assert(sizeof(struct dp_event_state) == 40, "dp_event_state");
 _Static_assert(sizeof(struct dp_event) == 64, "dp_event");
 _Static_assert(DP_DROP_DIR_SLOTS >= DP_DROP_SLOTS * 2, "dp_drop_dir too small");
+
+/* ==== IPv6 ====
+ * Own maps with the IPv4 maps' shape and 16-byte addresses (network order, as
+ * struct in6_addr holds them), rather than one family-agnostic table: IPv4
+ * keys stay 16 bytes (its hash and lookups cost exactly what they did) and
+ * IPv4 packets never touch an IPv6 map. A flow never changes family (no
+ * NAT46/64), so nothing needs both. */
+struct dp_ct6_key {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__be16 sport;
+	__be16 dport;
+	__u8   proto;   /* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMPV6 */
+	__u8   pad[3];
+};
+
+/* dp_ct_val with 16-byte addresses; the same rules (see dp_ct_val). */
+struct dp_ct6_val {
+	__u64  expires_ns;
+	__u64  last_seen_ns;
+	__u64  packets;
+	__u64  bytes;
+	__be32 nat_saddr[4];
+	__be32 nat_daddr[4];
+	__be16 nat_sport;
+	__be16 nat_dport;
+	__u32  mapping_id;
+	__u8   state;
+	__u8   flags;
+	__u8   pad[6];
+};
+
+/* addr all-zero = every local IPv6 address (dp_hostaddr6); ::1 only for the
+ * socket hooks, never from the wire. */
+struct dp_portmap6_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8   proto;
+	__u8   pad;
+};
+
+struct dp_portmap6_val {
+	__be32 ctr_addr[4];
+	__be16 ctr_port;
+	__u16  pad;
+	__u32  mapping_id;    /* shared id space with dp_portmap (one dp_mapstats) */
+	__u32  flags;         /* reserved, 0 */
+};
+
+/* Container IPv6 address -> struct dp_endpoint (same value as IPv4's). */
+struct dp_endpoint6_key {
+	__be32 addr[4];
+};
+
+struct dp_network6_key {
+	__u32  prefixlen;     /* LPM trie key header */
+	__be32 addr[4];
+};
+
+struct dp_network6 {
+	__u32  network_id;    /* the same id as the network's IPv4 subnet */
+	__u32  flags;         /* enum dp_network_flags */
+	__be32 gateway[4];    /* source of self-hairpin flows */
+};
+
+/* Every local IPv6 address of the host namespace -> struct dp_hostaddr. */
+struct dp_hostaddr6_key {
+	__be32 addr[4];
+};
+
+/* Per-CPU scratch of IPv6 flow creation: the reply entry being inserted. */
+struct dp_scratch6 {
+	struct dp_ct6_key reply_key;
+	struct dp_ct6_val reply_val;
+};
+
+#define DP_MAP_CT6        "dp_ct6"
+#define DP_MAP_PORTMAP6   "dp_portmap6"
+#define DP_MAP_ENDPOINTS6 "dp_endpoints6"
+#define DP_MAP_NETWORKS6  "dp_networks6"
+#define DP_MAP_HOSTADDR6  "dp_hostaddr6"
+#define DP_MAP_SCRATCH6   "dp_scratch6"
+
+_Static_assert(sizeof(struct dp_ct6_key) == 40, "dp_ct6_key");
+_Static_assert(sizeof(struct dp_ct6_val) == 80, "dp_ct6_val");
+_Static_assert(sizeof(struct dp_portmap6_key) == 20, "dp_portmap6_key");
+_Static_assert(sizeof(struct dp_portmap6_val) == 28, "dp_portmap6_val");
+_Static_assert(sizeof(struct dp_endpoint6_key) == 16, "dp_endpoint6_key");
+_Static_assert(sizeof(struct dp_network6_key) == 20, "dp_network6_key");
+_Static_assert(sizeof(struct dp_network6) == 24, "dp_network6");
+_Static_assert(sizeof(struct dp_hostaddr6_key) == 16, "dp_hostaddr6_key");
+_Static_assert(sizeof(struct dp_scratch6) == 40 + 80, "dp_scratch6");
 
 #endif /* DP_ABI_H */

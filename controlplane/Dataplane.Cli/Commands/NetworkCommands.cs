@@ -21,6 +21,28 @@ public static class NetworkCommands
         return network;
     }
 
+    /// <summary>Docker's dual-stack form: --subnet and --gateway given once per family (told apart by a colon), --ipv6.</summary>
+    public static NetworkCreateRequest ParseCreate(string name, string[] subnets, string[] gateways, bool @internal, string[] options, bool ipv6)
+    {
+        static (string? V4, string? V6) ByFamily(string[] values, string flag)
+        {
+            var v4 = values.Where(v => !Ipv6Subnet.LooksLikeIpv6(v)).ToList();
+            var v6 = values.Where(Ipv6Subnet.LooksLikeIpv6).ToList();
+            if (v4.Count > 1 || v6.Count > 1)
+                throw DataplaneException.Invalid($"invalid argument for \"{flag}\" flag: at most one IPv4 and one IPv6 value");
+            return (v4.FirstOrDefault(), v6.FirstOrDefault());
+        }
+        var (subnet, subnet6) = ByFamily(subnets, "--subnet");
+        var (gateway, gateway6) = ByFamily(gateways, "--gateway");
+        if (subnet6 is not null)
+            Ipv6Subnet.Parse(subnet6);
+        if (gateway6 is not null)
+            Ipv6Subnet.ParseAddress(gateway6, $"invalid argument \"{gateway6}\" for \"--gateway\" flag: invalid IP address");
+        if (!ipv6 && (subnet6 is not null || gateway6 is not null))
+            throw DataplaneException.Invalid("an IPv6 subnet or gateway needs --ipv6 (IPv6 is not enabled on this network)");
+        return ParseCreate(name, subnet, gateway, @internal, options) with { EnableIPv6 = ipv6, SubnetV6 = subnet6, GatewayV6 = gateway6 };
+    }
+
     /// <summary>Builds the request and checks what can be checked without the daemon.</summary>
     public static NetworkCreateRequest ParseCreate(string name, string? subnet, string? gateway, bool @internal, string[] options)
     {
@@ -42,15 +64,16 @@ public static class NetworkCommands
     private static Command Create(CliContext context)
     {
         var name = new Argument<string>("NAME");
-        var subnet = new Option<string?>("--subnet") { Description = "Subnet in CIDR format" };
-        var gateway = new Option<string?>("--gateway") { Description = "IPv4 gateway of the subnet" };
+        var subnet = new Option<string[]>("--subnet") { Description = "Subnet in CIDR format (one IPv4, and with --ipv6 one IPv6)" };
+        var gateway = new Option<string[]>("--gateway") { Description = "Gateway of the subnet (one per family)" };
+        var ipv6 = new Option<bool>("--ipv6") { Description = "Enable IPv6 networking (dual-stack)" };
         var @internal = new Option<bool>("--internal") { Description = "Restrict external access to the network" };
         var opts = new Option<string[]>("--opt", "-o") { Description = "Driver options (icc=false, name=BRIDGE)" };
-        var command = new Command("create", "Create a network") { name, subnet, gateway, @internal, opts };
+        var command = new Command("create", "Create a network") { name, subnet, gateway, @internal, opts, ipv6 };
         command.SetAction(async (parse, ct) =>
         {
-            var request = ParseCreate(parse.GetValue(name)!, parse.GetValue(subnet), parse.GetValue(gateway),
-                parse.GetValue(@internal), parse.GetValue(opts) ?? []);
+            var request = ParseCreate(parse.GetValue(name)!, parse.GetValue(subnet) ?? [], parse.GetValue(gateway) ?? [],
+                parse.GetValue(@internal), parse.GetValue(opts) ?? [], parse.GetValue(ipv6));
             using var client = context.Connect(parse.GetValue(CliApp.Host));
             var response = await client.CreateNetworkAsync(request, ct);
             foreach (var w in response.Warnings)

@@ -76,12 +76,14 @@ public static class DockerInspect
             ["Scope"] = "local",
             ["Driver"] = "bridge",
             ["EnableIPv4"] = true,
-            ["EnableIPv6"] = false,
+            ["EnableIPv6"] = n.SubnetV6 is not null,
             ["IPAM"] = new JsonObject
             {
                 ["Driver"] = "default",
                 ["Options"] = null,
-                ["Config"] = new JsonArray(new JsonObject { ["Subnet"] = n.Subnet, ["Gateway"] = n.Gateway }),
+                ["Config"] = n.SubnetV6 is null
+                    ? new JsonArray(new JsonObject { ["Subnet"] = n.Subnet, ["Gateway"] = n.Gateway })
+                    : new JsonArray(new JsonObject { ["Subnet"] = n.Subnet, ["Gateway"] = n.Gateway }, new JsonObject { ["Subnet"] = n.SubnetV6, ["Gateway"] = n.GatewayV6 }),
             },
             ["Internal"] = n.Internal,
             ["Attachable"] = false,

@@ -11,7 +11,15 @@ public sealed record NetworkCreateRequest(
     string? Subnet = null,
     string? Gateway = null,
     bool Internal = false,
-    IReadOnlyDictionary<string, string>? Options = null);
+    IReadOnlyDictionary<string, string>? Options = null)
+{
+    /// <summary>--ipv6: the network is dual-stack; SubnetV6/GatewayV6 (optional) its IPv6 side.</summary>
+    public bool EnableIPv6 { get; init; }
+
+    public string? SubnetV6 { get; init; }
+
+    public string? GatewayV6 { get; init; }
+}
 
 public sealed record NetworkCreateResponse(string Id, IReadOnlyList<string> Warnings);
 

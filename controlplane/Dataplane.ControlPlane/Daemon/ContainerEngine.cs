@@ -50,7 +50,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             tx.Add("container directory", () => sandboxes.DeleteDirectory(id));
             CrashPoints.Reach("run:directory");
 
-            IPAddress? ip = null;
+            IPAddress? ip = null, ip6 = null;
             string? mac = null;
             IReadOnlyList<PublishedPort> published = [];
             if (ownNamespace)
@@ -64,7 +64,12 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                     var pool = networks.Pool(network);
                     ip = run.Ip is null ? pool.Allocate() : pool.Reserve(run.Ip);
                     tx.Add("address", () => pool.Release(ip));
-                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id));
+                    if (networks.Pool6(network) is { } pool6) // a dual-stack network: an IPv6 address too
+                    {
+                        ip6 = pool6.Allocate();
+                        tx.Add("IPv6 address", () => pool6.Release(ip6));
+                    }
+                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id), ip6);
                     tx.Add("endpoint and ports", () => engine.Release(OwnerOf(id)));
                     mac = Macs.Format(endpoint.Mac);
                     CrashPoints.Reach("run:endpoint");
@@ -78,7 +83,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             CrashPoints.Reach("run:files");
 
             IReadOnlyList<EndpointRecord> endpoints = run.Mode.Kind == NetworkModeKind.Bridge
-                ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null)]
+                ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null, ip6?.ToString())]
                 : [];
             record = new ContainerRecord(id, name, run.Mode.ToString(), endpoints, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
                 run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
@@ -242,6 +247,8 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         engine.Release(OwnerOf(c.Id));
         if (c.IpAddress is { } ip && c.Network is { } net && state.View.FindNetwork(net) is { } network)
             networks.Pool(network).Release(IPAddress.Parse(ip));
+        if (c.Endpoints.FirstOrDefault()?.GlobalIPv6Address is { } ip6 && c.Network is { } net6 && state.View.FindNetwork(net6) is { } network6)
+            networks.Pool6(network6)?.Release(IPAddress.Parse(ip6));
         CrashPoints.Reach("rm:released");
         if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
@@ -276,8 +283,9 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                 var ip = IPAddress.Parse(c.IpAddress!);
                 try
                 {
-                    engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip));
-                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()));
+                    var ip6 = c.Endpoints.FirstOrDefault()?.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
+                    engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip, ip6));
+                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = ip6 });
                 }
                 catch (Interop.InteropException) when (!sandboxes.HostVethExists(HostVeth(c.Id)))
                 {

@@ -18,7 +18,11 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
     public static BridgeNetwork ToBridge(NetworkRecord n)
     {
         var subnet = Ipv4Subnet.Parse(n.Subnet);
-        return new BridgeNetwork(DataplaneEngine.DataPathNetworkId(n.Id), n.BridgeName, Ipv4Subnet.ToAddress(subnet.Network), subnet.PrefixLength, IPAddress.Parse(n.Gateway), n.Internal, n.Icc);
+        Ipv6Subnet? v6 = n.SubnetV6 is null ? null : Ipv6Subnet.Parse(n.SubnetV6);
+        return new BridgeNetwork(DataplaneEngine.DataPathNetworkId(n.Id), n.BridgeName, Ipv4Subnet.ToAddress(subnet.Network), subnet.PrefixLength, IPAddress.Parse(n.Gateway), n.Internal, n.Icc)
+        {
+            V6 = v6 is { } s ? new BridgeNetworkV6(Ipv6Subnet.ToAddress(s.Network), s.PrefixLength, IPAddress.Parse(n.GatewayV6!)) : null,
+        };
     }
 
     /// <summary>Creates (or adopts) every persisted network in the kernel and the address pools; adds the default bridge.</summary>
@@ -35,6 +39,22 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
             var pool = Pool(n);
             foreach (var e in state.Current.Containers.Select(c => c.EndpointOn(n.Name)).Where(e => e?.IpAddress is not null))
                 pool.Reserve(IPAddress.Parse(e!.IpAddress!));
+            foreach (var e in state.Current.Containers.Select(c => c.EndpointOn(n.Name)).Where(e => e?.GlobalIPv6Address is not null))
+                Pool6(n)?.Reserve(IPAddress.Parse(e!.GlobalIPv6Address!));
+        }
+    }
+
+    private readonly Dictionary<string, Ipv6AddressPool> _pools6 = [];
+
+    /// <summary>The IPv6 addresses of a dual-stack network; null for an IPv4-only one.</summary>
+    public Ipv6AddressPool? Pool6(NetworkRecord n)
+    {
+        if (n.SubnetV6 is null) return null;
+        lock (_gate)
+        {
+            if (!_pools6.TryGetValue(n.Id, out var pool))
+                _pools6[n.Id] = pool = new Ipv6AddressPool(Ipv6Subnet.Parse(n.SubnetV6), IPAddress.Parse(n.GatewayV6!));
+            return pool;
         }
     }
 
@@ -81,6 +101,7 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
             engine.RemoveNetwork(record.Id, keepBridge: !record.CreatedBridge);
             state.Update(d => d with { Networks = [.. d.Networks.Where(n => n.Id != record.Id)] });
             _pools.Remove(record.Id);
+            _pools6.Remove(record.Id);
             return Task.CompletedTask;
         }
     }

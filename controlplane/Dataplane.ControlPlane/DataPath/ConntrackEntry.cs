@@ -28,6 +28,8 @@ public static class ConntrackEntry
 
     public static bool IsExpired(in CtValue value, ulong nowNs) => value.ExpiresNs < nowNs;
 
+    public static bool IsExpired(ulong expiresNs, ulong nowNs) => expiresNs < nowNs;
+
     /// <summary>Now on the clock of the BPF timestamps (CLOCK_MONOTONIC, bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNowNs()
     {

@@ -23,6 +23,12 @@ public static class DataPathAbi
     public const string MapEvents = "dp_events";
     public const string MapEventCtl = "dp_event_ctl";
     public const string MapEventState = "dp_event_state";
+    public const string MapCt6 = "dp_ct6";
+    public const string MapPortmap6 = "dp_portmap6";
+    public const string MapEndpoints6 = "dp_endpoints6";
+    public const string MapNetworks6 = "dp_networks6";
+    public const string MapHostAddr6 = "dp_hostaddr6";
+    public const string MapScratch6 = "dp_scratch6";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";
@@ -52,10 +58,12 @@ public static class DataPathAbi
     public const int EventsRingbufBytes = 256 * 1024;
     public const int EventsRateDefault = 1000;
     public const int EventsBurstDefault = 200;
+    public const int Ct6MaxDefault = 65536;
 
     public const byte ProtoIcmp = 1;
     public const byte ProtoTcp = 6;
     public const byte ProtoUdp = 17;
+    public const byte ProtoIcmpV6 = 58;
 }
 
 /// <summary>enum dp_drop_reason: negative, never overlapping TC_ACT_* or XDP_*.</summary>

@@ -33,10 +33,19 @@ public sealed class DataPathProgram : IDisposable
             new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapMappingStats)),
             new KernelPerCpuArray<CounterValue>(obj.Map(DataPathAbi.MapDrops)),
             mappingIdLimit: (uint)obj.Map(DataPathAbi.MapMappingStats).MaxEntries); // ids index the counters
+        Maps6 = new DataPathMaps6(
+            new KernelMap<Ct6Key, Ct6Value>(obj.Map(DataPathAbi.MapCt6)),
+            new KernelMap<PortMap6Key, PortMap6Value>(obj.Map(DataPathAbi.MapPortmap6)),
+            new KernelMap<Endpoint6Key, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints6)),
+            new KernelMap<Network6Key, Network6Value>(obj.Map(DataPathAbi.MapNetworks6)),
+            new KernelMap<HostAddr6Key, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr6)));
     }
 
     public DataPathOptions Options { get; }
     public DataPathMaps Maps { get; }
+
+    /// <summary>The IPv6 maps.</summary>
+    public DataPathMaps6 Maps6 { get; }
     public BpfObject Object => _object;
 
     /// <summary>Loads dp_nat (from the assembly's embedded resource) and configures the SNAT range.</summary>

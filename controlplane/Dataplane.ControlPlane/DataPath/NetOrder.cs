@@ -21,6 +21,16 @@ public static class NetOrder
 
     public static IPAddress Addr(uint addrBe) => new(BitConverter.GetBytes(addrBe));
 
+    /// <summary>An IPv6 address into four network-order words (struct in6_addr's bytes).</summary>
+    public static unsafe void Addr6Be(IPAddress address, uint* words)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            throw new ArgumentException($"'{address}' is not an IPv6 address", nameof(address));
+        address.TryWriteBytes(new Span<byte>(words, 16), out _);
+    }
+
+    public static unsafe IPAddress Addr6(uint* words) => new(new ReadOnlySpan<byte>(words, 16));
+
     public static ushort PortBe(ushort port) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(port) : port;
 
     public static ushort Port(ushort portBe) => PortBe(portBe);

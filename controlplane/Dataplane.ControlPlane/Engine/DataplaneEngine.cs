@@ -88,13 +88,13 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
     // ---- endpoints ----
 
     /// <summary>A new veth pair from the network's bridge into <paramref name="sandbox"/>, its inner end holding <paramref name="address"/>.</summary>
-    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress address, string hostVeth)
+    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress address, string hostVeth, IPAddress? address6 = null)
     {
         lock (_gate)
         {
             EnsureFree(owner, address);
-            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), address, hostVeth);
-            var endpoint = new Endpoint(owner, networkId, hostVeth, index, mac, address);
+            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), address, hostVeth, address6);
+            var endpoint = new Endpoint(owner, networkId, hostVeth, index, mac, address, address6);
             _endpoints[owner] = (endpoint, true);
             return endpoint;
         }
@@ -113,7 +113,7 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
             if (_endpoints.TryGetValue(spec.Owner, out var known) && known.Endpoint.HostVeth == spec.HostVeth && known.Endpoint.IPv4.Equals(spec.IPv4))
                 return known.Endpoint;
             EnsureFree(spec.Owner, spec.IPv4);
-            int index = host.AttachEndpoint(NetworkOf(spec.NetworkId), spec.HostVeth, spec.IPv4, spec.Mac);
+            int index = host.AttachEndpoint(NetworkOf(spec.NetworkId), spec.HostVeth, spec.IPv4, spec.Mac, spec.IPv6);
             var endpoint = new Endpoint(spec.Owner, spec.NetworkId, spec.HostVeth, index, spec.Mac, spec.IPv4, spec.IPv6);
             _endpoints[spec.Owner] = (endpoint, createdVeth);
             return endpoint;
@@ -134,7 +134,7 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
         Endpoint endpoint;
         lock (_gate)
             endpoint = _endpoints.TryGetValue(owner, out var e) ? e.Endpoint : throw DataplaneException.NotFound($"{owner} has no endpoint");
-        return ports.Publish(owner, endpoint.IPv4, bindings, reserveHostPorts);
+        return ports.Publish(owner, endpoint.IPv4, bindings, reserveHostPorts, endpoint.IPv6);
     }
 
     public void Release(Owner owner)
@@ -143,7 +143,7 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
         lock (_gate)
         {
             if (!_endpoints.Remove(owner, out var e)) return;
-            host.DetachEndpoint(e.Endpoint.HostVeth, e.Endpoint.IPv4, deleteVeth: e.CreatedVeth);
+            host.DetachEndpoint(e.Endpoint.HostVeth, e.Endpoint.IPv4, deleteVeth: e.CreatedVeth, e.Endpoint.IPv6);
         }
     }
 

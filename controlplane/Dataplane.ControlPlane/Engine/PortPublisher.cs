@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ports;
@@ -16,15 +17,25 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
     private readonly Dictionary<Owner, Publication> _byOwner = [];
     private readonly Lock _gate = new();
 
-    /// <summary>What one owner has published: its endpoint's address and each port with its mapping id.</summary>
-    private sealed record Publication(IPAddress Endpoint, List<PortMapping> Mappings);
+    /// <summary>What one owner has published: its endpoint's addresses and each port with its mapping id.</summary>
+    private sealed record Publication(IPAddress Endpoint, List<PortMapping> Mappings)
+    {
+        public IPAddress? Endpoint6 { get; set; }
+
+        public IPAddress For(PublishedPort p) => p.Family == AddressFamily.InterNetworkV6
+            ? Endpoint6 ?? throw DataplaneException.Invalid($"cannot publish on {p.HostEndpoint}: the container has no IPv6 address")
+            : Endpoint;
+    }
 
     /// <summary>
     /// Allocates the bindings' host ports (reserving them on the host unless <paramref name="reserveHostPorts"/>
     /// is off), gives each a mapping id and writes them in one batch. A failure anywhere releases what
     /// this call took and leaves the owner's earlier ports as they were.
     /// </summary>
-    public IReadOnlyList<PublishedPort> Publish(Owner owner, IPAddress endpoint, IReadOnlyList<PortBinding> bindings, bool reserveHostPorts = true)
+    /// <remarks>With <paramref name="endpoint6"/> (a dual-stack container) a binding without a host address is
+    /// published on 0.0.0.0 and on [::] with the same host port, as Docker 28 does; without it, only on IPv4.</remarks>
+    public IReadOnlyList<PublishedPort> Publish(Owner owner, IPAddress endpoint, IReadOnlyList<PortBinding> bindings, bool reserveHostPorts = true,
+        IPAddress? endpoint6 = null)
     {
         if (bindings.Count == 0) return [];
         lock (_gate)
@@ -32,13 +43,25 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             if (_byOwner.TryGetValue(owner, out var existing) && !existing.Endpoint.Equals(endpoint))
                 throw DataplaneException.Conflict($"{owner} already publishes ports to {existing.Endpoint}");
             using var tx = new Rollback();
-            var ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
+            var target = new Publication(endpoint, []) { Endpoint6 = endpoint6 };
+            if (bindings.FirstOrDefault(b => b.HostIp is { AddressFamily: AddressFamily.InterNetworkV6 }) is { } v6 && endpoint6 is null)
+                throw DataplaneException.Invalid($"cannot publish on [{v6.HostIp}]: the container has no IPv6 address (its network is IPv4 only)");
+            IReadOnlyList<PublishedPort> ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
             tx.Add("host ports", () => { foreach (var p in ports) hostPorts.Release(p); });
+            if (endpoint6 is not null)
+            {
+                var unbound = ports.Where((p, i) => bindings[i].HostIp is null).ToList();
+                var twins = hostPorts.AllocateAll(unbound.Select(p => new PortBinding(IPAddress.IPv6Any, new PortRange(p.HostPort, p.HostPort), p.Container)), reserveHostPorts);
+                tx.Add("IPv6 host ports", () => { foreach (var p in twins) hostPorts.Release(p); });
+                ports = [.. ports, .. twins];
+            }
             var mappings = new List<PortMapping>(ports.Count);
             tx.Add("mapping ids", () => { foreach (var m in mappings) _ids.Release(m.Id); });
-            foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, endpoint));
+            foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, target.For(p)));
             map.AddPortMappings(mappings);
-            Record(owner, endpoint).Mappings.AddRange(mappings);
+            var publication = Record(owner, endpoint);
+            publication.Endpoint6 ??= endpoint6;
+            publication.Mappings.AddRange(mappings);
             tx.Commit();
             return ports;
         }
@@ -75,7 +98,11 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
     }
 
     /// <summary>What an owner had published before a restart, to claim in <see cref="Reconcile"/>.</summary>
-    public sealed record Claim(Owner Owner, IPAddress Endpoint, IReadOnlyList<PublishedPort> Ports, bool ReserveHostPorts = true);
+    public sealed record Claim(Owner Owner, IPAddress Endpoint, IReadOnlyList<PublishedPort> Ports, bool ReserveHostPorts = true)
+    {
+        /// <summary>The endpoint's IPv6 address, where its [::] and other IPv6 ports lead.</summary>
+        public IPAddress? Endpoint6 { get; init; }
+    }
 
     /// <summary>
     /// On start, once for every frontend's claims together: a claimed port the kernel still holds for the
@@ -89,16 +116,17 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
         lock (_gate)
         {
             // Keyed as the kernel keys them: host address, port and protocol.
-            var kernel = map.PortMappings().ToDictionary(m => DataPathMaps.KeyOf(m.Port));
+            var kernel = map.PortMappings().ToDictionary(m => KeyOf(m.Port));
             var missing = new List<(Publication Owner, PublishedPort Port)>();
             foreach (var claim in claims)
             {
                 var publication = Record(claim.Owner, claim.Endpoint);
+                publication.Endpoint6 ??= claim.Endpoint6;
                 hostPorts.Adopt(claim.Ports, claim.ReserveHostPorts);
                 foreach (var port in claim.Ports)
                 {
-                    var key = DataPathMaps.KeyOf(port);
-                    if (kernel.TryGetValue(key, out var there) && there.Port == port && there.ContainerAddress.Equals(claim.Endpoint))
+                    var key = KeyOf(port);
+                    if (kernel.TryGetValue(key, out var there) && there.Port == port && there.ContainerAddress.Equals(publication.For(port)))
                     {
                         kernel.Remove(key);
                         _ids.Adopt(there.Id);
@@ -111,11 +139,14 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
                 }
             }
             map.RemovePortMappings([.. kernel.Values]);
-            var republished = missing.Select(m => (m.Owner, Mapping: new PortMapping(_ids.Take(), m.Port, m.Owner.Endpoint))).ToList();
+            var republished = missing.Select(m => (m.Owner, Mapping: new PortMapping(_ids.Take(), m.Port, m.Owner.For(m.Port)))).ToList();
             map.AddPortMappings([.. republished.Select(r => r.Mapping)]);
             foreach (var (owner, mapping) in republished) owner.Mappings.Add(mapping);
         }
     }
+
+    /// <summary>A port as the kernel keys it (host address, port, protocol), per family: 0.0.0.0:80 and [::]:80 are two.</summary>
+    private static (AddressFamily, IPAddress, int, Proto) KeyOf(PublishedPort p) => (p.Family, p.HostIp, p.HostPort, p.Proto);
 
     private Publication Record(Owner owner, IPAddress endpoint)
     {

@@ -39,7 +39,9 @@ public sealed partial class NetworkHost : IDisposable
     public IReadOnlyList<string> Uplinks { get; }
 
     /// <summary>The published-port map: written by the engine's PortPublisher alone.</summary>
-    public IPortMap PortMap => _dataPath.Maps;
+    public IPortMap PortMap => _portMap ??= new DualStackPortMap(_dataPath.Maps, _dataPath.Maps6);
+
+    private DualStackPortMap? _portMap;
 
     /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
     public IDataPathCounters Counters => _dataPath.Maps;
@@ -50,8 +52,13 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
     public DataPathProgram DataPath => _dataPath;
 
-    /// <summary>Removes expired flows; returns how many entries went.</summary>
-    public int SweepConntrack() => _dataPath.Maps.SweepConntrack();
+    /// <summary>Removes expired flows of both families: how many entries went, and how many IPv4 entries
+    /// were walked (the table whose fill sets the GC's pace).</summary>
+    public (int Removed, int Walked) SweepConntrack(ulong nowNs)
+    {
+        var v4 = _dataPath.Maps.Sweep(nowNs);
+        return (v4.Removed + _dataPath.Maps6.SweepConntrack(nowNs), v4.Walked);
+    }
 
     /// <summary>Docker's warning when IPv4 forwarding is off now (it can be switched off after the
     /// daemon turned it on: every run asks again, as Docker's does); null when it is on.</summary>
@@ -127,6 +134,7 @@ public sealed partial class NetworkHost : IDisposable
                 _dataPath.Maps.SetMasqueradeAddress((uint)link.Index, v4[0].Address);
                 _dataPath.Maps.SetMasqueradeAddress(0, v4[0].Address); // fallback for egress devices without their own entry
             }
+            AddUplinkAddressesV6(uplink, link.Index);
             _log.LogInformation("data path attached to uplink {Uplink} ({Addresses})", uplink, string.Join(", ", v4.Select(a => a.Address)));
         }
     }
@@ -157,6 +165,7 @@ public sealed partial class NetworkHost : IDisposable
             _dataPath.Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
             tx.Add("network map entry", () => _dataPath.Maps.RemoveNetwork(network.Subnet, network.PrefixLength));
             _dataPath.Maps.AddHostAddress(network.Gateway, (uint)index);
+            EnsureNetworkV6(network, index, tx);
             tx.Commit();
             return bridge is null;
         }
@@ -170,6 +179,7 @@ public sealed partial class NetworkHost : IDisposable
         {
             _dataPath.Maps.RemoveHostAddress(network.Gateway);
             _dataPath.Maps.RemoveNetwork(network.Subnet, network.PrefixLength);
+            ForgetNetworkV6(network);
             if (!keepBridge && _links.TryGetLink(network.Bridge) is not null) _links.DeleteLink(network.Bridge);
         }
     }
@@ -183,6 +193,7 @@ public sealed partial class NetworkHost : IDisposable
                 ?? throw new InteropException("adopt bridge", network.Bridge, Errno.ENODEV, "no such bridge in the daemon's namespace");
             _dataPath.Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
             _dataPath.Maps.AddHostAddress(network.Gateway, (uint)bridge.Index);
+            if (network.V6 is { } v6) SetNetworkV6(network, v6, bridge.Index);
         }
     }
 
@@ -222,9 +233,9 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>
     /// Connects a sandbox to a bridge network: a veth whose peer is created directly in the sandbox as
     /// eth0, the sandbox's address and default route, then the endpoint attached as an adopted one is.
-    /// Returns the host side's ifindex and the container side's MAC.
+    /// Returns the host side's ifindex and the container side's MAC. address6: its IPv6 address on a dual-stack network.
     /// </summary>
-    public (int Ifindex, PhysicalAddress Mac) Connect(NetworkNamespace sandbox, BridgeNetwork network, IPAddress address, string hostVeth)
+    public (int Ifindex, PhysicalAddress Mac) Connect(NetworkNamespace sandbox, BridgeNetwork network, IPAddress address, string hostVeth, IPAddress? address6 = null)
     {
         lock (_gate)
         {
@@ -239,13 +250,14 @@ public sealed partial class NetworkHost : IDisposable
                 inside.AddAddress("eth0", address, network.PrefixLength);
                 inside.SetUp("eth0");
                 if (!network.Internal) inside.AddRoute(null, 0, network.Gateway);
+                ConfigureSandboxV6(inside, network, address6);
                 if (Options.Xdp)
                 {
                     int eth0 = inside.IndexOf("eth0");
                     sandbox.Run(() => _dataPath.AttachContainerXdp(eth0));
                 }
             }
-            int index = AttachEndpoint(network, hostVeth, address, mac);
+            int index = AttachEndpoint(network, hostVeth, address, mac, address6);
             tx.Commit();
             return (index, mac);
         }
@@ -256,7 +268,7 @@ public sealed partial class NetworkHost : IDisposable
     /// tc ingress (replacing an earlier daemon's, so it binds today's maps) and the endpoint entry that
     /// lets published ports reach the address behind it. Returns the veth's ifindex.
     /// </summary>
-    public int AttachEndpoint(BridgeNetwork network, string hostVeth, IPAddress address, PhysicalAddress mac)
+    public int AttachEndpoint(BridgeNetwork network, string hostVeth, IPAddress address, PhysicalAddress mac, IPAddress? address6 = null)
     {
         lock (_gate)
         {
@@ -264,6 +276,7 @@ public sealed partial class NetworkHost : IDisposable
             var bridgeMac = _links.GetLink(network.Bridge).Mac!.GetAddressBytes();
             // The entry first: the program drops a source it finds no endpoint for as spoofed.
             _dataPath.Maps.SetEndpoint(address, (uint)veth.Index, network.Id, mac.GetAddressBytes(), bridgeMac);
+            if (address6 is not null) _dataPath.Maps6.SetEndpoint(address6, (uint)veth.Index, network.Id, mac.GetAddressBytes(), bridgeMac);
             try
             {
                 _ns.Run(() => _dataPath.AttachEndpoint(veth.Index));
@@ -271,6 +284,7 @@ public sealed partial class NetworkHost : IDisposable
             catch
             {
                 _dataPath.Maps.RemoveEndpoint(address);
+                if (address6 is not null) _dataPath.Maps6.RemoveEndpoint(address6);
                 throw;
             }
             return veth.Index;
@@ -278,11 +292,12 @@ public sealed partial class NetworkHost : IDisposable
     }
 
     /// <summary>Removes the endpoint entry; detaches from the veth, and deletes it when we created it.</summary>
-    public void DetachEndpoint(string hostVeth, IPAddress address, bool deleteVeth)
+    public void DetachEndpoint(string hostVeth, IPAddress address, bool deleteVeth, IPAddress? address6 = null)
     {
         lock (_gate)
         {
             _dataPath.Maps.RemoveEndpoint(address);
+            if (address6 is not null) _dataPath.Maps6.RemoveEndpoint(address6);
             if (_links.TryGetLink(hostVeth) is not { } veth) return;
             if (deleteVeth) _links.DeleteLink(hostVeth);
             else _ns.Run(() => _dataPath.Detach(veth.Index));

@@ -19,6 +19,28 @@ public static class SubnetPlanner
             yield return Ipv4Subnet.Create(b192 + (i << 12), 20);
     }
 
+    /// <summary>IPv6 networks created with --ipv6 and no IPv6 subnet get a /64 of this ULA /48, as dockerd
+    /// hands out /64s of its own ULA prefix.</summary>
+    public static readonly Ipv6Subnet DefaultIpv6Pool = Ipv6Subnet.Parse("fd00:d9::/48");
+
+    public static Ipv6Subnet PickFree(IEnumerable<Ipv6Subnet> existing)
+    {
+        var taken = existing.ToList();
+        for (int i = 0; i < 0x10000; i++)
+        {
+            var candidate = Ipv6Subnet.Parse($"{Ipv6Subnet.ToAddress(DefaultIpv6Pool.Network + ((UInt128)(uint)i << 64))}/64");
+            if (!taken.Any(candidate.Overlaps))
+                return candidate;
+        }
+        throw DataplaneException.Conflict("could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network");
+    }
+
+    public static void EnsureNoOverlap(Ipv6Subnet candidate, IEnumerable<Ipv6Subnet> existing)
+    {
+        if (existing.Any(candidate.Overlaps))
+            throw DataplaneException.Conflict("Pool overlaps with other one on this address space");
+    }
+
     public static void EnsureNoOverlap(Ipv4Subnet candidate, IEnumerable<Ipv4Subnet> existing)
     {
         if (existing.Any(candidate.Overlaps))

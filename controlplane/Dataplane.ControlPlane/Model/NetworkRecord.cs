@@ -16,6 +16,11 @@ public sealed record NetworkRecord(
     /// removing the network then leaves it. Records written before this field read as true.</summary>
     public bool CreatedBridge { get; init; } = true;
 
+    /// <summary>The IPv6 subnet and gateway of a dual-stack network (network create --ipv6), or null.</summary>
+    public string? SubnetV6 { get; init; }
+
+    public string? GatewayV6 { get; init; }
+
     /// <summary>The name of the default network, created by the daemon itself.</summary>
     public const string DefaultName = "bridge";
 

@@ -45,6 +45,8 @@ public static partial class NetworkPlanner
         if (!subnet.IsHostAddress(gateway))
             throw DataplaneException.Invalid($"no matching subnet for gateway {Ipv4Subnet.ToAddress(gateway)}");
 
+        var v6 = PlanIpv6(request, state);
+
         id ??= Ids.New();
         var options = new Dictionary<string, string>(request.Options ?? new Dictionary<string, string>());
         bool icc = true;
@@ -69,7 +71,41 @@ public static partial class NetworkPlanner
             }
         }
         return new NetworkRecord(id, name, bridge, subnet.ToString(), Ipv4Subnet.ToAddress(gateway).ToString(),
-            request.Internal, icc, options, now ?? DateTimeOffset.UtcNow);
+            request.Internal, icc, options, now ?? DateTimeOffset.UtcNow)
+        {
+            SubnetV6 = v6?.Subnet.ToString(),
+            GatewayV6 = v6 is { } s6 ? Ipv6Subnet.ToAddress(s6.Gateway).ToString() : null,
+        };
+    }
+
+    /// <summary>--ipv6: the IPv6 subnet asked for (or a free /64 of the default pool) and its gateway (or ::1).</summary>
+    private static (Ipv6Subnet Subnet, UInt128 Gateway)? PlanIpv6(NetworkCreateRequest request, IStateView state)
+    {
+        if (!request.EnableIPv6)
+        {
+            if (request.SubnetV6 is not null || request.GatewayV6 is not null)
+                throw DataplaneException.Invalid("an IPv6 subnet or gateway needs --ipv6 (IPv6 is not enabled on this network)");
+            return null;
+        }
+        var existing = state.Networks.Where(n => n.SubnetV6 is not null).Select(n => Ipv6Subnet.Parse(n.SubnetV6!)).ToList();
+        Ipv6Subnet subnet;
+        if (request.SubnetV6 is { } text)
+        {
+            subnet = Ipv6Subnet.Parse(text);
+            SubnetPlanner.EnsureNoOverlap(subnet, existing);
+        }
+        else
+        {
+            if (request.GatewayV6 is not null)
+                throw DataplaneException.Invalid("every ip-range or gateway must have a corresponding subnet");
+            subnet = SubnetPlanner.PickFree(existing);
+        }
+        var gateway = request.GatewayV6 is null
+            ? subnet.DefaultGateway
+            : Ipv6Subnet.ParseAddress(request.GatewayV6, $"invalid gateway address: {request.GatewayV6}");
+        if (!subnet.IsHostAddress(gateway))
+            throw DataplaneException.Invalid($"no matching subnet for gateway {Ipv6Subnet.ToAddress(gateway)}");
+        return (subnet, gateway);
     }
 
     /// <summary>The default network the daemon creates on its first start.</summary>

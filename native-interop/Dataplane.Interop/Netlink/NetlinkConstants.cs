@@ -28,6 +28,8 @@ internal static class Nl
 
     // struct ifaddrmsg attributes
     public const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
+    public const ushort IFA_FLAGS = 8;
+    public const uint IFA_F_NODAD = 0x02;
 
     // struct rtmsg
     public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PRIORITY = 6, RTA_PREFSRC = 7, RTA_TABLE = 15;

@@ -5,6 +5,8 @@ namespace Dataplane.Interop.Netlink;
 
 public sealed partial class RtNetlink
 {
+    /// <summary>An IPv6 address is added without duplicate address detection (IFA_F_NODAD, as Docker
+    /// adds its bridges' and containers' addresses): usable at once, never left tentative.</summary>
     public void AddAddress(string link, IPAddress address, int prefixLength)
     {
         int index = IndexOf(link, "add address");
@@ -16,6 +18,8 @@ public sealed partial class RtNetlink
             w.Address(Nl.IFA_ADDRESS, address);
             if (address.AddressFamily == AddressFamily.InterNetwork && prefixLength < 31)
                 w.Address(Nl.IFA_BROADCAST, Broadcast(address, prefixLength));
+            if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                w.U32(Nl.IFA_FLAGS, Nl.IFA_F_NODAD);
         });
     }
 

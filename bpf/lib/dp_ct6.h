@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * IPv6 conntrack: dp_ct.h's rules (two entries per flow, the same TCP state
+ * machine and timeouts, BPF_NOEXIST pair insert with rollback) on dp_ct6.
+ * No early drop yet: a full dp_ct6 refuses new flows (CT_FULL).
+ */
+#ifndef DP_CT6_H
+#define DP_CT6_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "dp_abi.h"
+#include "dp_ct.h"
+#include "dp_maps6.h"
+#include "dp_parse6.h"
+#include "dp_policy6.h"
+
+/* ICMPv6 echo flows live as long as ICMP echo flows. */
+static __always_inline __u64 dp_ct6_timeout(__u8 proto, __u8 state)
+{
+	return dp_ct_timeout(proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : proto, state);
+}
+
+static __always_inline __u8 dp_ct6_next(const struct dp_pkt6 *p, __u8 state, int reply)
+{
+	if (p->tuple.proto == IPPROTO_TCP)
+		return dp_ct_tcp_next(state, reply, p->tcp_flags);
+	if (reply || state == DP_CT_REPLIED)
+		return DP_CT_REPLIED;
+	return DP_CT_UNREPLIED;
+}
+
+static __always_inline int dp_ct6_opens(const struct dp_pkt6 *p)
+{
+	switch (p->tuple.proto) {
+	case IPPROTO_TCP:
+		return (p->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK | DP_TCP_RST)) == DP_TCP_SYN;
+	case IPPROTO_UDP:
+		return dp6_has_l4(p);
+	case IPPROTO_ICMPV6:
+		return p->icmp_type == ICMPV6_ECHO_REQUEST;
+	}
+	return 0;
+}
+
+static __always_inline void dp_ct6_peer_key(struct dp_ct6_key *k, const struct dp_ct6_val *v, __u8 proto)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	dp6_copy(k->saddr, v->nat_daddr);
+	dp6_copy(k->daddr, v->nat_saddr);
+	k->sport = v->nat_dport;
+	k->dport = v->nat_sport;
+	k->proto = proto;
+}
+
+/* dp_ct_touch for IPv6. */
+static __always_inline void dp_ct6_touch(const struct dp_pkt6 *p, struct dp_ct6_val *v)
+{
+	int reply = v->flags & DP_CT_F_REPLY;
+	__u8 state = dp_ct6_next(p, v->state, reply);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 expires = now + dp_ct6_timeout(p->tuple.proto, state);
+	struct dp_ct6_key pk;
+	struct dp_ct6_val *peer;
+
+	v->packets++;
+	v->bytes += p->len;
+	v->last_seen_ns = now;
+	v->expires_ns = expires;
+	v->state = state;
+	if (reply)
+		v->flags |= DP_CT_F_SEEN_REPLY;
+
+	dp_ct6_peer_key(&pk, v, p->tuple.proto);
+	peer = bpf_map_lookup_elem(&dp_ct6, &pk);
+	if (peer) {
+		peer->last_seen_ns = now;
+		peer->expires_ns = expires;
+		peer->state = state;
+		if (reply)
+			peer->flags |= DP_CT_F_SEEN_REPLY;
+	}
+}
+
+/* Both entries of a new flow, or neither: 0, -EEXIST (another CPU created it
+ * first) or a drop reason. The reply entry is built in per-CPU scratch. */
+static __always_inline int dp_ct6_insert_pair(const struct dp_ct6_key *orig, const struct dp_ct6_val *fwd)
+{
+	struct dp_scratch6 *s = dp_scratch6_get();
+	long err;
+
+	if (!s)
+		return DP_DROP_UNKNOWN;
+	dp_ct6_peer_key(&s->reply_key, fwd, orig->proto);
+	__builtin_memcpy(&s->reply_val, fwd, sizeof(s->reply_val));
+	s->reply_val.packets = 0;
+	s->reply_val.bytes = 0;
+	dp6_copy(s->reply_val.nat_saddr, orig->daddr);
+	dp6_copy(s->reply_val.nat_daddr, orig->saddr);
+	s->reply_val.nat_sport = orig->dport;
+	s->reply_val.nat_dport = orig->sport;
+	s->reply_val.flags |= DP_CT_F_REPLY;
+	err = bpf_map_update_elem(&dp_ct6, orig, fwd, BPF_NOEXIST);
+	if (err == -DP_EEXIST)
+		return -DP_EEXIST;
+	if (err)
+		return DP_DROP_CT_FULL;
+	err = bpf_map_update_elem(&dp_ct6, &s->reply_key, &s->reply_val, BPF_NOEXIST);
+	if (err) {
+		bpf_map_delete_elem(&dp_ct6, orig);
+		return err == -DP_EEXIST ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
+	}
+	return 0;
+}
+
+#endif /* DP_CT6_H */

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Sockets;
+using Dataplane.ControlPlane.Ports;
+using Dataplane.Interop;
+
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>
+/// Typed facade over the IPv6 maps (dp_ct6, dp_portmap6, dp_endpoints6, dp_networks6, dp_hostaddr6):
+/// <see cref="DataPathMaps"/>'s operations for IPv6 addresses. Mapping ids share one space (and one
+/// dp_mapstats) with IPv4's: the counters of a port published on both families add up in one slot
+/// when both mappings carry the same id.
+/// </summary>
+public sealed unsafe class DataPathMaps6(
+    IBpfMap<Ct6Key, Ct6Value> conntrack,
+    IBpfMap<PortMap6Key, PortMap6Value> portmap,
+    IBpfMap<Endpoint6Key, EndpointValue> endpoints,
+    IBpfMap<Network6Key, Network6Value> networks,
+    IBpfMap<HostAddr6Key, HostAddrValue> hostAddresses)
+{
+    private readonly Lock _publishing = new();
+
+    // ---- published ports ----
+
+    public static PortMap6Key KeyOf(PublishedPort p)
+    {
+        if (p.Family != AddressFamily.InterNetworkV6) throw new ArgumentException($"{p.HostEndpoint} is not an IPv6 host address");
+        var k = new PortMap6Key { PortBe = NetOrder.PortBe((ushort)p.HostPort), Proto = p.Proto == Proto.Udp ? DataPathAbi.ProtoUdp : DataPathAbi.ProtoTcp };
+        if (!p.OnEveryAddress) NetOrder.Addr6Be(p.HostIp, k.AddrBe);
+        return k;
+    }
+
+    /// <summary>Publishes an IPv6 port ([::] = every local IPv6 address) to an IPv6 container address; a
+    /// host port already published on IPv6 is an error (EEXIST), nothing written.</summary>
+    public void AddPortMapping(PortMapping m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax) throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
+        var v = new PortMap6Value { CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port), MappingId = m.Id };
+        NetOrder.Addr6Be(m.ContainerAddress, v.CtrAddrBe);
+        var key = KeyOf(m.Port);
+        lock (_publishing)
+        {
+            try
+            {
+                portmap.Update(key, v, MapUpdate.NoExist);
+            }
+            catch (InteropException e) when (e.Errno == Errno.EEXIST)
+            {
+                throw new InteropException("publish port", m.Port.HostEndpoint, Errno.EEXIST, $"{m.Port.Proto.Name()} {m.Port.HostEndpoint} is already published");
+            }
+        }
+    }
+
+    /// <summary>Unpublishes and flushes the mapping's IPv6 flows; returns the conntrack entries removed.</summary>
+    public int RemovePortMapping(PortMapping m)
+    {
+        portmap.Delete(KeyOf(m.Port));
+        return FlushMapping(m.Id);
+    }
+
+    public IReadOnlyList<PortMapping> PortMappings() => portmap.Entries().Select(e =>
+    {
+        var k = e.Key;
+        var v = e.Value;
+        var host = NetOrder.Addr6(k.AddrBe);
+        return new PortMapping(v.MappingId,
+            new PublishedPort(host, NetOrder.Port(k.PortBe), new ContainerPort(NetOrder.Port(v.CtrPortBe), k.Proto == DataPathAbi.ProtoUdp ? Proto.Udp : Proto.Tcp)),
+            NetOrder.Addr6(v.CtrAddrBe));
+    }).ToList();
+
+    // ---- endpoints, networks, host addresses ----
+
+    public void SetEndpoint(IPAddress address, uint hostVethIfindex, uint networkId, ReadOnlySpan<byte> mac, ReadOnlySpan<byte> gatewayMac)
+    {
+        if (mac.Length != 6 || gatewayMac.Length != 6) throw new ArgumentException("MAC addresses are 6 bytes");
+        var ep = new EndpointValue { Ifindex = hostVethIfindex, NetworkId = networkId };
+        mac.CopyTo(new Span<byte>(ep.Mac, 6));
+        gatewayMac.CopyTo(new Span<byte>(ep.GwMac, 6));
+        endpoints.Update(EndpointKey(address), ep);
+    }
+
+    public bool RemoveEndpoint(IPAddress address) => endpoints.Delete(EndpointKey(address));
+
+    public void SetNetwork(IPAddress subnet, int prefixLength, uint networkId, IPAddress gateway, NetworkFlags flags)
+    {
+        var v = new Network6Value { NetworkId = networkId, Flags = (uint)flags };
+        NetOrder.Addr6Be(gateway, v.GatewayBe);
+        networks.Update(NetworkKey(subnet, prefixLength), v);
+    }
+
+    public bool RemoveNetwork(IPAddress subnet, int prefixLength) => networks.Delete(NetworkKey(subnet, prefixLength));
+
+    public void AddHostAddress(IPAddress address, uint ifindex) => hostAddresses.Update(HostKey(address), new HostAddrValue { Ifindex = ifindex });
+
+    public bool RemoveHostAddress(IPAddress address) => hostAddresses.Delete(HostKey(address));
+
+    private static Endpoint6Key EndpointKey(IPAddress address)
+    {
+        var k = new Endpoint6Key();
+        NetOrder.Addr6Be(address, k.AddrBe);
+        return k;
+    }
+
+    private static Network6Key NetworkKey(IPAddress subnet, int prefixLength)
+    {
+        if (prefixLength is < 0 or > 128) throw new ArgumentOutOfRangeException(nameof(prefixLength));
+        var k = new Network6Key { PrefixLen = (uint)prefixLength };
+        NetOrder.Addr6Be(subnet, k.AddrBe);
+        return k;
+    }
+
+    private static HostAddr6Key HostKey(IPAddress address)
+    {
+        var k = new HostAddr6Key();
+        NetOrder.Addr6Be(address, k.AddrBe);
+        return k;
+    }
+
+    // ---- conntrack ----
+
+    public IReadOnlyList<(Ct6Key Key, Ct6Value Value)> ConntrackEntries() => conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
+
+    /// <summary>The other direction's key: the reverse of this entry's translated tuple.</summary>
+    public static Ct6Key PeerKey(in Ct6Key key, in Ct6Value value)
+    {
+        var k = new Ct6Key { SPortBe = value.NatDPortBe, DPortBe = value.NatSPortBe, Proto = key.Proto };
+        for (int i = 0; i < 4; i++)
+        {
+            k.SAddrBe[i] = value.NatDAddrBe[i];
+            k.DAddrBe[i] = value.NatSAddrBe[i];
+        }
+        return k;
+    }
+
+    /// <summary>Removes flows whose both entries expired (re-read before deleting, as
+    /// <see cref="DataPathMaps.SweepConntrack(ulong)"/>); returns the entries removed.</summary>
+    public int SweepConntrack(ulong nowNs)
+    {
+        int removed = 0;
+        foreach (var (key, snapshot) in conntrack.Entries())
+        {
+            if (!ConntrackEntry.IsExpired(snapshot.ExpiresNs, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v.ExpiresNs, nowNs)) continue;
+            var peer = PeerKey(key, v);
+            if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv.ExpiresNs, nowNs)) continue;
+            if (conntrack.Delete(key)) removed++;
+            if (conntrack.Delete(peer)) removed++;
+        }
+        return removed;
+    }
+
+    public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
+
+    /// <summary>Both directions of every IPv6 flow the mapping owns.</summary>
+    public int FlushMapping(uint mappingId)
+    {
+        var keys = new List<Ct6Key>();
+        foreach (var (key, v) in conntrack.Entries())
+        {
+            if (v.MappingId != mappingId) continue;
+            keys.Add(key);
+            keys.Add(PeerKey(key, v));
+        }
+        int removed = 0;
+        foreach (var k in keys) if (conntrack.Delete(k)) removed++;
+        return removed;
+    }
+}

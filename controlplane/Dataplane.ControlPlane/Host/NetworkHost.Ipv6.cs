@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using Dataplane.Interop;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
+using Microsoft.Extensions.Logging;
+
+namespace Dataplane.ControlPlane.Host;
+
+/// <summary>The IPv6 side of networks and sandboxes: the bridge's IPv6 gateway, the data path's IPv6
+/// maps, IPv6 forwarding (turned on with the first dual-stack network, as dockerd does), the
+/// container's IPv6 address and default route.</summary>
+public sealed partial class NetworkHost
+{
+    /// <summary>The uplinks' global IPv6 addresses: destinations a published [::] port answers on.</summary>
+    private void AddUplinkAddressesV6(string uplink, int index)
+    {
+        foreach (var a in _links.ListAddresses(uplink).Where(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal))
+            _dataPath.Maps6.AddHostAddress(a.Address, (uint)index);
+    }
+
+    private void EnsureNetworkV6(BridgeNetwork network, int bridgeIndex, Rollback tx)
+    {
+        if (network.V6 is not { } v6) return;
+        EnableForwardingV6();
+        if (!_links.ListAddresses(network.Bridge).Any(a => a.Address.Equals(v6.Gateway)))
+        {
+            _links.AddAddress(network.Bridge, v6.Gateway, v6.PrefixLength);
+            tx.Add($"IPv6 gateway {v6.Gateway}", () => _links.DeleteAddress(network.Bridge, v6.Gateway, v6.PrefixLength));
+        }
+        SetNetworkV6(network, v6, bridgeIndex);
+        tx.Add("IPv6 network map entry", () => ForgetNetworkV6(network));
+    }
+
+    private void SetNetworkV6(BridgeNetwork network, BridgeNetworkV6 v6, int bridgeIndex)
+    {
+        _dataPath.Maps6.SetNetwork(v6.Subnet, v6.PrefixLength, network.Id, v6.Gateway, network.Flags);
+        _dataPath.Maps6.AddHostAddress(v6.Gateway, (uint)bridgeIndex);
+    }
+
+    private void ForgetNetworkV6(BridgeNetwork network)
+    {
+        if (network.V6 is not { } v6) return;
+        _dataPath.Maps6.RemoveHostAddress(v6.Gateway);
+        _dataPath.Maps6.RemoveNetwork(v6.Subnet, v6.PrefixLength);
+    }
+
+    /// <summary>Containers' IPv6 traffic is routed by the kernel (and bpf_fib_lookup refuses IPv6 on a device
+    /// without forwarding): on for every device of the daemon's namespace, as dockerd turns it on.</summary>
+    private void EnableForwardingV6()
+    {
+        try
+        {
+            if (Sysctl.Read(_ns, "net.ipv6.conf.all.forwarding") != "1") Sysctl.Write(_ns, "net.ipv6.conf.all.forwarding", "1");
+        }
+        catch (Exception e) when (e is InteropException or IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("IPv6 forwarding could not be enabled ({Error}): containers' IPv6 traffic will not leave the host", e.Message);
+        }
+    }
+
+    /// <summary>The container's IPv6 address (no DAD: usable at once) and default route via the bridge's IPv6 gateway.</summary>
+    private static void ConfigureSandboxV6(RtNetlink inside, BridgeNetwork network, IPAddress? address6)
+    {
+        if (address6 is null || network.V6 is not { } v6) return;
+        inside.AddAddress("eth0", address6, v6.PrefixLength);
+        if (!network.Internal) inside.AddRoute(null, 0, v6.Gateway);
+    }
+}

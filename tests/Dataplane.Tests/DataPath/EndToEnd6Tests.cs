@@ -1,0 +1,191 @@
+using System.Net;
+using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop.Bpf;
+using Dataplane.Interop.Namespaces;
+using Dataplane.Interop.Netlink;
+using Dataplane.Tests.Support;
+using Dataplane.Tests.Support.Topology;
+using Xunit.Abstractions;
+
+namespace Dataplane.Tests.DataPath;
+
+/// <summary>
+/// IPv6 with real traffic across namespaces: the shared Lab made dual-stack (the external client
+/// 2001:db8::2, the fake host's uplink 2001:db8::1, containers on fd00:1::/64 behind the bridge, IPv6
+/// forwarding on in the fake host), dp_nat loaded and attached by the product's loader, the IPv6 maps
+/// written through <see cref="DataPathMaps6"/>.
+/// </summary>
+public sealed class EndToEnd6Tests : IDisposable
+{
+    private static readonly IPAddress HostV6 = IPAddress.Parse("2001:db8::1"), ExternalV6 = IPAddress.Parse("2001:db8::2");
+    private static readonly IPAddress Gw = IPAddress.Parse("198.19.1.1"), Gw6 = IPAddress.Parse("fd00:1::1");
+    private static readonly IPAddress Ctr = IPAddress.Parse("198.19.1.2"), Ctr6 = IPAddress.Parse("fd00:1::2");
+    private const ushort PublishedPort = 8080, ServerPort = 5201;
+    private const string Bridge = "dpbr0";
+
+    private static readonly PortMapping Tcp4 = Mappings.Of(1, null, DataPathAbi.ProtoTcp, PublishedPort, Ctr, ServerPort);
+    private static readonly PortMapping Tcp6 = Mappings.Of(2, IPAddress.IPv6Any, DataPathAbi.ProtoTcp, PublishedPort, Ctr6, ServerPort);
+    private static readonly PortMapping Udp6 = Mappings.Of(3, IPAddress.IPv6Any, DataPathAbi.ProtoUdp, PublishedPort, Ctr6, ServerPort);
+
+    private readonly ITestOutputHelper _output;
+    private readonly Lab _lab;
+    private readonly LabContainer _c1;
+    private readonly string _pins = Path.Combine(BpfFs.DefaultRoot, $"dpt-dp-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+    private DataPathProgram? _dp;
+
+    public EndToEnd6Tests(ITestOutputHelper output)
+    {
+        _output = output;
+        _lab = new Lab();
+        try
+        {
+            Sysctl.Write(_lab.Host, "net.ipv6.conf.all.forwarding", "1"); // before the veths: they inherit it
+            _lab.HostLinks.AddAddress(Lab.Uplink, HostV6, 64);
+            using (var ext = RtNetlink.Open(_lab.External))
+            {
+                ext.AddAddress("eth0", ExternalV6, 64);
+                ext.AddRoute(null, 0, HostV6);
+            }
+            _c1 = AddContainer("c1", Ctr, Ctr6);
+        }
+        catch
+        {
+            _lab.Dispose();
+            throw;
+        }
+    }
+
+    private LabContainer AddContainer(string role, IPAddress v4, IPAddress v6)
+    {
+        bool first = _lab.HostLinks.TryGetLink(Bridge) is null;
+        var c = _lab.AddContainer(role, v4, 24, Gw, bridge: Bridge);
+        if (first) _lab.HostLinks.AddAddress(Bridge, Gw6, 64);
+        using var inside = RtNetlink.Open(c.Namespace);
+        inside.AddAddress("eth0", v6, 64);
+        inside.AddRoute(null, 0, Gw6);
+        return c;
+    }
+
+    private DataPathMaps6 Maps6 => _dp!.Maps6;
+
+    /// <summary>Loads and attaches the data path in the fake host; both families known, both ports published.</summary>
+    private void StartDataPath()
+    {
+        _dp = _lab.Host.Run(() => DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins }, _lab.Host.Cookie));
+        var uplink = (uint)_lab.UplinkIndex;
+        var bridge = (uint)_lab.HostLinks.IndexOf(Bridge);
+        _dp.Maps.AddHostAddress(Lab.HostAddress, uplink);
+        _dp.Maps.AddHostAddress(Gw, bridge);
+        _dp.Maps.SetNetwork(IPAddress.Parse("198.19.1.0"), 24, 1, Gw, NetworkFlags.Icc | NetworkFlags.Masquerade);
+        _dp.Maps.SetMasqueradeAddress(uplink, Lab.HostAddress);
+        Maps6.AddHostAddress(HostV6, uplink);
+        Maps6.AddHostAddress(Gw6, bridge);
+        Maps6.SetNetwork(IPAddress.Parse("fd00:1::"), 64, 1, Gw6, NetworkFlags.Icc | NetworkFlags.Masquerade);
+        _lab.Host.Run(() => _dp.AttachUplink((int)uplink));
+        Attach(_c1);
+        _dp.Maps.AddPortMapping(Tcp4);
+        Maps6.AddPortMapping(Tcp6);
+        Maps6.AddPortMapping(Udp6);
+    }
+
+    private void Attach(LabContainer c)
+    {
+        var bridgeMac = _lab.HostLinks.GetLink(Bridge).Mac!.GetAddressBytes();
+        var v6 = IPAddress.Parse(c.Address.ToString().Replace("198.19.1.", "fd00:1::"));
+        _dp!.Maps.SetEndpoint(c.Address, (uint)c.HostVethIndex, 1, c.Mac.GetAddressBytes(), bridgeMac);
+        Maps6.SetEndpoint(v6, (uint)c.HostVethIndex, 1, c.Mac.GetAddressBytes(), bridgeMac);
+        _lab.Host.Run(() => _dp.AttachEndpoint(c.HostVethIndex));
+    }
+
+    /// <summary>iperf3 from <paramref name="from"/> (null: the external client) to target:port; the
+    /// server's own output says which client address it saw.</summary>
+    private (bool Ok, string Client, string Server) Iperf(LabContainer? from, string target, int port, string extra = "")
+    {
+        var server = _lab.StartIn(_c1.Namespace, "iperf3", $"-s -1 -p {ServerPort}");
+        Lab.AwaitListener(_c1.Namespace, ServerPort);
+        var (code, output) = Lab.RunIn(from?.Namespace ?? _lab.External, "iperf3", $"-c {target} -p {port} -t 1 -f m --connect-timeout 1500 {extra}", TimeSpan.FromSeconds(12));
+        var serverOutput = Lab.OutputOf(server);
+        return (code == 0 && output.Contains("receiver"), output, serverOutput);
+    }
+
+    [PrivilegedFact]
+    public void PublishedPort6_TcpFromExternal_ReachesContainerWithClientAddressKept()
+    {
+        StartDataPath();
+
+        var (ok, client, server) = Iperf(null, HostV6.ToString(), PublishedPort);
+
+        Assert.True(ok, client);
+        Assert.Contains($"Accepted connection from {ExternalV6}", server);
+        Assert.True(_dp!.Maps.MappingCounters(Tcp6.Id).Packets > 100);
+        Assert.Contains(Maps6.ConntrackEntries(), e => ((CtFlags)e.Value.Flags).HasFlag(CtFlags.Dnat | CtFlags.SeenReply) && e.Value.MappingId == Tcp6.Id);
+        Assert.DoesNotContain(_dp.Maps.ConntrackEntries(), e => e.Value.MappingId == Tcp6.Id); // IPv6 flows only in dp_ct6
+        _output.WriteLine(client);
+    }
+
+    [PrivilegedFact]
+    public void PublishedPort6_UdpFromExternal_ReachesContainer()
+    {
+        StartDataPath();
+
+        var (ok, client, _) = Iperf(null, HostV6.ToString(), PublishedPort, "-u -b 20M -l 1200");
+
+        Assert.True(ok, client);
+        Assert.True(_dp!.Maps.MappingCounters(Udp6.Id).Packets > 100);
+    }
+
+    /// <summary>One host port, published on 0.0.0.0 and [::]: each family reaches the container through its own mapping.</summary>
+    [PrivilegedFact]
+    public void SamePort_BothFamilies_EachAnsweredThroughItsMapping()
+    {
+        StartDataPath();
+
+        var v4 = Iperf(null, Lab.HostAddress.ToString(), PublishedPort);
+        var v6 = Iperf(null, HostV6.ToString(), PublishedPort);
+
+        Assert.True(v4.Ok, v4.Client);
+        Assert.True(v6.Ok, v6.Client);
+        Assert.Contains($"Accepted connection from {Lab.ExternalAddress}", v4.Server);
+        Assert.Contains($"Accepted connection from {ExternalV6}", v6.Server);
+        Assert.True(_dp!.Maps.MappingCounters(Tcp4.Id).Packets > 100);
+        Assert.True(_dp.Maps.MappingCounters(Tcp6.Id).Packets > 100);
+    }
+
+    [PrivilegedFact]
+    public void DirectRoute6_ToContainerAddress_DroppedAndCounted()
+    {
+        StartDataPath();
+
+        var (ok, client, _) = Iperf(null, Ctr6.ToString(), ServerPort);
+
+        Assert.False(ok, client);
+        Assert.True(_dp!.Maps.Drops()[DropReason.DirectRouted].Packets > 0);
+    }
+
+    [PrivilegedFact]
+    public void Hairpin6_ContainerToPublishedPortOfHost_ReachesTheOtherContainer()
+    {
+        StartDataPath();
+        var c2 = AddContainer("c2", IPAddress.Parse("198.19.1.3"), IPAddress.Parse("fd00:1::3"));
+        Attach(c2);
+
+        var (ok, client, server) = Iperf(c2, HostV6.ToString(), PublishedPort);
+
+        Assert.True(ok, client);
+        Assert.Contains("Accepted connection from fd00:1::3", server);
+        Assert.Contains(Maps6.ConntrackEntries(), e => ((CtFlags)e.Value.Flags).HasFlag(CtFlags.Hairpin));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _lab.Dispose();
+        }
+        finally
+        {
+            _dp?.Dispose();
+            DataPathProgram.RemovePins(_pins);
+        }
+    }
+}
