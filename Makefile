@@ -5,6 +5,8 @@
 #   make demo    build, then run the demo lab in throwaway namespaces
 #   make bench   side-by-side benchmarks (BENCH_ARGS=--quick for the short run)
 #   make bench-micro  BenchmarkDotNet suites of the control plane (BENCH_FILTER='*Netlink*')
+#   make bench-docker / bench-cni  Docker's own NAT beside Docker mode; portmap beside dataplane-cni
+#   make bench-cni-latency  dataplane-cni ADD/DEL wall time (median) beside portmap's
 
 ARCH        := $(shell uname -m)
 CONFIG      ?= Release
@@ -19,7 +21,7 @@ APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 ip
 # their image) and what NativeAOT (the dataplane command, dataplane-cni) links with.
 APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib1g-dev
 
-.PHONY: deps build bpf cli test demo bench bench-micro clean
+.PHONY: deps build bpf cli test demo bench bench-micro clean bench-docker bench-cni bench-cni-latency
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -65,6 +67,15 @@ demo: build
 
 bench: build
 	@perf/run $(BENCH_ARGS)
+
+bench-docker: build
+	@perf/run --docker $(BENCH_ARGS)
+
+bench-cni: build
+	@perf/run --cni $(BENCH_ARGS)
+
+bench-cni-latency: build
+	@perf/cni-latency $(BENCH_ARGS)
 
 BENCH_FILTER ?= *
 bench-micro: build
