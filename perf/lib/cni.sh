@@ -38,6 +38,26 @@ cni_setup() {   # $1 = config: conflist and pod namespace (the daemon, for cni-d
   if [ "$c" = cni-dataplane ]; then CNI_LAST_PLUGIN[$c]=dataplane-cni; else CNI_LAST_PLUGIN[$c]=portmap; fi
 }
 
+# One ADD and DEL of a scratch pod before anything is timed: a freshly started daemon compiles its
+# CNI path on the first request (JIT), a cost paid once per daemon start, recorded apart (cni_first_*).
+cni_warmup() {   # $1 = config
+  local c=$1 s; s=$(short "$1")
+  local h=$P-$s-host pod=$P-$s-warm out plugin cmd ms
+  ip netns add "$pod"
+  printf 'tcp:7000:7000\ntcp:7001:7001\nudp:7002:7002\nudp:7003:7003\n' > "$WORK/$s-ports-warm"
+  if out=$(nsenter --net=/run/netns/"$h" -- timeout "$CNI_ADD_BUDGET" /usr/bin/python3 "$LIB/cni_chain.py" add "$WORK/$s-conflist.json" \
+        /run/netns/"$pod" "$P-$s-warm" "$WORK/$s-ports-warm" "$WORK/$s-warm-cache.json") \
+     && out+=$'\n'$(nsenter --net=/run/netns/"$h" -- timeout "$CNI_ADD_BUDGET" /usr/bin/python3 "$LIB/cni_chain.py" del "$WORK/$s-conflist.json" \
+        /run/netns/"$pod" "$P-$s-warm" "$WORK/$s-ports-warm" "$WORK/$s-warm-cache.json"); then
+    while read -r plugin cmd ms; do
+      [ "$plugin" = "${CNI_LAST_PLUGIN[$c]}" ] && record "$c" 4 1 "cni_first_${cmd,,}_ms" "$ms" nan nan
+    done <<< "$out"
+  else
+    note "$c: the warm-up ADD/DEL failed"
+  fi
+  ip netns del "$pod"
+}
+
 # $1 = config $2 = N $3 = rep: DEL of the previous attachment, then ADD with N port mappings, timed per plugin
 cni_install() {
   local c=$1 n=$2 rep=$3 s; s=$(short "$1")
@@ -67,7 +87,5 @@ cni_install() {
     [ "$plugin" = "${CNI_LAST_PLUGIN[$c]}" ] && record "$c" "$n" "$rep" cni_add_ms "$ms" nan nan
     [ "$plugin" = bridge ] && record "$c" "$n" "$rep" cni_bridge_add_ms "$ms" nan nan
   done <<< "$out"
-  local cip; cip=$(ip -n "${CTRNS[$c]}" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
-  [ "$cip" = "$CTR_IP" ] || note "$c: pod address is $cip (expected $CTR_IP)"
-  return 0
+  return 0   # the pod's address is host-local's choice: traffic goes to the published host port
 }
