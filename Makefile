@@ -5,6 +5,8 @@
 #   make demo    build, then run the demo lab in throwaway namespaces
 #   make bench   side-by-side benchmarks (BENCH_ARGS=--quick for the short run)
 #   make bench-micro  BenchmarkDotNet suites of the control plane (BENCH_FILTER='*Netlink*')
+#   make bench-docker / bench-cni  Docker's own NAT beside Docker mode; portmap beside dataplane-cni
+#   make bench-cni-latency  dataplane-cni ADD/DEL wall time (median) beside portmap's
 
 ARCH        := $(shell uname -m)
 CONFIG      ?= Release
@@ -21,7 +23,7 @@ APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib
 # The reference Prometheus text parser the observability tests check /metrics with.
 APT_PACKAGES += python3-prometheus-client
 
-.PHONY: deps build bpf cli test demo bench bench-micro clean
+.PHONY: deps build bpf cli test demo bench bench-micro clean bench-docker bench-cni bench-cni-latency
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -67,6 +69,15 @@ demo: build
 
 bench: build
 	@perf/run $(BENCH_ARGS)
+
+bench-docker: build
+	@perf/run --docker $(BENCH_ARGS)
+
+bench-cni: build
+	@perf/run --cni $(BENCH_ARGS)
+
+bench-cni-latency: build
+	@perf/cni-latency $(BENCH_ARGS)
 
 BENCH_FILTER ?= *
 bench-micro: build

@@ -11,7 +11,10 @@ from collections import defaultdict
 out = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(out, "raw.csv"))))
 
-CONFIG_ORDER = ["routing", "iptables", "nftables", "dataplane", "dataplane-xdp", "iptables-percmd"]
+CONFIG_ORDER = ["routing", "iptables", "nftables", "dataplane", "dataplane-xdp", "docker", "docker+dataplane",
+                "cni-portmap", "cni-dataplane", "iptables-percmd"]
+# side by side: (baseline, Dataplane in its place); their ratios are to the baseline of the same run
+PAIRS = [("docker", "docker+dataplane"), ("cni-portmap", "cni-dataplane")]
 METRICS = [  # name, title, higher is better
     ("tcp_in_gbps", "TCP bulk in through the published port, Gbit/s (iperf3)", True),
     ("tcp_out_gbps", "TCP bulk out through masquerade, Gbit/s (iperf3)", True),
@@ -20,6 +23,18 @@ METRICS = [  # name, title, higher is better
     ("udp_new_kpps", "64-byte UDP into the container, a new flow per packet, kpps", True),
     ("rtt_p50_us", "Round-trip latency p50, us (UDP ping-pong)", False),
     ("rtt_p99_us", "Round-trip latency p99, us (UDP ping-pong)", False),
+    ("lo_tcp_gbps", "TCP bulk from the host to 127.0.0.1:PORT, Gbit/s (iperf3; docker-proxy or socket hooks)", True),
+    ("lo_conn_kcps", "New TCP connections per second from the host to 127.0.0.1:PORT, thousands", True),
+]
+TIMINGS = [  # name, title: control-plane wall times, ms, lower is better
+    ("docker_run_ms", "`docker run -d -p RANGE` with N ports, until it returns"),
+    ("docker_rm_ms", "`docker rm -f` of that container"),
+    ("install_ms", "publishing N ports (`docker run -d -p` / the CNI ADD of the whole list / POST /containers)"),
+    ("cni_add_ms", "the port-mapping plugin's ADD (portmap or dataplane-cni alone), whole process"),
+    ("cni_del_ms", "the port-mapping plugin's DEL, whole process"),
+    ("cni_bridge_add_ms", "the bridge plugin's ADD (with host-local), for scale"),
+    ("cni_first_add_ms", "the port-mapping plugin's first ADD after the daemon started (4 ports; JIT), untimed warm-up"),
+    ("cni_first_del_ms", "the port-mapping plugin's first DEL after the daemon started"),
 ]
 EXTRA = ["udp_est_delivered_frac", "udp_new_delivered_frac"]
 
@@ -44,7 +59,7 @@ for r in rows:
         cpus[key].append(c)
 
 configs = [c for c in CONFIG_ORDER if any(k[0] == c for k in vals)]
-sizes = sorted({k[1] for k in vals})
+sizes = sorted({k[1] for k in vals if k[2] not in ("docker_run_ms", "docker_rm_ms")})
 
 
 def stats(key):
@@ -69,7 +84,7 @@ with open(os.path.join(out, "summary.csv"), "w", newline="") as f:
     w.writerow(["config", "N", "metric", "median", "min", "max", "reps", "ratio_to_routing", "cpu_busy_pct_median"])
     for (c, n, m) in sorted(vals, key=lambda k: (k[2], CONFIG_ORDER.index(k[0]) if k[0] in CONFIG_ORDER else 99, k[1])):
         s = stats((c, n, m))
-        base = stats(("routing", n, m))
+        base = stats((next((b for b, o in PAIRS if o == c), "routing"), n, m))
         ratio = s[0] / base[0] if base and base[0] else None
         cpu = statistics.median(cpus[(c, n, m)]) if cpus.get((c, n, m)) else None
         w.writerow([c, n, m, f"{s[0]:.4g}", f"{s[1]:.4g}", f"{s[2]:.4g}", s[3], f"{ratio:.3f}" if ratio else "", f"{cpu:.1f}" if cpu is not None else ""])
@@ -81,12 +96,45 @@ load = open(os.path.join(out, "load.txt")).read().strip() if os.path.exists(os.p
 md = ["# Dataplane side-by-side benchmark", "", "```", meta, "```", "",
       "Each cell: median over repetitions (min-max), then the ratio to plain routing at the same N in this run "
       "(for latency a ratio above 1 is worse). N = published ports in total; the measured ones are installed last.", ""]
+
+def pair_tables():
+    """Dataplane beside the configuration it replaces: traffic ratios (ours / theirs) and control-plane times."""
+    out_md = []
+    for base, ours in PAIRS:
+        if not any(k[0] == ours for k in vals) and not any(k[0] == base for k in vals):
+            continue
+        out_md += [f"## {ours} beside {base}", "",
+                   f"Medians (min-max); ratio = {ours} / {base} in this run (above 1 is better for rates, below 1 for latency and times).", ""]
+        psizes = sorted({k[1] for k in vals if k[0] in (base, ours) and k[2] in [m for m, _, _ in METRICS]})
+        out_md += ["| metric | N | " + base + " | " + ours + " | ratio |", "|---|---|---|---|---|"]
+        for m, title, _ in METRICS:
+            for n in psizes:
+                a, b = stats((base, n, m)), stats((ours, n, m))
+                if not a and not b:
+                    continue
+                ratio = f"**{b[0] / a[0]:.2f}x**" if a and b and a[0] else "-"
+                cell = lambda s: f"{fmt(s[0])} ({fmt(s[1])}-{fmt(s[2])})" if s else "-"
+                out_md.append(f"| {m} | {n} | {cell(a)} | {cell(b)} | {ratio} |")
+        out_md.append("")
+        rows_t = []
+        for m, title in TIMINGS:
+            for n in sorted({k[1] for k in vals if k[2] == m and k[0] in (base, ours)}):
+                a, b = stats((base, n, m)), stats((ours, n, m))
+                ratio = f"**{b[0] / a[0]:.2f}x**" if a and b and a[0] else "-"
+                cell = lambda s: f"{fmt(s[0])} ({fmt(s[1])}-{fmt(s[2])})" if s else "-"
+                rows_t.append(f"| {title} | {n} | {cell(a)} | {cell(b)} | {ratio} |")
+        if rows_t:
+            out_md += ["| control-plane time, ms | N | " + base + " | " + ours + " | ratio |", "|---|---|---|---|---|"] + rows_t + [""]
+    return out_md
+
+
+md += pair_tables()
 for m, title, _ in METRICS:
-    if not any(k[2] == m for k in vals):
+    if not any(k[2] == m and k[0] not in [c for p in PAIRS for c in p] for k in vals):
         continue
     md += [f"## {title}", "", "| config | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for c in configs:
-        if c == "iptables-percmd":
+        if c == "iptables-percmd" or c in [x for p in PAIRS for x in p]:
             continue
         cells = []
         for n in sizes:
@@ -121,8 +169,9 @@ for c in configs:
         md.append(f"| {c} | {n} | " + " | ".join(cells) + " |")
 md.append("")
 
-md += ["## Time to install N mappings, ms (median (min-max))", "",
-       "| how | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+if any(k[0] in ("iptables-percmd", "iptables", "nftables", "dataplane", "dataplane-xdp") and "ms" in k[2] for k in vals):
+    md += ["## Time to install N mappings, ms (median (min-max))", "",
+           "| how | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
 howto = [("iptables-percmd", "install_ms", "iptables, one command per rule (Docker's pattern, 3 calls per port)"),
          ("iptables-percmd", "install_ms_projected", "  the same, projected from the ports done within the time budget"),
          ("iptables", "install_ms", "iptables-restore, one batch (full Docker-style ruleset)"),

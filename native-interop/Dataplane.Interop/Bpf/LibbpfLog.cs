@@ -19,6 +19,7 @@ public static unsafe class LibbpfLog
     private static bool _installed;
 
     [ThreadStatic] private static StringBuilder? _capture;
+    [ThreadStatic] private static bool _quiet;
 
     /// <summary>Sends libbpf's messages to <paramref name="logger"/> (null: drop them, except captures).</summary>
     public static void Route(ILogger? logger)
@@ -30,23 +31,33 @@ public static unsafe class LibbpfLog
         }
     }
 
-    /// <summary>Collects what libbpf prints on this thread until the returned scope is disposed.</summary>
-    internal static CaptureScope BeginCapture()
+    /// <summary>Collects what libbpf prints on this thread until the returned scope is disposed;
+    /// <paramref name="quiet"/>: only collected, not logged (the caller decides whether it was an error).</summary>
+    internal static CaptureScope BeginCapture(bool quiet = false)
     {
         lock (Gate) EnsureInstalled();
-        return new CaptureScope();
+        return new CaptureScope(quiet);
     }
 
     internal sealed class CaptureScope : IDisposable
     {
         private readonly StringBuilder? _previous = _capture;
+        private readonly bool _previousQuiet = _quiet;
         private readonly StringBuilder _mine = new();
 
-        public CaptureScope() => _capture = _mine;
+        public CaptureScope(bool quiet)
+        {
+            _capture = _mine;
+            _quiet = quiet;
+        }
 
         public string Text => _mine.ToString();
 
-        public void Dispose() => _capture = _previous;
+        public void Dispose()
+        {
+            _capture = _previous;
+            _quiet = _previousQuiet;
+        }
     }
 
     private static void EnsureInstalled()
@@ -67,7 +78,7 @@ public static unsafe class LibbpfLog
         var text = Encoding.UTF8.GetString(buffer, Math.Min(n, size - 1)).TrimEnd('\n');
         _capture?.AppendLine(text);
         var logger = _logger;
-        if (logger is null) return 0;
+        if (logger is null || _quiet) return 0;
         var logLevel = level switch { LIBBPF_WARN => LogLevel.Warning, LIBBPF_INFO => LogLevel.Information, _ => LogLevel.Debug };
         logger.Log(logLevel, "libbpf: {Message}", text);
         return 0;

@@ -23,9 +23,17 @@ public static unsafe class Tc
     public static void Attach(TcFilter filter, BpfProgram program, bool replace = false)
     {
         var hook = Hook(filter);
-        int ret = Libbpf.bpf_tc_hook_create(&hook);
-        if (ret < 0 && ret != -(int)Errno.EEXIST)
-            throw InteropException.FromNegativeReturn("create clsact qdisc", $"ifindex {filter.Ifindex}", ret);
+        int ret;
+        // libbpf creates clsact with NLM_F_EXCL, so on an interface that has one (a re-adopted veth, an
+        // uplink after a restart) the kernel answers EEXIST with "Exclusivity flag on, cannot modify",
+        // which libbpf prints as a warning. EEXIST is success here: keep libbpf's text for real failures only.
+        using (var printed = LibbpfLog.BeginCapture(quiet: true))
+        {
+            ret = Libbpf.bpf_tc_hook_create(&hook);
+            if (ret < 0 && ret != -(int)Errno.EEXIST)
+                throw InteropException.FromNegativeReturn("create clsact qdisc", $"ifindex {filter.Ifindex}", ret,
+                    printed.Text.Trim() is { Length: > 0 } text ? text : null);
+        }
         var opts = Opts(filter);
         opts.prog_fd = program.Fd;
         opts.flags = replace ? BPF_TC_F_REPLACE : 0;

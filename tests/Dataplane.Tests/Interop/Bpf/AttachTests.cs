@@ -60,6 +60,25 @@ public sealed class AttachTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void Tc_AttachAgainOnAnExistingClsact_LibbpfPrintsNothing()
+    {
+        using var obj = TestObjects.LoadCounter();
+        int ifindex = Lab.UplinkIndex;
+        var printed = Lab.Host.Run(() =>
+        {
+            Tc.Attach(Ours(ifindex), obj.Program(TestObjects.TcProgram)); // creates the clsact qdisc
+            using var capture = LibbpfLog.BeginCapture();
+            // What a daemon restart or a re-adopted veth does: the qdisc and our filter are there already.
+            Tc.Attach(Ours(ifindex), obj.Program(TestObjects.TcProgram), replace: true);
+            Tc.Attach(Ours(ifindex, priority: 0x7e02), obj.Program(TestObjects.TcProgram));
+            return capture.Text;
+        });
+        Assert.True(printed.Length == 0, $"libbpf printed: {printed}");
+        Assert.Equal(obj.Program(TestObjects.TcProgram).Id, Lab.Host.Run(() => Tc.Query(Ours(ifindex, priority: 0x7e02))));
+        Lab.Host.Run(() => Tc.Detach(Ours(ifindex)) && Tc.Detach(Ours(ifindex, priority: 0x7e02)));
+    }
+
+    [PrivilegedFact]
     public void Tc_DetachOurs_LeavesAnotherUsersFilterOnTheSameHook()
     {
         using var obj = TestObjects.LoadCounter();

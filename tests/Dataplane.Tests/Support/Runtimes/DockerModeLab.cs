@@ -66,6 +66,21 @@ public class DockerModeLab : DockerEngineLab
         return (p.ExitCode, DataplaneLog[before..]);
     }
 
+    /// <summary>Runs the real dataplane CLI against this lab's daemon (its own sandboxes beside Docker's containers).</summary>
+    public (int ExitCode, string Output) Dataplane(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DATAPLANE_HOST"] = $"unix://{DataplaneSocket}";
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000)) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return (p.ExitCode, (stdout.Result + stderr.Result).Trim());
+    }
+
     /// <summary>SIGKILL, as a crash: nothing is cleaned up, the data path stays pinned.</summary>
     public void KillDataplane()
     {
