@@ -10,7 +10,7 @@ namespace Dataplane.Cli.Commands;
 public static class ContainerCommands
 {
     public static IEnumerable<Command> Build(CliContext context) =>
-        [Exec(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context)];
+        [Exec(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context), .. LifecycleCommands.Build(context)];
 
     private static Command Exec(CliContext context)
     {

@@ -94,15 +94,16 @@ public static class NetworkCommands
         command.SetAction(async (parse, ct) =>
         {
             using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var networks = (await client.ListNetworksAsync(ct)).OrderBy(n => n.Network.Name, StringComparer.Ordinal).ToList();
+            var networks = await client.ListNetworksAsync(ct);
             bool truncate = !parse.GetValue(noTrunc);
+            var rows = Rows(networks, truncate);
             if (parse.GetValue(quiet) && string.IsNullOrEmpty(parse.GetValue(format)))
             {
-                foreach (var n in networks)
-                    context.Out.WriteLine(truncate ? Ids.Short(n.Network.Id) : n.Network.Id);
+                foreach (var row in rows)
+                    context.Out.WriteLine((string?)row["ID"]);
                 return 0;
             }
-            context.Out.Write(FormatList(networks, parse.GetValue(format), truncate));
+            context.Out.Write(FormatOutput.Render(parse.GetValue(format), DefaultTable, Headers, rows));
             return 0;
         });
         return command;
@@ -126,18 +127,38 @@ public static class NetworkCommands
 
     /// <summary>docker/cli's NetworkContext fields (cli/command/formatter/network.go), all strings, and Subnet.</summary>
     public static string FormatList(IEnumerable<NetworkInfo> networks, string? format = null, bool truncate = true) =>
-        FormatOutput.Render(format, DefaultTable, Headers, networks.Select(n => new JsonObject
-        {
-            ["CreatedAt"] = DockerJson.TimeText(n.Network.Created),
-            ["Driver"] = "bridge",
-            ["ID"] = truncate ? Ids.Short(n.Network.Id) : n.Network.Id,
-            ["IPv6"] = "false",
-            ["Internal"] = n.Network.Internal ? "true" : "false",
-            ["Labels"] = "",
-            ["Name"] = n.Network.Name,
-            ["Scope"] = "local",
-            ["Subnet"] = n.Network.Subnet,
-        }));
+        FormatOutput.Render(format, DefaultTable, Headers, networks.Select(n => Row(n, truncate)));
+
+    /// <summary>Every network by name, with the `host` and `none` modes listed as Docker lists them.</summary>
+    private static List<JsonObject> Rows(IEnumerable<NetworkInfo> networks, bool truncate) =>
+        [.. networks.Select(n => Row(n, truncate)).Concat(new[] { "host", "none" }.Select(m => Mode(m, truncate)))
+            .OrderBy(r => (string?)r["Name"], StringComparer.Ordinal)];
+
+    private static JsonObject Mode(string name, bool truncate) => new()
+    {
+        ["CreatedAt"] = "",
+        ["Driver"] = name == "host" ? "host" : "null",
+        ["ID"] = truncate ? Ids.Short(Ids.Predefined(name)) : Ids.Predefined(name),
+        ["IPv6"] = "false",
+        ["Internal"] = "false",
+        ["Labels"] = "",
+        ["Name"] = name,
+        ["Scope"] = "local",
+        ["Subnet"] = "",
+    };
+
+    private static JsonObject Row(NetworkInfo n, bool truncate) => new()
+    {
+        ["CreatedAt"] = DockerJson.TimeText(n.Network.Created),
+        ["Driver"] = "bridge",
+        ["ID"] = truncate ? Ids.Short(n.Network.Id) : n.Network.Id,
+        ["IPv6"] = "false",
+        ["Internal"] = n.Network.Internal ? "true" : "false",
+        ["Labels"] = "",
+        ["Name"] = n.Network.Name,
+        ["Scope"] = "local",
+        ["Subnet"] = n.Network.Subnet,
+    };
 
     /// <summary>Each network in turn, as docker network rm: one failing does not stop the others; any failure exits 1.</summary>
     private static Command Remove(CliContext context)

@@ -58,6 +58,7 @@ public static class ContainerRows
 
     private static string Ports(ContainerRecord c)
     {
+        if (c.State != ContainerState.Running) return ""; // moby releases a stopped container's ports, exposed ones included
         var published = c.Ports.Select(ContainerCommands.ToPublished).ToList();
         var exposedOnly = c.ExposedPorts.Select(ContainerPort.Parse).Where(e => published.All(p => p.Container != e)).ToList();
         return PortFormatting.PsColumn(published, exposedOnly);

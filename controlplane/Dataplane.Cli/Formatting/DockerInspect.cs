@@ -134,9 +134,10 @@ public static class DockerInspect
 
     private static JsonObject NetworkSettings(ContainerRecord c, IReadOnlyList<NetworkInfo> known)
     {
-        // Ports: every exposed port; null when it is not published (Docker's own convention).
+        // Ports: every exposed port; null when it is not published (Docker's own convention). Empty
+        // while stopped: moby releases them with the endpoint.
         var ports = new JsonObject();
-        foreach (var exposed in c.ExposedPorts)
+        foreach (var exposed in c.State == ContainerState.Running ? c.ExposedPorts : [])
             ports[exposed] = null;
         foreach (var group in c.Ports.GroupBy(p => $"{p.ContainerPort}/{p.Proto}"))
             ports[group.Key] = new JsonArray([.. group.Select(Binding)]);

@@ -82,6 +82,18 @@ public sealed class ApiClient : IDisposable
     public Task RemoveContainerAsync(string name, bool force, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, Routes.Remove(name, force), null, ct);
 
+    public Task StopAsync(string name, int? timeout, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Stop(name, timeout), null, ct);
+
+    public Task StartAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Start(name), null, ct);
+
+    public Task RestartAsync(string name, int? timeout, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Restart(name, timeout), null, ct);
+
+    public Task KillAsync(string name, string? signal, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Kill(name, signal), null, ct);
+
     /// <summary>Copies the container's output to destination as it arrives.</summary>
     public async Task CopyLogsAsync(string name, bool follow, Stream destination, CancellationToken ct = default)
     {

@@ -48,6 +48,26 @@ public static class ApiEndpoints
             await containers.RemoveAsync(name, force ?? false, ct);
             return Results.NoContent();
         });
+        app.MapPost(Routes.Containers + "/{name}/stop", async (string name, int? t, CancellationToken ct) =>
+        {
+            await containers.StopAsync(name, t, ct);
+            return Results.NoContent();
+        });
+        app.MapPost(Routes.Containers + "/{name}/start", async (string name, CancellationToken ct) =>
+        {
+            await containers.StartAsync(name, ct);
+            return Results.NoContent();
+        });
+        app.MapPost(Routes.Containers + "/{name}/restart", async (string name, int? t, CancellationToken ct) =>
+        {
+            await containers.RestartAsync(name, t, ct);
+            return Results.NoContent();
+        });
+        app.MapPost(Routes.Containers + "/{name}/kill", async (string name, string? signal, CancellationToken ct) =>
+        {
+            await containers.KillAsync(name, signal, ct);
+            return Results.NoContent();
+        });
         return app;
     }
 

@@ -81,4 +81,12 @@ public static class Routes
     public static string PortCounters(string name) => $"{Container(name)}/port/counters";
 
     public static string Remove(string name, bool force) => $"{Container(name)}?force={(force ? "true" : "false")}";
+
+    public static string Stop(string name, int? timeout) => $"{Container(name)}/stop{(timeout is { } t ? $"?t={t}" : "")}";
+
+    public static string Start(string name) => $"{Container(name)}/start";
+
+    public static string Restart(string name, int? timeout) => $"{Container(name)}/restart{(timeout is { } t ? $"?t={t}" : "")}";
+
+    public static string Kill(string name, string? signal) => $"{Container(name)}/kill{(signal is null ? "" : "?signal=" + Uri.EscapeDataString(signal))}";
 }

@@ -37,4 +37,15 @@ public interface IContainerEngine
 
     /// <summary>The container's published ports with their counters (what the demo prints).</summary>
     Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct);
+
+    /// <summary>SIGTERM, then SIGKILL after timeout seconds (default 10, -1 waits for ever); a stopped container is left as it is.</summary>
+    Task StopAsync(string name, int? timeout, CancellationToken ct);
+
+    /// <summary>Publishes the ports again and restarts the command in the same sandbox; a running container is left as it is.</summary>
+    Task StartAsync(string name, CancellationToken ct);
+
+    Task RestartAsync(string name, int? timeout, CancellationToken ct);
+
+    /// <summary>Sends a signal (default SIGKILL) to the container's process.</summary>
+    Task KillAsync(string name, string? signal, CancellationToken ct);
 }

@@ -16,8 +16,10 @@ namespace Dataplane.ControlPlane.Daemon;
 /// The frontend for Dataplane's own sandboxes: validates the whole request first, then creates the
 /// sandbox (namespace, files), asks the engine for its endpoint and published ports, records the
 /// container and starts its command, each step's undo registered. Any failure leaves nothing behind.
+/// Its other parts: the lifecycle after run (ContainerEngine.Lifecycle.cs) and a restart's restore
+/// (ContainerEngine.Restore.cs).
 /// </summary>
-public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes) : IContainerEngine
+public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes) : IContainerEngine
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
@@ -79,7 +81,8 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             }
 
             var files = SandboxFiles.Build(plan, name, hostname, ip, Sandboxes.ReadHostFile("/etc/hosts"), Sandboxes.ReadHostFile("/etc/resolv.conf"));
-            Sandboxes.WriteFiles(dir, files);
+            var env = files.Env.Append($"HOSTNAME={hostname}").ToList();
+            Sandboxes.WriteFiles(dir, files, env);
             CrashPoints.Reach("run:files");
 
             IReadOnlyList<EndpointRecord> endpoints = run.Mode.Kind == NetworkModeKind.Bridge
@@ -88,12 +91,11 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             record = new ContainerRecord(id, name, run.Mode.ToString(), endpoints, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
                 run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
                 run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow,
-                request.User, request.CapAdd, request.CapDrop, request.Privileged);
+                request.User, request.CapAdd, request.CapDrop, request.Privileged, Publish: request.Publish ?? [], PublishAll: request.PublishAll);
             state.Put(record);
             tx.Add("state", () => state.Update(d => d with { Containers = [.. d.Containers.Where(c => c.Id != id)] }));
             CrashPoints.Reach("run:recorded");
 
-            var env = files.Env.Append($"HOSTNAME={hostname}");
             var isolation = IsolationOf(record);
             using var processNs = isolation.Network;
             var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
@@ -107,41 +109,8 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         }
     }
 
-    // The exit is recorded before the process leaves _running, so a wait never sees neither.
-    private void OnExit(string id, int code)
-    {
-        lock (_gate)
-        {
-            if (Recorded(id) is { } c)
-            {
-                if (c.AutoRemove)
-                {
-                    _removedExitCodes[id] = code;
-                    RemoveKernelState(id, keepLog: !c.Detached);
-                }
-                else
-                {
-                    state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null, FinishedAt = DateTimeOffset.UtcNow });
-                }
-            }
-            _running.TryRemove(id, out _);
-        }
-    }
-
     /// <summary>The record of exactly this container (by full id), if it still exists.</summary>
     private ContainerRecord? Recorded(string id) => state.Current.Containers.FirstOrDefault(c => c.Id == id);
-
-    public async Task<WaitResponse> WaitAsync(string name, CancellationToken ct)
-    {
-        if (_removedExitCodes.TryRemove(name, out var removedCode))
-        {
-            sandboxes.DeleteDirectory(name);
-            return new WaitResponse(removedCode);
-        }
-        var c = Find(name);
-        if (_running.TryGetValue(c.Id, out var p)) return new WaitResponse(await p.Exited.WaitAsync(ct));
-        return new WaitResponse(state.View.FindContainer(c.Id)?.ExitCode ?? 0);
-    }
 
     public Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct)
     {
@@ -245,10 +214,12 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
     {
         if (Recorded(id) is not { } c) return;
         engine.Release(OwnerOf(c.Id));
-        if (c.IpAddress is { } ip && c.Network is { } net && state.View.FindNetwork(net) is { } network)
-            networks.Pool(network).Release(IPAddress.Parse(ip));
-        if (c.Endpoints.FirstOrDefault()?.GlobalIPv6Address is { } ip6 && c.Network is { } net6 && state.View.FindNetwork(net6) is { } network6)
-            networks.Pool6(network6)?.Release(IPAddress.Parse(ip6));
+        foreach (var e in c.Endpoints)
+            if (state.View.FindNetwork(e.Network) is { } network)
+            {
+                if (e.IpAddress is { } ip) networks.Pool(network).Release(IPAddress.Parse(ip));
+                if (e.GlobalIPv6Address is { } ip6) networks.Pool6(network)?.Release(IPAddress.Parse(ip6));
+            }
         CrashPoints.Reach("rm:released");
         if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
@@ -266,56 +237,4 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             .ToList());
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
-
-    /// <summary>
-    /// On start, before the engine reconciles ports: every recorded endpoint is attached again (binding
-    /// today's maps) and its ports claimed. A container whose process still runs in its sandbox stays
-    /// running and is watched; the others are marked exited. Sandboxes a crash left unrecorded go.
-    /// </summary>
-    public IReadOnlyList<PortPublisher.Claim> Restore()
-    {
-        lock (_gate)
-        {
-            var claims = new List<PortPublisher.Claim>();
-            foreach (var c in state.Current.Containers.Where(c => c.IpAddress is not null && c.Network is not null))
-            {
-                var network = state.View.FindNetwork(c.Network!) ?? throw DataplaneException.Conflict($"container {c.Name}: network {c.Network} is not recorded");
-                var ip = IPAddress.Parse(c.IpAddress!);
-                try
-                {
-                    var ip6 = c.Endpoints.FirstOrDefault()?.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
-                    engine.RestoreEndpoint(new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip, ip6));
-                    claims.Add(new PortPublisher.Claim(OwnerOf(c.Id), ip, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = ip6 });
-                }
-                catch (Interop.InteropException) when (!sandboxes.HostVethExists(HostVeth(c.Id)))
-                {
-                    // Its veth is gone (a crash part-way through rm, or someone deleted it): what is left
-                    // stops, and the container shows as exited without ports until it is removed.
-                    sandboxes.KillProcessesIn(c.Name);
-                    _running.TryRemove(c.Id, out _);
-                    state.Put(c with { State = ContainerState.Exited, ExitCode = c.ExitCode ?? SandboxProcess.UnknownExitCode, Pid = null, Ports = [] });
-                }
-            }
-
-            // A crash between spawning a command and recording its pid: whatever runs in the sandbox goes.
-            foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Created))
-            {
-                if (c.OwnsNamespace) sandboxes.KillProcessesIn(c.Name);
-                state.Put(c with { State = ContainerState.Exited, ExitCode = SandboxProcess.UnknownExitCode });
-            }
-
-            foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Running && !_running.ContainsKey(c.Id)))
-            {
-                var isolation = IsolationOf(c);
-                using var ns = isolation.Network;
-                if (c.Pid is int pid && sandboxes.RunsIn(isolation, pid))
-                    _running[c.Id] = SandboxProcess.Adopt(pid, code => OnExit(c.Id, code));
-                else
-                    state.Put(c with { State = ContainerState.Exited, Pid = null });
-            }
-
-            sandboxes.RemoveUnrecorded(state.Current.Containers.Select(c => c.Id).ToHashSet());
-            return claims;
-        }
-    }
 }

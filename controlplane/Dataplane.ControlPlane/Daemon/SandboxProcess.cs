@@ -92,6 +92,9 @@ public sealed class SandboxProcess
         }
     }
 
+    /// <summary>Delivers a signal to the command itself (not its children), as `docker kill -s` and `stop` do.</summary>
+    public void Signal(int signal) => Signals.Send(Pid, signal);
+
     public void Kill()
     {
         try

@@ -35,6 +35,8 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnly
 
     public NetworkNamespace CreateNamespace(string name) => host.CreateSandbox(name);
 
+    public NetworkNamespace OpenNamespace(string name) => host.OpenSandbox(name);
+
     public bool HostVethExists(string name) => host.LinkExists(name);
 
     /// <summary>Kills whatever still runs in the sandbox's network namespace (a process whose pid was never
@@ -92,12 +94,23 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnly
         }
     }
 
-    /// <summary>Writes the sandbox's hosts, resolv.conf and hostname, bound over /etc for its processes.</summary>
-    public static void WriteFiles(string dir, SandboxFileSet files)
+    /// <summary>Writes the sandbox's hosts, resolv.conf and hostname, bound over /etc for its processes,
+    /// and the command's environment (link variables included), which `start` uses again.</summary>
+    public static void WriteFiles(string dir, SandboxFileSet files, IEnumerable<string> environment)
     {
         File.WriteAllText(Path.Combine(dir, "hosts"), files.Hosts);
         File.WriteAllText(Path.Combine(dir, "resolv.conf"), files.ResolvConf);
         File.WriteAllText(Path.Combine(dir, "hostname"), files.Hostname);
+        File.WriteAllText(Path.Combine(dir, EnvironmentFile), string.Join('\0', environment));
+    }
+
+    private const string EnvironmentFile = "environment";
+
+    /// <summary>The environment run gave the command; null for a container recorded before it was kept.</summary>
+    public IReadOnlyList<string>? ReadEnvironment(string id)
+    {
+        var path = Path.Combine(Directory(id), EnvironmentFile);
+        return File.Exists(path) ? File.ReadAllText(path).Split('\0', StringSplitOptions.RemoveEmptyEntries) : null;
     }
 
     public static string ReadHostFile(string path) => File.Exists(path) ? File.ReadAllText(path) : "";

@@ -20,7 +20,8 @@ public sealed record LinkRecord(string Name, string Alias);
 public sealed record EndpointRecord(string Network, string? IpAddress, string? MacAddress,
     IReadOnlyList<string>? Aliases = null, string? GlobalIPv6Address = null);
 
-/// <summary>A sandbox (container) as persisted.</summary>
+/// <summary>A sandbox (container) as persisted. Publish and PublishAll are the -p/-P requested (what
+/// `start` publishes again); Ports, what is published now (nothing while stopped).</summary>
 public sealed record ContainerRecord(
     string Id,
     string Name,
@@ -45,7 +46,9 @@ public sealed record ContainerRecord(
     IReadOnlyList<string>? CapDrop = null,
     bool Privileged = false,
     DateTimeOffset? StartedAt = null,
-    DateTimeOffset? FinishedAt = null)
+    DateTimeOffset? FinishedAt = null,
+    IReadOnlyList<string>? Publish = null,
+    bool PublishAll = false)
 {
     public string ShortId => Ids.Short(Id);
 

@@ -9,6 +9,9 @@ public static class Ids
 
     public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>A fixed id for a network that is a mode, not a record (host, none): the same in every listing.</summary>
+    public static string Predefined(string name) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("dataplane-network-" + name)));
+
     public static string Short(string id) => id.Length <= ShortLength ? id : id[..ShortLength];
 
     public static bool IsHexPrefix(string text) =>

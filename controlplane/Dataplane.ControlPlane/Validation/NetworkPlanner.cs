@@ -117,6 +117,8 @@ public static partial class NetworkPlanner
     /// <summary>`network rm`: predefined networks and networks with containers are refused.</summary>
     public static NetworkRecord CheckRemovable(string nameOrId, IStateView state)
     {
+        if (nameOrId is "host" or "none")
+            throw DataplaneException.Conflict($"{nameOrId} is a pre-defined network and cannot be removed");
         var network = state.FindNetwork(nameOrId) ?? throw DataplaneException.NotFound($"network {nameOrId} not found");
         if (network.Name == NetworkRecord.DefaultName)
             throw DataplaneException.Conflict($"{network.Name} is a pre-defined network and cannot be removed");

@@ -1,4 +1,6 @@
+using System.Net;
 using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Sandbox;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Model;
 
@@ -11,6 +13,12 @@ public static class RunValidator
 
     public static RunPlan Validate(ParsedRun run, IStateView state)
     {
+        if (run.ExtraHosts.Any(h => h.ToHostGateway))
+        {
+            var gateway = IPAddress.Parse(state.FindNetwork(NetworkRecord.DefaultName)?.Gateway
+                ?? throw DataplaneException.Invalid("unable to derive the IP value for host-gateway"));
+            run = run with { ExtraHosts = [.. run.ExtraHosts.Select(h => h.ToHostGateway ? new HostEntry(h.Name, gateway) : h)] };
+        }
         if (run.Name is { } name && state.FindContainer(name) is { } clash && clash.Name == name)
             throw DataplaneException.Conflict(
                 $"Conflict. The container name \"/{name}\" is already in use by container \"{clash.Id}\". You have to remove (or rename) that container to be able to reuse that name.");

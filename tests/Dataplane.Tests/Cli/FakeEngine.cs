@@ -144,4 +144,30 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
     // Nothing carries traffic in the fake: every port's counters are zero.
     public Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct)
         => Task.FromResult<IReadOnlyList<PortCounters>>(Find(name).Ports.Select(p => new PortCounters(p.HostIp, p.HostPort, p.ContainerPort, p.Proto, 0, 0)).ToList());
+
+    // The lifecycle in the fake: state changes only (the real one is covered end to end).
+    public Task StopAsync(string name, int? timeout, CancellationToken ct) => SetState(name, ContainerState.Exited, 143);
+
+    public Task StartAsync(string name, CancellationToken ct) => SetState(name, ContainerState.Running, null);
+
+    public Task RestartAsync(string name, int? timeout, CancellationToken ct) => SetState(name, ContainerState.Running, null);
+
+    public Task KillAsync(string name, string? signal, CancellationToken ct)
+    {
+        int number = signal is null ? 9 : Dataplane.ControlPlane.Validation.SignalNames.Parse(signal);
+        var c = Find(name);
+        if (c.State != ContainerState.Running)
+            throw DataplaneException.Conflict($"cannot kill container: {name}: container {c.Id} is not running");
+        return SetState(name, ContainerState.Exited, 128 + number);
+    }
+
+    private Task SetState(string name, ContainerState state, int? exitCode)
+    {
+        lock (_lock)
+        {
+            var c = Find(name);
+            _containers[_containers.IndexOf(c)] = c with { State = state, ExitCode = exitCode };
+        }
+        return Task.CompletedTask;
+    }
 }

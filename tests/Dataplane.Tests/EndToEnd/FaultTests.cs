@@ -7,7 +7,7 @@ namespace Dataplane.Tests.EndToEnd;
 
 /// <summary>
 /// The hostile-test findings kept fixed against the real daemon and CLI: races of run/rm/exit on one
-/// name, ids released on failure, a crash at every step of run and rm converging on restart, one
+/// name, ids released on failure, a crash at every step of run, rm, start and an exit converging on restart, one
 /// daemon per state directory, networks that would clash with the host refused, operators' bridges
 /// never deleted. Each daemon here is this class's own (DaemonLab: throwaway namespaces).
 /// </summary>
@@ -126,6 +126,55 @@ public sealed class FaultTests(DaemonLab d) : IClassFixture<DaemonLab>
         if (d.Ok("ps", "-a").Contains(" doomed\n", StringComparison.Ordinal)) d.Ok("rm", "-f", "doomed");
         Assert.Empty(SleepersOf(seconds));
         AssertGone("doomed", "7330");
+    }
+
+    public static TheoryData<string> StartSteps => [.. CrashPoints.Start];
+
+    [PrivilegedTheory]
+    [MemberData(nameof(StartSteps))]
+    public void Start_DaemonKilledAtStep_RestartConvergesAndStartWorks(string step)
+    {
+        var seconds = Unique();
+        d.Ok("run", "-d", "--name", "phoenix", "-p", "7340:80", "--", Sleeper, seconds);
+        d.Ok("stop", "-t", "0", "phoenix");
+        d.KillDaemon();
+        d.StartDaemon(crashAt: step);
+        d.Cli("start", "phoenix");
+        Assert.True(d.AwaitDaemonExit(), $"the daemon did not stop at {step}");
+        d.StartDaemon();
+
+        // Converged: stopped with nothing of it running or published, or running with its port.
+        if (d.Ok("inspect", "-f", "{{.State.Status}}", "phoenix").Trim() == "exited")
+        {
+            Assert.Empty(SleepersOf(seconds));
+            Assert.Equal("", d.Ok("port", "phoenix"));
+            d.Ok("start", "phoenix");
+        }
+        Assert.Equal("80/tcp -> 0.0.0.0:7340\n", d.Ok("port", "phoenix"));
+        Assert.Single(SleepersOf(seconds));
+        d.Ok("rm", "-f", "phoenix");
+        Assert.Empty(SleepersOf(seconds));
+        AssertGone("phoenix", "7340");
+    }
+
+    [PrivilegedFact]
+    public void Exit_DaemonKilledAfterReleasingItsNetwork_RestartRecordsTheExit()
+    {
+        d.KillDaemon();
+        d.StartDaemon(crashAt: CrashPoints.Exit[0]);
+        var seconds = Unique();
+        d.Ok("run", "-d", "--name", "lapsed", "-p", "7350:80", "--", Sleeper, seconds);
+        d.Cli("kill", "lapsed");
+        Assert.True(d.AwaitDaemonExit(), "the daemon did not stop after releasing the network");
+        d.StartDaemon();
+
+        Assert.Equal("exited", d.Ok("inspect", "-f", "{{.State.Status}}", "lapsed").Trim());
+        Assert.Equal("", d.Ok("port", "lapsed"));
+        d.Ok("start", "lapsed");
+        Assert.Equal("80/tcp -> 0.0.0.0:7350\n", d.Ok("port", "lapsed"));
+        d.Ok("rm", "-f", "lapsed");
+        Assert.Empty(SleepersOf(seconds));
+        AssertGone("lapsed", "7350");
     }
 
     /// <summary>A sleep length no other test (of this run or another on the machine) uses: it marks this test's processes.</summary>

@@ -1,0 +1,111 @@
+using System.Net;
+using Dataplane.ControlPlane.Engine;
+using Dataplane.ControlPlane.Ipam;
+using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.Ports;
+
+namespace Dataplane.ControlPlane.Daemon;
+
+/// <summary>A daemon's start over the recorded containers.</summary>
+public sealed partial class ContainerEngine
+{
+    /// <summary>
+    /// On start, before the engine reconciles ports: a container whose process still runs in its
+    /// sandbox gets its endpoint attached again (binding today's maps), its ports claimed, and is
+    /// watched. Every other one is stopped as an exit would leave it: whatever runs in its sandbox goes,
+    /// its veth goes (a crash part-way through run, start or an exit may have left one), no ports.
+    /// Sandboxes a crash left unrecorded go.
+    /// </summary>
+    public IReadOnlyList<PortPublisher.Claim> Restore()
+    {
+        lock (_gate)
+        {
+            var claims = new List<PortPublisher.Claim>();
+            var alive = state.Current.Containers.Where(c => c.State == ContainerState.Running && StillRuns(c)).ToList();
+            foreach (var c in alive)
+            {
+                var spec = SpecOf(c);
+                if (spec is null || RestoreEndpoint(spec))
+                {
+                    if (spec is not null) claims.Add(new PortPublisher.Claim(spec.Owner, spec.IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = spec.IPv6 });
+                    _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code));
+                }
+                else
+                {
+                    // Its veth is gone (a crash part-way through rm, or someone deleted it): what is left
+                    // stops, and the container shows as exited without ports until it is started or removed.
+                    sandboxes.KillProcessesIn(c.Name);
+                    MarkExited(c);
+                }
+            }
+
+            foreach (var c in state.Current.Containers.Where(c => !_running.ContainsKey(c.Id)))
+            {
+                bool shared = state.Current.Containers.Any(d => _running.ContainsKey(d.Id) && SharesNamespaceOf(d, c));
+                if (c.OwnsNamespace && !shared) sandboxes.KillProcessesIn(c.Name);
+                DropEndpoint(c);
+                if (c.State != ContainerState.Exited || c.Pid is not null || c.Ports.Count > 0)
+                    MarkExited(c);
+            }
+
+            sandboxes.RemoveUnrecorded(state.Current.Containers.Select(c => c.Id).ToHashSet());
+            return claims;
+        }
+    }
+
+    // A crash between spawning a command and recording its pid leaves it Created: its exit is unknown.
+    private void MarkExited(ContainerRecord c) => state.Put(c with
+    {
+        State = ContainerState.Exited,
+        ExitCode = c.State == ContainerState.Exited ? c.ExitCode : c.ExitCode ?? SandboxProcess.UnknownExitCode,
+        Pid = null,
+        Ports = [],
+        FinishedAt = c.FinishedAt is { } f && c.State == ContainerState.Exited ? f : DateTimeOffset.UtcNow,
+    });
+
+    private bool StillRuns(ContainerRecord c)
+    {
+        if (c.Pid is not int pid) return false;
+        try
+        {
+            var isolation = IsolationOf(c);
+            using var ns = isolation.Network;
+            return sandboxes.RunsIn(isolation, pid);
+        }
+        catch (Exception e) when (e is DataplaneException or Interop.InteropException)
+        {
+            return false; // the sandbox it joined (container:NAME) is gone
+        }
+    }
+
+    private EndpointSpec? SpecOf(ContainerRecord c)
+    {
+        if (c.Primary is not { IpAddress: { } text } primary) return null;
+        var network = state.View.FindNetwork(primary.Network) ?? throw DataplaneException.Conflict($"container {c.Name}: network {primary.Network} is not recorded");
+        var ip = IPAddress.Parse(text);
+        var ip6 = primary.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
+        return new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip, ip6);
+    }
+
+    /// <summary>A running container's endpoint attached again; false when its veth is gone.</summary>
+    private bool RestoreEndpoint(EndpointSpec spec)
+    {
+        try
+        {
+            engine.RestoreEndpoint(spec);
+            return true;
+        }
+        catch (Interop.InteropException) when (!sandboxes.HostVethExists(spec.HostVeth))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes the veth of a container that does not run, if one is left.</summary>
+    private void DropEndpoint(ContainerRecord c)
+    {
+        if (SpecOf(c) is not { } spec || !sandboxes.HostVethExists(spec.HostVeth)) return;
+        engine.RestoreEndpoint(spec);
+        engine.Release(spec.Owner);
+    }
+}
