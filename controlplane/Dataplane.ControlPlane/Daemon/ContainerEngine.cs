@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Dns;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
@@ -17,7 +18,7 @@ namespace Dataplane.ControlPlane.Daemon;
 /// sandbox (namespace, files), asks the engine for its endpoint and published ports, records the
 /// container and starts its command, each step's undo registered. Any failure leaves nothing behind.
 /// </summary>
-public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes) : IContainerEngine
+public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes, EmbeddedResolver? dns = null) : IContainerEngine
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
@@ -70,6 +71,11 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                     CrashPoints.Reach("run:endpoint");
                     published = engine.Publish(OwnerOf(id), run.Bindings);
                     CrashPoints.Reach("run:ports");
+                    if (network.Name != NetworkRecord.DefaultName && dns is { } resolver)
+                    {
+                        AttachDns(id, sandbox, run.Dns.Select(d => d.ToString()).ToList());
+                        tx.Add("embedded DNS", () => resolver.Detach(id));
+                    }
                 }
             }
 
@@ -241,6 +247,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         if (c.IpAddress is { } ip && c.Network is { } net && state.View.FindNetwork(net) is { } network)
             networks.Pool(network).Release(IPAddress.Parse(ip));
         CrashPoints.Reach("rm:released");
+        dns?.Detach(c.Id);
         if (c.NetworkMode is "none" || c.Network is not null) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
         // The record goes last: a crash before it leaves a record whose restart finds the rest gone or removes it.
@@ -255,6 +262,11 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         => Task.FromResult<IReadOnlyList<PortCounters>>(engine.Ports.Counters(OwnerOf(Find(name).Id))
             .Select(p => new PortCounters(p.Port.HostIp.ToString(), p.Port.HostPort, p.Port.Container.Port, p.Port.Proto.Name(), p.Counters.Packets, p.Counters.Bytes))
             .ToList());
+
+    /// <summary>The embedded resolver's sockets in a sandbox on a user-defined network; its upstreams are
+    /// the --dns servers or the host's, read now (when the container starts), as Docker.</summary>
+    private void AttachDns(string id, NetworkNamespace sandbox, IReadOnlyList<string> dnsServers)
+        => dns?.Attach(id, sandbox, Upstreams.For(dnsServers, Sandboxes.ReadHostFile("/etc/resolv.conf")));
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 
@@ -302,6 +314,13 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                     _running[c.Id] = SandboxProcess.Adopt(pid, code => OnExit(c.Id, code));
                 else
                     state.Put(c with { State = ContainerState.Exited, Pid = null });
+            }
+
+            foreach (var c in dns is null ? [] : state.Current.Containers.Where(c => c.State == ContainerState.Running && NameScope.Serves(c)))
+            {
+                var isolation = IsolationOf(c);
+                using var ns = isolation.Network!;
+                AttachDns(c.Id, ns, c.Dns);
             }
 
             sandboxes.RemoveUnrecorded(state.Current.Containers.Select(c => c.Id).ToHashSet());
