@@ -79,7 +79,7 @@ public static class PsCommand
         "id" => c.Id.StartsWith(value, StringComparison.Ordinal),
         // moby matches names as a regular expression against "/name".
         "name" => Regex.IsMatch("/" + c.Name, value, RegexOptions.None, TimeSpan.FromSeconds(1)),
-        "network" => c.Network == value || (c.Network is null && c.NetworkMode == value),
+        "network" => c.EndpointOn(value) is not null || (c.Endpoints.Count == 0 && c.NetworkMode == value),
         "status" => DockerInspect.State(c.State) == value,
         _ => false,
     };

@@ -29,13 +29,14 @@ public static class RunCommand
     private static readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities (NAME, CAP_NAME or ALL)" };
     private static readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities (NAME, CAP_NAME or ALL)" };
     private static readonly Option<bool> Privileged = new("--privileged") { Description = "Give every capability the daemon holds, without no_new_privs" };
+    private static readonly Option<string[]> NetworkAlias = new("--network-alias", "--alias") { Description = "Add a network-scoped alias for the container" };
     private static readonly Argument<string[]> CommandLine = new("COMMAND") { Arity = ArgumentArity.OneOrMore };
 
     public static Command Build(CliContext context)
     {
         var command = new Command("run", "Create a sandbox and run a command in it")
         {
-            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip, User, CapAdd, CapDrop, Privileged, CommandLine,
+            Detach, AutoRemove, Name, Network, Publish, PublishAll, Expose, Hostname, Dns, AddHost, Link, Env, Ip, User, CapAdd, CapDrop, Privileged, NetworkAlias, CommandLine,
         };
         command.SetAction((parse, ct) => ExecuteAsync(context, parse, ct));
         return command;
@@ -60,7 +61,8 @@ public static class RunCommand
         User: parse.GetValue(User),
         CapAdd: parse.GetValue(CapAdd) ?? [],
         CapDrop: parse.GetValue(CapDrop) ?? [],
-        Privileged: parse.GetValue(Privileged));
+        Privileged: parse.GetValue(Privileged),
+        NetworkAliases: parse.GetValue(NetworkAlias) ?? []);
 
     private static async Task<int> ExecuteAsync(CliContext context, ParseResult parse, CancellationToken ct)
     {

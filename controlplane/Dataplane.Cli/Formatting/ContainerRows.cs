@@ -40,11 +40,11 @@ public static class ContainerRows
         ["Labels"] = "",
         ["Mounts"] = "",
         ["Names"] = c.Name,
-        ["Networks"] = c.Network ?? (c.NetworkMode is "host" or "none" ? c.NetworkMode : ""),
+        ["Networks"] = c.Endpoints.Count > 0 ? string.Join(',', c.Endpoints.Select(e => e.Network)) : (c.NetworkMode is "host" or "none" ? c.NetworkMode : ""),
         ["Ports"] = Ports(c),
         ["RunningFor"] = HumanDuration.Of(now - c.Created) + " ago",
         ["State"] = DockerInspect.State(c.State),
-        ["Status"] = HumanDuration.Status(DockerInspect.State(c.State), c.ExitCode, c.Created, null, now),
+        ["Status"] = HumanDuration.Status(DockerInspect.State(c.State), c.ExitCode, c.StartedAt ?? c.Created, c.FinishedAt, now),
     };
 
     /// <summary>strconv.Quote of the command line, cut to 20 characters with an ellipsis unless --no-trunc.</summary>

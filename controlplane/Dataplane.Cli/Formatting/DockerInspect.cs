@@ -13,10 +13,9 @@ namespace Dataplane.Cli.Formatting;
 /// </summary>
 public static class DockerInspect
 {
-    public static JsonObject Container(ContainerRecord c, IReadOnlyList<NetworkInfo> networks, DateTimeOffset? finishedAt = null)
+    public static JsonObject Container(ContainerRecord c, IReadOnlyList<NetworkInfo> networks)
     {
         string status = State(c.State);
-        var network = c.Network is null ? null : networks.FirstOrDefault(n => n.Network.Name == c.Network)?.Network;
         return new JsonObject
         {
             ["Id"] = c.Id,
@@ -32,9 +31,8 @@ public static class DockerInspect
                 ["Dead"] = false,
                 ["Pid"] = c.Pid ?? 0,
                 ["ExitCode"] = c.ExitCode ?? 0,
-                // A sandbox's process starts as it is created: the creation time is its start.
-                ["StartedAt"] = c.State == ContainerState.Created ? DockerJson.ZeroTime : DockerJson.Time(c.Created),
-                ["FinishedAt"] = finishedAt is { } f ? DockerJson.Time(f) : DockerJson.ZeroTime,
+                ["StartedAt"] = c.StartedAt is { } s ? DockerJson.Time(s) : DockerJson.ZeroTime,
+                ["FinishedAt"] = c.FinishedAt is { } f && c.State != ContainerState.Running ? DockerJson.Time(f) : DockerJson.ZeroTime,
             },
             ["Name"] = "/" + c.Name,
             ["RestartCount"] = 0,
@@ -48,7 +46,7 @@ public static class DockerInspect
                 ["Links"] = DockerJson.StringsOrNull([.. c.Links.Select(l => $"/{l.Name}:/{c.Name}/{l.Alias}")]),
             },
             ["Config"] = Config(c),
-            ["NetworkSettings"] = NetworkSettings(c, network),
+            ["NetworkSettings"] = NetworkSettings(c, networks),
         };
     }
 
@@ -132,7 +130,7 @@ public static class DockerInspect
         ["HostPort"] = p.HostPort.ToString(CultureInfo.InvariantCulture),
     };
 
-    private static JsonObject NetworkSettings(ContainerRecord c, NetworkRecord? network)
+    private static JsonObject NetworkSettings(ContainerRecord c, IReadOnlyList<NetworkInfo> known)
     {
         // Ports: every exposed port; null when it is not published (Docker's own convention).
         var ports = new JsonObject();
@@ -141,43 +139,52 @@ public static class DockerInspect
         foreach (var group in c.Ports.GroupBy(p => $"{p.ContainerPort}/{p.Proto}"))
             ports[group.Key] = new JsonArray([.. group.Select(Binding)]);
 
-        string ip = c.IpAddress ?? "";
-        int prefix = network is null || c.IpAddress is null ? 0 : PrefixLength(network.Subnet);
-        string gateway = network is null || c.IpAddress is null ? "" : network.Gateway;
-        string mac = DockerJson.Mac(c.MacAddress);
         var networks = new JsonObject();
-        if (network is not null)
+        JsonObject? onDefault = null;
+        foreach (var e in c.Endpoints)
         {
-            networks[network.Name] = new JsonObject
-            {
-                ["IPAMConfig"] = null,
-                ["Links"] = null,
-                ["Aliases"] = null,
-                ["MacAddress"] = mac,
-                ["NetworkID"] = network.Id,
-                ["EndpointID"] = "",
-                ["Gateway"] = gateway,
-                ["IPAddress"] = ip,
-                ["IPPrefixLen"] = prefix,
-                ["IPv6Gateway"] = "",
-                ["GlobalIPv6Address"] = "",
-                ["GlobalIPv6PrefixLen"] = 0,
-            };
+            var entry = Endpoint(c, e, known.FirstOrDefault(n => n.Network.Name == e.Network)?.Network);
+            networks[e.Network] = entry;
+            if (e.Network == NetworkRecord.DefaultName) onDefault = entry;
         }
         // The top-level address fields are the default bridge network's only, as in Docker.
-        bool onDefault = network?.Name == NetworkRecord.DefaultName;
         return new JsonObject
         {
             ["Ports"] = ports,
             ["EndpointID"] = "",
-            ["Gateway"] = onDefault ? gateway : "",
+            ["Gateway"] = onDefault?["Gateway"]?.DeepClone() ?? "",
             ["GlobalIPv6Address"] = "",
             ["GlobalIPv6PrefixLen"] = 0,
-            ["IPAddress"] = onDefault ? ip : "",
-            ["IPPrefixLen"] = onDefault ? prefix : 0,
+            ["IPAddress"] = onDefault?["IPAddress"]?.DeepClone() ?? "",
+            ["IPPrefixLen"] = onDefault?["IPPrefixLen"]?.DeepClone() ?? 0,
             ["IPv6Gateway"] = "",
-            ["MacAddress"] = onDefault ? mac : "",
+            ["MacAddress"] = onDefault?["MacAddress"]?.DeepClone() ?? "",
             ["Networks"] = networks,
+        };
+    }
+
+    /// <summary>NetworkSettings.Networks.NAME. A stopped container keeps its endpoints' configuration
+    /// (aliases) but, as in Docker, shows no address while it does not run.</summary>
+    private static JsonObject Endpoint(ContainerRecord c, EndpointRecord e, NetworkRecord? network)
+    {
+        bool live = c.State == ContainerState.Running && e.IpAddress is not null;
+        bool userDefined = e.Network != NetworkRecord.DefaultName;
+        return new JsonObject
+        {
+            ["IPAMConfig"] = null,
+            ["Links"] = null,
+            ["Aliases"] = e.Aliases is { Count: > 0 } a ? DockerJson.Strings(a) : null,
+            ["MacAddress"] = live ? DockerJson.Mac(e.MacAddress) : "",
+            ["NetworkID"] = network?.Id ?? "",
+            ["EndpointID"] = "",
+            ["Gateway"] = live && network is not null ? network.Gateway : "",
+            ["IPAddress"] = live ? e.IpAddress : "",
+            ["IPPrefixLen"] = live && network is not null ? PrefixLength(network.Subnet) : 0,
+            ["IPv6Gateway"] = "",
+            ["GlobalIPv6Address"] = live ? e.GlobalIPv6Address ?? "" : "",
+            ["GlobalIPv6PrefixLen"] = 0,
+            // Names the embedded resolver answers on a user network: name, aliases, short id (Docker 25+).
+            ["DNSNames"] = userDefined ? DockerJson.Strings([c.Name, .. e.Aliases ?? [], c.ShortId]) : null,
         };
     }
 

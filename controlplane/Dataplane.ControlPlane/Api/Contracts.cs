@@ -38,7 +38,8 @@ public sealed record RunRequest(
     string? User = null,
     IReadOnlyList<string>? CapAdd = null,
     IReadOnlyList<string>? CapDrop = null,
-    bool Privileged = false);
+    bool Privileged = false,
+    IReadOnlyList<string>? NetworkAliases = null);
 
 public sealed record RunResponse(string Id, IReadOnlyList<string> Warnings);
 

@@ -83,8 +83,10 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             Sandboxes.WriteFiles(dir, files);
             CrashPoints.Reach("run:files");
 
-            record = new ContainerRecord(id, name, run.Mode.ToString(), run.Mode.Kind == NetworkModeKind.Bridge ? plan.Network!.Name : null,
-                ip?.ToString(), mac, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
+            IReadOnlyList<EndpointRecord> endpoints = run.Mode.Kind == NetworkModeKind.Bridge
+                ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null)]
+                : [];
+            record = new ContainerRecord(id, name, run.Mode.ToString(), endpoints, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
                 run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
                 run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow,
                 request.User, request.CapAdd, request.CapDrop, request.Privileged);
@@ -98,7 +100,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
             _running[id] = process;
             CrashPoints.Reach("run:spawned");
-            record = record with { State = ContainerState.Running, Pid = process.Pid };
+            record = record with { State = ContainerState.Running, Pid = process.Pid, StartedAt = DateTimeOffset.UtcNow };
             state.Put(record);
             CrashPoints.Reach("run:running");
             tx.Commit();
@@ -120,7 +122,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                 }
                 else
                 {
-                    state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null });
+                    state.Put(c with { State = ContainerState.Exited, ExitCode = code, Pid = null, FinishedAt = DateTimeOffset.UtcNow });
                 }
             }
             _running.TryRemove(id, out _);
@@ -248,7 +250,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             networks.Pool(network).Release(IPAddress.Parse(ip));
         CrashPoints.Reach("rm:released");
         dns?.Detach(c.Id);
-        if (c.NetworkMode is "none" || c.Network is not null) sandboxes.DeleteNamespace(c.Name);
+        if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
         // The record goes last: a crash before it leaves a record whose restart finds the rest gone or removes it.
         state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });
@@ -302,7 +304,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             // A crash between spawning a command and recording its pid: whatever runs in the sandbox goes.
             foreach (var c in state.Current.Containers.Where(c => c.State == ContainerState.Created))
             {
-                if (c.NetworkMode is "none" || c.Network is not null) sandboxes.KillProcessesIn(c.Name);
+                if (c.OwnsNamespace) sandboxes.KillProcessesIn(c.Name);
                 state.Put(c with { State = ContainerState.Exited, ExitCode = SandboxProcess.UnknownExitCode });
             }
 

@@ -33,8 +33,8 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
         {
             engine.AddNetwork(n.Id, ToBridge(n));
             var pool = Pool(n);
-            foreach (var c in state.Current.Containers.Where(c => c.Network == n.Name && c.IpAddress is not null))
-                pool.Reserve(IPAddress.Parse(c.IpAddress!));
+            foreach (var e in state.Current.Containers.Select(c => c.EndpointOn(n.Name)).Where(e => e?.IpAddress is not null))
+                pool.Reserve(IPAddress.Parse(e!.IpAddress!));
         }
     }
 
@@ -86,6 +86,6 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
     }
 
     private NetworkInfo Info(NetworkRecord n) => new(n, state.Current.Containers
-        .Where(c => c.Network == n.Name)
-        .Select(c => new EndpointInfo(c.Name, c.Id, c.IpAddress, c.MacAddress)).ToList());
+        .Where(c => c.EndpointOn(n.Name) is not null)
+        .Select(c => new EndpointInfo(c.Name, c.Id, c.EndpointOn(n.Name)!.IpAddress, c.EndpointOn(n.Name)!.MacAddress)).ToList());
 }

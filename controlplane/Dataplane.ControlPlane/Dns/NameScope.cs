@@ -71,12 +71,12 @@ public sealed class NameScope
     private List<DnsEndpoint> On(string network, string name) =>
         _visible.Where(e => e.Network == network && e.Names.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
 
-    /// <summary>A container's endpoints on user-defined networks (the default bridge has no embedded DNS).</summary>
-    public static IEnumerable<DnsEndpoint> EndpointsOf(ContainerRecord c)
-    {
-        if (c.Network is not { } network || network == NetworkRecord.DefaultName || c.IpAddress is not { } ip) yield break;
-        yield return new DnsEndpoint(network, c.Name, IPAddress.Parse(ip), null, [c.Name, c.ShortId]);
-    }
+    /// <summary>A container's endpoints on user-defined networks (the default bridge has no embedded DNS),
+    /// each known by the container's name, its aliases there and its short id (Docker's DNSNames).</summary>
+    public static IEnumerable<DnsEndpoint> EndpointsOf(ContainerRecord c) =>
+        c.Endpoints.Where(e => e.Network != NetworkRecord.DefaultName && e.IpAddress is not null)
+            .Select(e => new DnsEndpoint(e.Network, c.Name, IPAddress.Parse(e.IpAddress!),
+                e.GlobalIPv6Address is { Length: > 0 } v6 ? IPAddress.Parse(v6) : null, [c.Name, .. e.Aliases ?? [], c.ShortId]));
 
     /// <summary>Whether a container's sandbox gets the embedded resolver (it is on a user-defined network).</summary>
     public static bool Serves(ContainerRecord c) => EndpointsOf(c).Any();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Dataplane.ControlPlane.Model;
 
 public enum ContainerState
@@ -13,14 +15,17 @@ public sealed record PortMappingRecord(string HostIp, int HostPort, int Containe
 /// <summary>A --link: the linked container's name and the alias it is known by.</summary>
 public sealed record LinkRecord(string Name, string Alias);
 
+/// <summary>A container's attachment to one network (an interface in its sandbox): the first is its
+/// primary endpoint (eth0, where its ports are published); `network connect` adds more.</summary>
+public sealed record EndpointRecord(string Network, string? IpAddress, string? MacAddress,
+    IReadOnlyList<string>? Aliases = null, string? GlobalIPv6Address = null);
+
 /// <summary>A sandbox (container) as persisted.</summary>
 public sealed record ContainerRecord(
     string Id,
     string Name,
     string NetworkMode,
-    string? Network,
-    string? IpAddress,
-    string? MacAddress,
+    IReadOnlyList<EndpointRecord> Endpoints,
     string Hostname,
     IReadOnlyList<string> Dns,
     IReadOnlyList<string> ExtraHosts,
@@ -38,15 +43,36 @@ public sealed record ContainerRecord(
     string? User = null,
     IReadOnlyList<string>? CapAdd = null,
     IReadOnlyList<string>? CapDrop = null,
-    bool Privileged = false)
+    bool Privileged = false,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? FinishedAt = null)
 {
     public string ShortId => Ids.Short(Id);
+
+    /// <summary>The primary endpoint (eth0), where published ports live; null in host, none and container: modes.</summary>
+    [JsonIgnore]
+    public EndpointRecord? Primary => Endpoints.Count > 0 ? Endpoints[0] : null;
+
+    [JsonIgnore]
+    public string? Network => Primary?.Network;
+
+    [JsonIgnore]
+    public string? IpAddress => Primary?.IpAddress;
+
+    [JsonIgnore]
+    public string? MacAddress => Primary?.MacAddress;
+
+    /// <summary>Bridge and none modes have a sandbox namespace of their own; host and container: do not.</summary>
+    [JsonIgnore]
+    public bool OwnsNamespace => NetworkMode != "host" && !NetworkMode.StartsWith("container:", StringComparison.Ordinal);
+
+    public EndpointRecord? EndpointOn(string network) => Endpoints.FirstOrDefault(e => e.Network == network);
 }
 
-/// <summary>Everything the daemon persists, with a schema version for later migrations.</summary>
+/// <summary>Everything the daemon persists, with a schema version for migrations (StateMigrations).</summary>
 public sealed record StateDocument(int SchemaVersion, IReadOnlyList<NetworkRecord> Networks, IReadOnlyList<ContainerRecord> Containers)
 {
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     public static StateDocument Empty => new(CurrentSchemaVersion, [], []);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Dataplane.Interop.Files;
 
@@ -7,9 +8,11 @@ namespace Dataplane.ControlPlane.State;
 /// <summary>
 /// One JSON document in a file, replaced atomically: write a temporary file, fsync it, rename it over
 /// the old one, fsync the directory. A crash leaves either the old or the new document, never a torn
-/// one. Reads check the schema version. Saves are serialised by a lock.
+/// one. Reads check the schema version, after <paramref name="upgrade"/> (if any) brought an older
+/// document to the current one. Saves are serialised by a lock.
 /// </summary>
-public sealed class DurableJsonFile<T>(string directory, string fileName, JsonTypeInfo<T> type, Func<T, int> schemaVersion, int currentSchemaVersion, string what)
+public sealed class DurableJsonFile<T>(string directory, string fileName, JsonTypeInfo<T> type, Func<T, int> schemaVersion, int currentSchemaVersion, string what,
+    Func<JsonNode, JsonNode>? upgrade = null)
     where T : class
 {
     private readonly Lock _lock = new();
@@ -26,7 +29,10 @@ public sealed class DurableJsonFile<T>(string directory, string fileName, JsonTy
             T? doc;
             try
             {
-                doc = JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), type);
+                var bytes = File.ReadAllBytes(FilePath);
+                doc = upgrade is null
+                    ? JsonSerializer.Deserialize(bytes, type)
+                    : (JsonNode.Parse(bytes) is { } node ? upgrade(node).Deserialize(type) : null);
             }
             catch (JsonException e)
             {

@@ -13,7 +13,8 @@ public sealed class StateStore
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
-        _file = new(directory, FileName, StateJsonContext.Default.StateDocument, d => d.SchemaVersion, StateDocument.CurrentSchemaVersion, "state file");
+        _file = new(directory, FileName, StateJsonContext.Default.StateDocument, d => d.SchemaVersion, StateDocument.CurrentSchemaVersion, "state file",
+            StateMigrations.Upgrade);
     }
 
     public string Directory { get; }

@@ -84,7 +84,7 @@ public static partial class NetworkPlanner
         var network = state.FindNetwork(nameOrId) ?? throw DataplaneException.NotFound($"network {nameOrId} not found");
         if (network.Name == NetworkRecord.DefaultName)
             throw DataplaneException.Conflict($"{network.Name} is a pre-defined network and cannot be removed");
-        if (state.Containers.Any(c => c.Network == network.Name))
+        if (state.Containers.Any(c => c.EndpointOn(network.Name) is not null))
             throw DataplaneException.Conflict($"error while removing network: network {network.Name} id {network.Id} has active endpoints");
         return network;
     }

@@ -20,7 +20,8 @@ public sealed record ParsedRun(
     IPAddress? Ip,
     bool Detach,
     bool AutoRemove,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<string>? Aliases = null);
 
 /// <summary>A run request checked against the state: what the engine may now apply.</summary>
 public sealed record RunPlan(

@@ -33,6 +33,7 @@ public static partial class RunSyntax
         NoNullItems(r.AddHosts, "add-host");
         NoNullItems(r.Links, "link");
         NoNullItems(r.Env, "env");
+        NoNullItems(r.NetworkAliases, "network-alias");
         string? name = r.Name is null ? null : ValidateName(r.Name);
         var mode = NetworkModeSpec.Parse(r.Network);
         var bindings = (r.Publish ?? []).SelectMany(PortSpecParser.Parse).ToList();
@@ -47,6 +48,9 @@ public static partial class RunSyntax
 
         var warnings = new List<string>();
         CheckModeConflicts(mode, r, links.Count > 0, dns.Count > 0, extraHosts.Count > 0, ip is not null);
+        var aliases = (r.NetworkAliases ?? []).Distinct(StringComparer.Ordinal).ToList();
+        if (aliases.Count > 0 && (mode.Kind != NetworkModeKind.Bridge || mode.Target == NetworkRecord.DefaultName))
+            throw DataplaneException.Invalid("network-scoped alias is supported only for containers in user defined networks");
         if (mode.Kind == NetworkModeKind.Host && (bindings.Count > 0 || r.PublishAll))
         {
             warnings.Add(HostModePortsWarning);
@@ -56,7 +60,7 @@ public static partial class RunSyntax
             ? ExposedPorts.WithPublishAll(exposed, bindings, r.PublishAll)
             : [];
         return new ParsedRun(r.Command, name, mode, allBindings, exposed, r.Hostname, dns, extraHosts, links, env, ip,
-            r.Detach, r.AutoRemove, warnings);
+            r.Detach, r.AutoRemove, warnings, aliases);
     }
 
     private static void CheckModeConflicts(

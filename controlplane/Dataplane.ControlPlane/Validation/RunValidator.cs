@@ -22,6 +22,8 @@ public static class RunValidator
             case NetworkModeKind.Bridge:
                 network = state.FindNetwork(run.Mode.Target)
                     ?? throw DataplaneException.NotFound($"network {run.Mode.Target} not found");
+                if (run.Aliases is { Count: > 0 } && network.Name == NetworkRecord.DefaultName)
+                    throw DataplaneException.Invalid("network-scoped alias is supported only for containers in user defined networks");
                 if (run.Ip is { } ip)
                 {
                     if (network.Name == NetworkRecord.DefaultName)
@@ -29,7 +31,7 @@ public static class RunValidator
                     var subnet = Ipv4Subnet.Parse(network.Subnet);
                     if (!subnet.IsHostAddress(Ipv4Subnet.FromAddress(ip)) || ip.ToString() == network.Gateway)
                         throw DataplaneException.Invalid($"no configured subnet or ip-range contain the IP address {ip}");
-                    if (state.Containers.Any(c => c.Network == network.Name && c.IpAddress == ip.ToString()))
+                    if (state.Containers.Any(c => c.EndpointOn(network.Name)?.IpAddress == ip.ToString()))
                         throw DataplaneException.Conflict($"Address already in use: {ip}");
                 }
                 break;

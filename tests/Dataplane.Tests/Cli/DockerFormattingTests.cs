@@ -14,10 +14,10 @@ public class DockerFormattingTests
     private static readonly DateTimeOffset Created = new(2026, 12, 3, 16, 0, 0, TimeSpan.Zero);
 
     private static ContainerRecord Web(ContainerState state = ContainerState.Running, int? exit = null, string name = "web", DateTimeOffset? created = null) =>
-        new("0123456789ab" + new string(name[0], 52), name, "lab", "lab", "10.77.0.2", "02420A4D0002", "web",
+        new("0123456789ab" + new string(name[0], 52), name, "lab", [new EndpointRecord("lab", "10.77.0.2", "02420A4D0002")], "web",
             ["1.1.1.1"], ["db.test:10.77.0.9"], [new LinkRecord("db", "database")], ["A=1"], ["5000/tcp", "80/tcp"],
             [new PortMappingRecord("0.0.0.0", 8080, 80, "tcp")], ["python", "app.py", "--very-long-argument"],
-            true, false, state, exit, state == ContainerState.Running ? 4242 : null, created ?? Created);
+            true, false, state, exit, state == ContainerState.Running ? 4242 : null, created ?? Created, StartedAt: created ?? Created);
 
     // docker/go-units duration.go HumanDuration.
     [Theory]

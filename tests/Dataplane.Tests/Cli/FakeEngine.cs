@@ -84,8 +84,8 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
                 throw;
             }
             int exit = int.TryParse(request.Command[^1], out var e) ? e : 0;
-            var record = new ContainerRecord(id, plan.Run.Name ?? "c" + Ids.Short(id), plan.Run.Mode.ToString(), plan.Network?.Name,
-                ip?.ToString(), ip is null ? null : Macs.Format(Macs.FromIPv4(ip)), plan.Run.Hostname ?? Ids.Short(id),
+            var record = new ContainerRecord(id, plan.Run.Name ?? "c" + Ids.Short(id), plan.Run.Mode.ToString(),
+                plan.Network is null ? [] : [new EndpointRecord(plan.Network.Name, ip?.ToString(), ip is null ? null : Macs.Format(Macs.FromIPv4(ip)))], plan.Run.Hostname ?? Ids.Short(id),
                 plan.Run.Dns.Select(d => d.ToString()).ToList(), request.AddHosts ?? [], plan.Run.Links, plan.Run.Env,
                 plan.Run.Exposed.Select(p => p.ToString()).ToList(),
                 published.Select(p => new PortMappingRecord(p.HostIp.ToString(), p.HostPort, p.Container.Port, p.Container.Proto.Name())).ToList(),

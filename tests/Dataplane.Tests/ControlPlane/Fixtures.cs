@@ -12,7 +12,7 @@ internal static class Fixtures
 
     public static ContainerRecord Container(string name, string? network = "bridge", string? ip = "172.17.0.2",
         ContainerState state = ContainerState.Running, string? id = null) =>
-        new(id ?? Ids.New(), name, network ?? "none", network, ip, null, "h-" + name, [], [], [], ["A=1"], ["5432/tcp"], [],
+        new(id ?? Ids.New(), name, network ?? "none", network is null ? [] : [new EndpointRecord(network, ip, null)], "h-" + name, [], [], [], ["A=1"], ["5432/tcp"], [],
             ["sleep", "1"], true, false, state, null, 4242, DateTimeOffset.UnixEpoch);
 
     public static StateView State(params ContainerRecord[] containers) =>

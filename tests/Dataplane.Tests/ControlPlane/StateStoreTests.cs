@@ -25,7 +25,8 @@ public sealed class StateStoreTests : IDisposable
             Links = [new LinkRecord("db", "database")],
             Dns = ["1.1.1.1"],
             ExtraHosts = ["a:1.2.3.4"],
-            MacAddress = "02:42:ac:11:00:02",
+            Endpoints = [new EndpointRecord("bridge", "172.17.0.2", "02:42:ac:11:00:02", ["web-alias"], "fd00::2")],
+            StartedAt = DateTimeOffset.UnixEpoch.AddSeconds(5),
         };
         var doc = new StateDocument(StateDocument.CurrentSchemaVersion, [Fixtures.Bridge, Fixtures.Lab], [c]);
         var store = new StateStore(_dir);
@@ -36,7 +37,9 @@ public sealed class StateStoreTests : IDisposable
         var b = Assert.Single(back.Containers);
         Assert.Equal(c.Ports, b.Ports);
         Assert.Equal(c.Links, b.Links);
-        Assert.Equal((c.Id, c.Name, c.State, c.MacAddress, c.Pid), (b.Id, b.Name, b.State, b.MacAddress, b.Pid));
+        Assert.Equal((c.Id, c.Name, c.State, c.MacAddress, c.Pid, c.StartedAt), (b.Id, b.Name, b.State, b.MacAddress, b.Pid, b.StartedAt));
+        Assert.Equal(c.Endpoints[0].Aliases, b.Endpoints[0].Aliases);
+        Assert.Equal(c.Endpoints[0] with { Aliases = null }, b.Endpoints[0] with { Aliases = null });
         Assert.Equal(c.Command, b.Command);
         Assert.False(File.Exists(store.FilePath + ".tmp"));
         Assert.Contains("\"state\": \"Running\"", File.ReadAllText(store.FilePath));
@@ -69,6 +72,32 @@ public sealed class StateStoreTests : IDisposable
         Assert.Contains("schema version 9", Assert.Throws<InvalidDataException>(store.Load).Message);
         File.WriteAllText(store.FilePath, "nonsense");
         Assert.Contains("is not valid", Assert.Throws<InvalidDataException>(store.Load).Message);
+    }
+
+    [Fact]
+    public void Load_Version1State_MigratedToEndpoints()
+    {
+        var store = new StateStore(_dir);
+        // As a version-1 daemon wrote it: one network per container, on the container itself.
+        File.WriteAllText(store.FilePath, """
+            {"schemaVersion": 1, "networks": [], "containers": [
+              {"id": "ab", "name": "web", "networkMode": "lab", "network": "lab", "ipAddress": "10.77.0.2", "macAddress": "02:42:0a:4d:00:02",
+               "hostname": "web", "dns": [], "extraHosts": [], "links": [], "env": [], "exposedPorts": [], "ports": [], "command": ["sleep", "9"],
+               "detached": true, "autoRemove": false, "state": "Running", "exitCode": null, "pid": 7, "created": "2026-12-03T16:00:00+00:00"},
+              {"id": "cd", "name": "solo", "networkMode": "none", "network": null, "ipAddress": null, "macAddress": null,
+               "hostname": "solo", "dns": [], "extraHosts": [], "links": [], "env": [], "exposedPorts": [], "ports": [], "command": ["true"],
+               "detached": true, "autoRemove": false, "state": "Created", "exitCode": null, "pid": null, "created": "2026-12-03T16:00:00+00:00"}
+            ]}
+            """);
+        var doc = store.Load();
+        Assert.Equal(StateDocument.CurrentSchemaVersion, doc.SchemaVersion);
+        var web = doc.Containers[0];
+        Assert.Equal(new EndpointRecord("lab", "10.77.0.2", "02:42:0a:4d:00:02"), Assert.Single(web.Endpoints));
+        Assert.Equal(web.Created, web.StartedAt);
+        Assert.Empty(doc.Containers[1].Endpoints);
+        Assert.Null(doc.Containers[1].StartedAt);
+        store.Save(doc);
+        Assert.Equal(web.Endpoints, new StateStore(_dir).Load().Containers[0].Endpoints);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class EmbeddedDnsEndToEndTests
         using var stub = new UpstreamStub(d.Lab.External, IPAddress.Any);
         d.Ok("network", "create", "--subnet", "198.18.220.0/24", "front");
         d.Ok("network", "create", "--subnet", "198.18.221.0/24", "back");
-        d.Ok("run", "-d", "--name", "db", "--network", "front", "--dns", Upstream, "sleep", "300");
+        d.Ok("run", "-d", "--name", "db", "--network", "front", "--network-alias", "pg", "--dns", Upstream, "sleep", "300");
         d.Ok("run", "-d", "--name", "web", "--network", "front", "--dns", Upstream, "--link", "db:database", "sleep", "300");
         d.Ok("run", "-d", "--name", "other", "--network", "back", "--dns", Upstream, "sleep", "300");
         var db = AddressOf(d, "db");
@@ -40,7 +40,7 @@ public class EmbeddedDnsEndToEndTests
         Assert.Contains("options ndots:0\n", resolvConf);
         Assert.Contains($"# ExtServers: [{Upstream}]", resolvConf);
 
-        foreach (var name in new[] { "db", "database", dbShortId, "db.front" })
+        foreach (var name in new[] { "db", "pg", "database", dbShortId, "db.front" })
             Assert.Equal(db, d.Ok("exec", "web", "getent", "hosts", name).Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
         Assert.Equal(AddressOf(d, "web"), d.Ok("exec", "db", "getent", "hosts", "web").Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
 

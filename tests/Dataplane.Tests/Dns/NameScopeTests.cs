@@ -8,8 +8,9 @@ namespace Dataplane.Tests.Dns;
 
 public class NameScopeTests
 {
-    private static ContainerRecord Container(string id, string name, string network, string ip, ContainerState state = ContainerState.Running, IReadOnlyList<LinkRecord>? links = null) =>
-        new(id, name, network, network, ip, null, name, [], [], links ?? [], [], [], [], ["sleep"], true, false, state, null, 1, DateTimeOffset.UnixEpoch);
+    private static ContainerRecord Container(string id, string name, string network, string ip, ContainerState state = ContainerState.Running,
+        IReadOnlyList<LinkRecord>? links = null, IReadOnlyList<EndpointRecord>? more = null, IReadOnlyList<string>? aliases = null, string? ipv6 = null) =>
+        new(id, name, network, [new EndpointRecord(network, ip, null, aliases, ipv6), .. more ?? []], name, [], [], links ?? [], [], [], [], ["sleep"], true, false, state, null, 1, DateTimeOffset.UnixEpoch);
 
     private const string A = "aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000";
     private const string B = "bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000";
@@ -20,7 +21,7 @@ public class NameScopeTests
 
     private static readonly StateDocument Sample = State(
         Container(A, "web", "front", "198.18.220.2", links: [new LinkRecord("db", "database")]),
-        Container(B, "db", "front", "198.18.220.3"),
+        Container(B, "db", "front", "198.18.220.3", aliases: ["postgres"], ipv6: "2001:db8::3"),
         Container(C, "other", "back", "198.18.221.2"),
         Container(D, "gone", "front", "198.18.220.4", ContainerState.Exited));
 
@@ -33,6 +34,8 @@ public class NameScopeTests
     [InlineData("bbbbbbbbbbbb")]
     [InlineData("db.front")]
     [InlineData("database")]
+    [InlineData("postgres")]
+    [InlineData("postgres.front")]
     public void Lookup_NameShortIdNetworkSuffixOrLinkAlias_AnswersTheContainer(string name) =>
         Assert.Equal(["198.18.220.3"], Lookup(A, name));
 
@@ -42,6 +45,19 @@ public class NameScopeTests
         Assert.Empty(Lookup(C, "db"));
         Assert.Empty(Lookup(A, "other"));
         Assert.Empty(Lookup(A, "other.back"));
+    }
+
+    [Fact]
+    public void Lookup_ContainerConnectedToASecondNetwork_SeesBothAndIsSeenOnEach()
+    {
+        var bridgeBoth = Container(A, "hub", "front", "198.18.220.9", more: [new EndpointRecord("back", "198.18.221.9", null, ["hub-b"])]);
+        var state = State(bridgeBoth, Container(B, "db", "front", "198.18.220.3"), Container(C, "other", "back", "198.18.221.2"));
+        Assert.Equal(["198.18.220.3"], NameScope.For(state, A).Lookup("db").Select(e => e.IPv4.ToString()));
+        Assert.Equal(["198.18.221.2"], NameScope.For(state, A).Lookup("other").Select(e => e.IPv4.ToString()));
+        Assert.Equal(["198.18.221.9"], NameScope.For(state, C).Lookup("hub").Select(e => e.IPv4.ToString())); // its address on the asker's network
+        Assert.Equal(["198.18.221.9"], NameScope.For(state, C).Lookup("hub-b").Select(e => e.IPv4.ToString()));
+        Assert.Empty(NameScope.For(state, B).Lookup("hub-b")); // an alias belongs to one network
+        Assert.Empty(NameScope.For(state, B).Lookup("other"));
     }
 
     [Fact]
@@ -86,9 +102,16 @@ public class NameScopeTests
     }
 
     [Fact]
-    public void AnswerLocally_AaaaOfIPv4OnlyContainer_IsEmptyNoError()
+    public void AnswerLocally_AaaaOfContainerWithGlobalIPv6_AnswersIt()
     {
         var reply = EmbeddedResolver.AnswerLocally(NameScope.For(Sample, A), Question("db", RecordType.Aaaa))!;
+        Assert.Equal(IPAddress.Parse("2001:db8::3"), Assert.IsType<AaaaRecord>(Assert.Single(reply.AnswerRecords)).Address);
+    }
+
+    [Fact]
+    public void AnswerLocally_AaaaOfIPv4OnlyContainer_IsEmptyNoError()
+    {
+        var reply = EmbeddedResolver.AnswerLocally(NameScope.For(Sample, B), Question("web", RecordType.Aaaa))!;
         Assert.Empty(reply.AnswerRecords);
         Assert.Equal(ReturnCode.NoError, reply.ReturnCode);
     }
