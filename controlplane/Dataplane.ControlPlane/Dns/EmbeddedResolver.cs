@@ -26,6 +26,7 @@ public sealed class EmbeddedResolver(Func<StateDocument> state) : IDisposable
     public static readonly TimeSpan UpstreamTimeout = TimeSpan.FromSeconds(4);
 
     private readonly ConcurrentDictionary<string, SandboxListener> _sandboxes = new();
+    private readonly NamespaceWorker _worker = new();
 
     /// <summary>Opens the resolver's sockets in <paramref name="sandbox"/> for container <paramref name="containerId"/>.</summary>
     public void Attach(string containerId, NetworkNamespace sandbox, IReadOnlyList<Upstream> upstreams)
@@ -34,7 +35,7 @@ public sealed class EmbeddedResolver(Func<StateDocument> state) : IDisposable
         SandboxListener listener;
         try
         {
-            listener = new SandboxListener(own, upstreams, UpstreamTimeout, (l, query, transport) => AnswerAsync(containerId, l, query, transport));
+            listener = new SandboxListener(_worker, own, upstreams, UpstreamTimeout, (l, query, transport) => AnswerAsync(containerId, l, query, transport));
         }
         catch
         {
@@ -123,5 +124,6 @@ public sealed class EmbeddedResolver(Func<StateDocument> state) : IDisposable
     public void Dispose()
     {
         foreach (var id in _sandboxes.Keys) Detach(id);
+        _worker.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace Dataplane.ControlPlane.Dns;
 /// host's own and is dialled from the daemon's namespace, as Docker's HostLoopback. Connections are
 /// never pooled: each query gets its own socket and source port, as in Docker.
 /// </summary>
-internal sealed class NamespacedClientTransport(NetworkNamespace sandbox, IClientTransport inner) : IClientTransport
+internal sealed class NamespacedClientTransport(NamespaceWorker worker, NetworkNamespace sandbox, IClientTransport inner) : IClientTransport
 {
     public ushort MaximumAllowedQuerySize => inner.MaximumAllowedQuerySize;
     public bool SupportsReliableTransfer => inner.SupportsReliableTransfer;
@@ -19,11 +19,11 @@ internal sealed class NamespacedClientTransport(NetworkNamespace sandbox, IClien
     public bool SupportsPooledConnections => false;
 
     // The library creates the socket in the synchronous part of ConnectAsync (before its first await):
-    // that part runs on the namespace's thread, the rest wherever the await resumes.
+    // that part runs on the worker inside the namespace, the rest wherever the await resumes.
     public Task<IClientConnection?> ConnectAsync(DnsClientEndpointInfo endpointInfo, int queryTimeout, CancellationToken token) =>
         IPAddress.IsLoopback(endpointInfo.DestinationAddress)
             ? inner.ConnectAsync(endpointInfo, queryTimeout, token)
-            : sandbox.Run(() => inner.ConnectAsync(endpointInfo, queryTimeout, token));
+            : worker.Run(sandbox, () => inner.ConnectAsync(endpointInfo, queryTimeout, token)).Unwrap();
 
     public Task<IClientConnection?> GetPooledConnectionAsync(DnsClientEndpointInfo endpointInfo, CancellationToken token) =>
         Task.FromResult<IClientConnection?>(null);
