@@ -1,4 +1,5 @@
 using System.Net;
+using Dataplane.ControlPlane.Dns;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Ipam;
 using Dataplane.ControlPlane.Model;
@@ -46,6 +47,18 @@ public sealed partial class ContainerEngine
                 DropEndpoint(c);
                 if (c.State != ContainerState.Exited || c.Pid is not null || c.Ports.Count > 0)
                     MarkExited(c);
+            }
+
+            // The resolver serves every sandbox on a user-defined network that is still there (a stopped
+            // container keeps its sandbox, so its start needs no attach of its own).
+            foreach (var c in dns is null ? [] : state.Current.Containers.Where(c => c.OwnsNamespace && NameScope.Serves(c)))
+            {
+                try
+                {
+                    using var sandbox = sandboxes.OpenNamespace(c.Name);
+                    AttachDns(c.Id, sandbox, c.Dns);
+                }
+                catch (Interop.InteropException) { } // its namespace went with a crash part-way through rm
             }
 
             sandboxes.RemoveUnrecorded(state.Current.Containers.Select(c => c.Id).ToHashSet());

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dataplane.ControlPlane.Api;
+using Dataplane.ControlPlane.Dns;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ipam;
@@ -19,7 +20,7 @@ namespace Dataplane.ControlPlane.Daemon;
 /// Its other parts: the lifecycle after run (ContainerEngine.Lifecycle.cs) and a restart's restore
 /// (ContainerEngine.Restore.cs).
 /// </summary>
-public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes) : IContainerEngine
+public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine engine, NetworkEngine networks, Sandboxes sandboxes, EmbeddedResolver? dns = null) : IContainerEngine
 {
     private readonly ConcurrentDictionary<string, SandboxProcess> _running = new();
     // Foreground --rm containers that already exited and were removed: exit code (their log stays
@@ -77,6 +78,11 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
                     CrashPoints.Reach("run:endpoint");
                     published = engine.Publish(OwnerOf(id), run.Bindings);
                     CrashPoints.Reach("run:ports");
+                    if (network.Name != NetworkRecord.DefaultName && dns is { } resolver)
+                    {
+                        AttachDns(id, sandbox, run.Dns.Select(d => d.ToString()).ToList());
+                        tx.Add("embedded DNS", () => resolver.Detach(id));
+                    }
                 }
             }
 
@@ -221,6 +227,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
                 if (e.GlobalIPv6Address is { } ip6) networks.Pool6(network)?.Release(IPAddress.Parse(ip6));
             }
         CrashPoints.Reach("rm:released");
+        dns?.Detach(c.Id);
         if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
         // The record goes last: a crash before it leaves a record whose restart finds the rest gone or removes it.
@@ -235,6 +242,11 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
         => Task.FromResult<IReadOnlyList<PortCounters>>(engine.Ports.Counters(OwnerOf(Find(name).Id))
             .Select(p => new PortCounters(p.Port.HostIp.ToString(), p.Port.HostPort, p.Port.Container.Port, p.Port.Proto.Name(), p.Counters.Packets, p.Counters.Bytes))
             .ToList());
+
+    /// <summary>The embedded resolver's sockets in a sandbox on a user-defined network; its upstreams are
+    /// the --dns servers or the host's, read now (when the container starts), as Docker.</summary>
+    private void AttachDns(string id, NetworkNamespace sandbox, IReadOnlyList<string> dnsServers)
+        => dns?.Attach(id, sandbox, Upstreams.For(dnsServers, Sandboxes.ReadHostFile("/etc/resolv.conf")));
 
     private ContainerRecord Find(string name) => state.View.FindContainer(name) ?? throw DataplaneException.NotFound($"No such container: {name}");
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.ControlPlane.Dns;
 using Dataplane.ControlPlane.Engine;
 using Dataplane.ControlPlane.Frontends.Cni;
 using Dataplane.ControlPlane.Frontends.Docker;
@@ -41,8 +42,9 @@ public static class DaemonRunner
         var engine = new DataplaneEngine(host, ports);
         var networks = new NetworkEngine(state, engine);
         networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
+        using var dns = new EmbeddedResolver(() => state.Current);
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory,
-            [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]));
+            [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]), dns);
         var cni = new CniFrontend(engine, new CniAttachmentStore(options.StateDirectory), log: log);
         using var dockerHost = options.Docker is not null && options.Namespace is { } managed ? NetworkNamespace.Open(managed) : null;
         using var docker = options.Docker is null ? null : new DockerFrontend(DockerApi.ParseEndpoint(options.Docker), engine, log, dockerHost);

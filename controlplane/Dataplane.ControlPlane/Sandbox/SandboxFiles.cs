@@ -30,6 +30,9 @@ public static class SandboxFiles
             NetworkModeKind.None => HostsFile.Build(hostname, null, run.ExtraHosts, [], ipv6Defaults: false),
             _ => HostsFile.Build(hostname, address, run.ExtraHosts, links),
         };
-        return new SandboxFileSet(hosts, ResolvConf.Build(hostResolvConf, run.Dns), HostnameFile.Build(hostname), env);
+        // User-defined networks get Docker's embedded resolver; the default bridge, none and host keep the legacy file.
+        bool embeddedDns = run.Mode.Kind == NetworkModeKind.Bridge && plan.Network is { Name: not NetworkRecord.DefaultName };
+        var resolvConf = embeddedDns ? InternalResolvConf.Build(hostResolvConf, run.Dns) : ResolvConf.Build(hostResolvConf, run.Dns);
+        return new SandboxFileSet(hosts, resolvConf, HostnameFile.Build(hostname), env);
     }
 }
