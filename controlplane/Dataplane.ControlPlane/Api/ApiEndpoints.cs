@@ -33,7 +33,15 @@ public static class ApiEndpoints
         app.MapPost(Routes.Containers + "/{name}/wait", async (string name, CancellationToken ct) =>
             Results.Json(await containers.WaitAsync(name, ct), json.WaitResponse));
         app.MapPost(Routes.Containers + "/{name}/exec", async (string name, ExecRequest r, CancellationToken ct) =>
-            Results.Json(await containers.ExecAsync(name, r, ct), json.ExecResponse));
+            Results.Json(await containers.CreateExecAsync(name, r, ct), json.ExecCreateResponse, statusCode: StatusCodes.Status201Created));
+        app.MapPost(Routes.Execs + "/{id}/start", (HttpContext http, string id, bool? detach, CancellationToken ct) => ExecStart.HandleAsync(http, containers, id, detach ?? false, ct));
+        app.MapPost(Routes.Execs + "/{id}/resize", async (string id, int h, int w, CancellationToken ct) =>
+        {
+            await containers.ResizeExecAsync(id, h, w, ct);
+            return Results.Ok();
+        });
+        app.MapGet(Routes.Execs + "/{id}/json", async (string id, CancellationToken ct) =>
+            Results.Json(await containers.InspectExecAsync(id, ct), json.ExecInspectResponse));
         app.MapGet(Routes.Containers + "/{name}/port", async (string name, CancellationToken ct) =>
             Results.Json(await containers.PortsAsync(name, ct), json.IReadOnlyListPortMappingRecord));
         app.MapGet(Routes.Containers + "/{name}/port/counters", async (string name, CancellationToken ct) =>
@@ -48,6 +56,7 @@ public static class ApiEndpoints
             await containers.RemoveAsync(name, force ?? false, ct);
             return Results.NoContent();
         });
+        app.MapGet(VersionRoute.Path, () => Results.Json(BuildVersion.Server(), json.VersionResponse));
         return app;
     }
 

@@ -44,9 +44,20 @@ public sealed record RunResponse(string Id, IReadOnlyList<string> Warnings);
 
 public sealed record WaitResponse(int ExitCode);
 
-public sealed record ExecRequest(IReadOnlyList<string> Command);
+/// <summary>`dataplane exec` (Docker's exec create): -i is AttachStdin, -t Tty with the caller's ConsoleSize [rows, columns].</summary>
+public sealed record ExecRequest(
+    IReadOnlyList<string> Command,
+    IReadOnlyList<string>? Env = null,
+    string? WorkingDir = null,
+    string? User = null,
+    bool AttachStdin = false,
+    bool Tty = false,
+    IReadOnlyList<int>? ConsoleSize = null);
 
-public sealed record ExecResponse(int ExitCode, string Stdout, string Stderr);
+public sealed record ExecCreateResponse(string Id);
+
+/// <summary>An exec's state (Docker's GET /exec/ID/json): ExitCode is null while it runs.</summary>
+public sealed record ExecInspectResponse(string Id, string ContainerId, bool Running, int? ExitCode, int Pid);
 
 /// <summary>One published port of a container with what it has carried (its data-path counters).</summary>
 public sealed record PortCounters(string HostIp, int HostPort, int ContainerPort, string Proto, ulong Packets, ulong Bytes);
@@ -72,4 +83,21 @@ public static class Routes
     public static string PortCounters(string name) => $"{Container(name)}/port/counters";
 
     public static string Remove(string name, bool force) => $"{Container(name)}?force={(force ? "true" : "false")}";
+
+    public const string Execs = "/exec";
+
+    /// <summary>POST: with `Connection: Upgrade`/`Upgrade: tcp` the connection carries the streams (Docker's hijack), with detach=true nothing.</summary>
+    public static string ExecStart(string id, bool detach) => $"{Execs}/{Uri.EscapeDataString(id)}/start{(detach ? "?detach=true" : "")}";
+
+    public static string ExecResize(string id, int rows, int columns) => $"{Execs}/{Uri.EscapeDataString(id)}/resize?h={rows}&w={columns}";
+
+    public static string ExecInspect(string id) => $"{Execs}/{Uri.EscapeDataString(id)}/json";
+}
+
+/// <summary>GET /version: the daemon's part of `dataplane version` (Docker's Server/Engine section).</summary>
+public sealed record VersionResponse(string Version, string ApiVersion, string GitCommit, string DotnetVersion, string Os, string Arch, string KernelVersion);
+
+public static class VersionRoute
+{
+    public const string Path = "/version";
 }

@@ -136,48 +136,23 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
         return new WaitResponse(state.View.FindContainer(c.Id)?.ExitCode ?? 0);
     }
 
-    public Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct)
+    private ExecSessions? _execs;
+    private ExecSessions Execs => LazyInitializer.EnsureInitialized(ref _execs, () => new ExecSessions(Find, IsolationOf));
+
+    public Task<ExecCreateResponse> CreateExecAsync(string name, ExecRequest request, CancellationToken ct) => Task.FromResult(Execs.Create(name, request));
+
+    public Task<IExecAttachment?> StartExecAsync(string id, bool attach, CancellationToken ct) => Task.FromResult(Execs.Start(id, attach));
+
+    public Task ResizeExecAsync(string id, int rows, int columns, CancellationToken ct)
     {
-        var c = Find(name);
-        if (c.State != ContainerState.Running) throw DataplaneException.Conflict($"Container {c.Id} is not running");
-        var isolation = IsolationOf(c);
-        using var ns = isolation.Network;
-        var (exit, stdout, stderr) = Exec(isolation, request.Command);
-        return Task.FromResult(new ExecResponse(exit, stdout, stderr));
+        Execs.Resize(id, rows, columns);
+        return Task.CompletedTask;
     }
+
+    public Task<ExecInspectResponse> InspectExecAsync(string id, CancellationToken ct) => Task.FromResult(Execs.Inspect(id));
 
     private ProcessIsolation IsolationOf(ContainerRecord c)
         => sandboxes.IsolationOf(c, c.NetworkMode.StartsWith("container:", StringComparison.Ordinal) ? Find(c.NetworkMode["container:".Length..]) : c);
-
-    private static (int, string, string) Exec(ProcessIsolation isolation, IReadOnlyList<string> command)
-    {
-        if (command is null || command.Count == 0 || string.IsNullOrEmpty(command[0]) || command.Any(a => a is null))
-            throw DataplaneException.Invalid("No exec command specified");
-        // Like a container's own command: from /, not from wherever the daemon was started.
-        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
-        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-        System.Diagnostics.Process p;
-        try
-        {
-            p = isolation.Run(() => System.Diagnostics.Process.Start(info)!);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            // Docker's text; .NET's would name the daemon's working directory.
-            var why = e.NativeErrorCode switch
-            {
-                (int)Interop.Errno.EACCES => "permission denied",
-                (int)Interop.Errno.EISDIR => "is a directory",
-                _ => "executable file not found in $PATH",
-            };
-            throw DataplaneException.Invalid($"exec: \"{command[0]}\": {why}");
-        }
-        using var _ = p;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
 
     public Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct) => Task.FromResult(state.Current.Containers);
 

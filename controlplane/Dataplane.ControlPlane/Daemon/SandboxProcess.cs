@@ -50,7 +50,7 @@ public sealed class SandboxProcess
     }
 
     /// <summary>Defaults, then the container's entries; a later KEY replaces an earlier one.</summary>
-    private static List<string> Environment(IEnumerable<string> env)
+    internal static List<string> Environment(IEnumerable<string> env)
     {
         var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in DefaultEnvironment.Concat(env))

@@ -102,11 +102,33 @@ public class CliParsingTests
     [InlineData(new[] { "exec", "--", "web", "sh", "--", "x" }, new[] { "sh", "--", "x" })]
     public async Task Exec_OptionsEndAtTheContainer_RestUntouched(string[] args, string[] command)
     {
-        var h = Ok("{\"exitCode\":0,\"stdout\":\"\",\"stderr\":\"\"}");
-        await CliHarness.RunAsync(args, h);
+        var h = Ok("{\"id\":\"e1\"}");
+        await CliHarness.RunAsync(args, h); // the attached start needs a real socket: only the create is recorded
         var request = JsonSerializer.Deserialize(h.Requests.Single().Body!, ApiJsonContext.Default.ExecRequest)!;
         Assert.Equal("/containers/web/exec", h.Requests.Single().Path);
         Assert.Equal(command, request.Command);
+    }
+
+    [Fact]
+    public async Task Exec_EnvWorkdirUserDetach_SentAsDockerCreateThenDetachedStart()
+    {
+        var h = Ok("{\"id\":\"e1\"}");
+        var r = await CliHarness.RunAsync(["exec", "-d", "-e", "A=1", "-e", "FROM_CALLER", "-w", "/tmp", "-u", "nobody", "web", "env"], h,
+            name => name == "FROM_CALLER" ? "yes" : null);
+        Assert.Equal((0, ""), (r.ExitCode, r.Err));
+        Assert.Equal(["/containers/web/exec", "/exec/e1/start?detach=true"], h.Requests.Select(x => x.Path));
+        var request = JsonSerializer.Deserialize(h.Requests[0].Body!, ApiJsonContext.Default.ExecRequest)!;
+        Assert.Equal(("A=1 FROM_CALLER=yes", "/tmp", "nobody", false, false), (string.Join(' ', request.Env!), request.WorkingDir, request.User, request.AttachStdin, request.Tty));
+    }
+
+    // docker/cli exec.go: -it needs a terminal on stdin; nothing is sent.
+    [Fact]
+    public async Task Exec_InteractiveTtyWithoutTerminal_RefusedLikeDocker()
+    {
+        var h = Ok("{\"id\":\"e1\"}");
+        var r = await CliHarness.RunAsync(["exec", "-it", "web", "sh"], h);
+        Assert.Equal((1, "the input device is not a TTY\n"), (r.ExitCode, r.Err));
+        Assert.Empty(h.Requests);
     }
 
     // docker/cli run.go toStatusError: 127 "executable file not found"/"no such file or directory", 126 "permission denied", else 125.
