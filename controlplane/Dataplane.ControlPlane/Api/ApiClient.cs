@@ -100,12 +100,12 @@ public sealed class ApiClient : IDisposable
     public Task RemoveContainerAsync(string name, bool force, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, Routes.Remove(name, force), null, ct);
 
-    /// <summary>Copies the container's output to destination as it arrives.</summary>
-    public async Task CopyLogsAsync(string name, bool follow, Stream destination, CancellationToken ct = default)
+    /// <summary>Copies the container's output as it arrives, its stdout and stderr each to its own destination.</summary>
+    public async Task CopyLogsAsync(string name, LogOptions options, Stream stdout, Stream stderr, CancellationToken ct = default)
     {
-        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Routes.Logs(name, follow)), ct);
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Routes.Logs(name, options)), ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await body.CopyToAsync(destination, ct);
+        await StreamFrames.DemultiplexAsync(body, stdout, stderr, ct);
     }
 
     public void Dispose() => _http.Dispose();

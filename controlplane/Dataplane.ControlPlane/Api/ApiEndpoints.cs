@@ -46,10 +46,11 @@ public static class ApiEndpoints
             Results.Json(await containers.PortsAsync(name, ct), json.IReadOnlyListPortMappingRecord));
         app.MapGet(Routes.Containers + "/{name}/port/counters", async (string name, CancellationToken ct) =>
             Results.Json(await containers.PortCountersAsync(name, ct), json.IReadOnlyListPortCounters));
-        app.MapGet(Routes.Containers + "/{name}/logs", async (HttpContext http, string name, bool? follow, CancellationToken ct) =>
+        app.MapGet(Routes.Containers + "/{name}/logs", async (HttpContext http, string name, bool? follow, bool? timestamps, string? since, string? until, string? tail, CancellationToken ct) =>
         {
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            await containers.WriteLogsAsync(name, follow ?? false, http.Response.Body, ct);
+            var options = new LogOptions(follow ?? false, timestamps ?? false, LogOptions.ParseSeconds(since, "since"), LogOptions.ParseSeconds(until, "until"), LogOptions.ParseTail(tail));
+            http.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+            await containers.WriteLogsAsync(name, options, http.Response.Body, ct);
         });
         app.MapDelete(Routes.Containers + "/{name}", async (string name, bool? force, CancellationToken ct) =>
         {

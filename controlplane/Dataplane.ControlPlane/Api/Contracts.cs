@@ -76,7 +76,7 @@ public static class Routes
 
     public static string Exec(string name) => $"{Container(name)}/exec";
 
-    public static string Logs(string name, bool follow) => $"{Container(name)}/logs?follow={(follow ? "true" : "false")}";
+    public static string Logs(string name, LogOptions options) => $"{Container(name)}/logs?{options.Query()}";
 
     public static string Port(string name) => $"{Container(name)}/port";
 
@@ -101,3 +101,25 @@ public static class VersionRoute
 {
     public const string Path = "/version";
 }
+
+/// <summary>`docker logs`' selection: Since/Until as UTC ticks (the API takes Unix seconds), Tail the last N lines.</summary>
+public sealed record LogOptions(bool Follow = false, bool Timestamps = false, long? Since = null, long? Until = null, int? Tail = null)
+{
+    public string Query() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"follow={(Follow ? "true" : "false")}&timestamps={(Timestamps ? "true" : "false")}&since={Seconds(Since)}&until={Seconds(Until)}&tail={(Tail is int t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}");
+
+    private static string Seconds(long? ticks) => ticks is long t ? ((decimal)(t - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    /// <summary>Unix seconds (a fraction allowed) as ticks; empty or 0 is none, as in Docker.</summary>
+    public static long? ParseSeconds(string? text, string name) =>
+        string.IsNullOrEmpty(text) ? null
+        : decimal.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            ? (s == 0 ? null : DateTime.UnixEpoch.Ticks + (long)(s * TimeSpan.TicksPerSecond))
+            : throw DataplaneException.Invalid($"invalid value for \"{name}\": \"{text}\"");
+
+    public static int? ParseTail(string? text) =>
+        string.IsNullOrEmpty(text) || text == "all" ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int n) ? (n < 0 ? null : n)
+        : throw DataplaneException.Invalid($"invalid value for \"tail\": \"{text}\"");
+}
+

@@ -38,8 +38,8 @@ public interface IContainerEngine
 
     Task<ContainerRecord> InspectAsync(string name, CancellationToken ct);
 
-    /// <summary>Writes the container's output so far (and, with follow, until it exits) to output.</summary>
-    Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct);
+    /// <summary>Writes the container's output lines the options select (with Follow, until it exits) to output, in StreamFrames.</summary>
+    Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct);
 
     Task RemoveAsync(string name, bool force, CancellationToken ct);
 

@@ -89,7 +89,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
             var env = files.Env.Append($"HOSTNAME={hostname}");
             var isolation = IsolationOf(record);
             using var processNs = isolation.Network;
-            var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
+            var process = SandboxProcess.Start(isolation, run.Command, env, new ContainerLog(dir), code => OnExit(id, code));
             _running[id] = process;
             CrashPoints.Reach("run:spawned");
             record = record with { State = ContainerState.Running, Pid = process.Pid };
@@ -158,20 +158,10 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
 
     public Task<ContainerRecord> InspectAsync(string name, CancellationToken ct) => Task.FromResult(Find(name));
 
-    public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct)
+    public Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct)
     {
         var id = _removedExitCodes.ContainsKey(name) ? name : Find(name).Id;
-        var path = Path.Combine(sandboxes.Directory(id), "log");
-        if (!File.Exists(path)) return;
-        await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        while (true)
-        {
-            await log.CopyToAsync(output, ct);
-            await output.FlushAsync(ct);
-            if (!follow || !_running.TryGetValue(id, out var p)) break;
-            await Task.WhenAny(p.Exited, Task.Delay(100, ct));
-            if (p.Exited.IsCompleted) { await log.CopyToAsync(output, ct); break; }
-        }
+        return new ContainerLog(sandboxes.Directory(id)).WriteAsync(options, _running.TryGetValue(id, out var p) ? p.Exited : null, output, ct);
     }
 
     public Task RemoveAsync(string name, bool force, CancellationToken ct)
@@ -274,7 +264,7 @@ public sealed class ContainerEngine(DaemonState state, DataplaneEngine engine, N
                 var isolation = IsolationOf(c);
                 using var ns = isolation.Network;
                 if (c.Pid is int pid && sandboxes.RunsIn(isolation, pid))
-                    _running[c.Id] = SandboxProcess.Adopt(pid, code => OnExit(c.Id, code));
+                    _running[c.Id] = SandboxProcess.Adopt(pid, code => OnExit(c.Id, code), new ContainerLog(sandboxes.Directory(c.Id)));
                 else
                     state.Put(c with { State = ContainerState.Exited, Pid = null });
             }

@@ -42,14 +42,14 @@ public class CliParsingTests
         var h = new RecordingHandler((req, _) => req.RequestUri!.AbsolutePath switch
         {
             "/containers" => (HttpStatusCode.Created, "{\"id\":\"abc\",\"warnings\":[\"WARNING: Published ports are discarded when using host network mode\"]}"),
-            "/containers/abc/logs" => (HttpStatusCode.OK, "hello\n"),
+            "/containers/abc/logs" => (HttpStatusCode.OK, "\u0001\0\0\0\0\0\0\u0006hello\n\u0002\0\0\0\0\0\0\u0004err\n"), // Docker's frames
             _ => (HttpStatusCode.OK, "{\"exitCode\":3}"),
         });
         var r = await CliHarness.RunAsync(["run", "--net", "host", "-p", "80", "--", "echo", "hello"], h);
         Assert.Equal(3, r.ExitCode);
         Assert.Equal("hello\n", r.RawOut);
-        Assert.Equal("WARNING: Published ports are discarded when using host network mode\n", r.Err);
-        Assert.Equal(["/containers", "/containers/abc/logs?follow=true", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
+        Assert.Equal("WARNING: Published ports are discarded when using host network mode\nerr\n", r.Err);
+        Assert.Equal(["/containers", "/containers/abc/logs?follow=true&timestamps=false&since=&until=&tail=all", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
     }
 
     private const string RunHelp = "\n\nRun 'dataplane run --help' for more information";

@@ -148,8 +148,14 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
 
     public Task<ContainerRecord> InspectAsync(string name, CancellationToken ct) => Task.FromResult(Find(name));
 
-    public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct) =>
-        await output.WriteAsync(Encoding.UTF8.GetBytes(string.Join(' ', Find(name).Command) + "\n"), ct);
+    public async Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct)
+    {
+        var payload = Encoding.UTF8.GetBytes(string.Join(' ', Find(name).Command) + "\n");
+        var header = new byte[StreamFrames.HeaderSize];
+        StreamFrames.WriteHeader(header, StreamFrames.Stdout, payload.Length);
+        await output.WriteAsync(header, ct);
+        await output.WriteAsync(payload, ct);
+    }
 
     public Task RemoveAsync(string name, bool force, CancellationToken ct)
     {

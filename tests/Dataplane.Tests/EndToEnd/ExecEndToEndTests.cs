@@ -153,6 +153,29 @@ public sealed class ExecEndToEndTests(DaemonLab d) : IClassFixture<DaemonLab>
         Assert.DoesNotContain("farip", d.Ok("ps", "-a"));
     }
 
+    [PrivilegedFact]
+    public void Logs_StreamsApart_TimestampsSinceTail_ForegroundRunToo()
+    {
+        Assert.Equal((3, "o\n", "e\n"), d.Cli("run", "--rm", "--", "sh", "-c", "echo o; echo e >&2; exit 3"));
+        d.Ok("run", "-d", "--name", "talk", "--", "sh", "-c", "echo out; echo err >&2; sleep 1; echo later; sleep 60");
+        try
+        {
+            Wait.Until(() => d.Ok("logs", "talk").Contains("later"), "talk's last line");
+            Assert.Equal((0, "out\nlater\n", "err\n"), d.Cli("logs", "talk"));
+            var stamped = d.Ok("logs", "-t", "talk").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.All(stamped, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (out|later)$", l));
+            string laterAt = stamped[1][..30];
+            Assert.Equal((0, "later\n", ""), d.Cli("logs", "--since", laterAt, "talk"));
+            var until = d.Cli("logs", "--until", stamped[0][..30], "talk");
+            Assert.Equal((0, "out\n"), (until.ExitCode, until.Out));
+            Assert.Equal((0, "later\n", ""), d.Cli("logs", "--tail", "1", "talk"));
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "talk");
+        }
+    }
+
     private static string LocalSettings(string tty)
     {
         var info = new ProcessStartInfo("stty", ["-a", "-F", tty]) { RedirectStandardOutput = true, UseShellExecute = false };
