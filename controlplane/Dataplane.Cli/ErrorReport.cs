@@ -61,10 +61,11 @@ public static class ErrorReport
         return ExitCodes.Usage;
     }
 
-    /// <summary>The `exec: "NAME": why` part of a failed start, or null when the failure is of another kind.</summary>
+    /// <summary>The `exec: "NAME": why` (or `chdir to cwd ...`) part of a failed start, or null when the failure is of another kind.</summary>
     public static string? ExecStartFailure(string daemonMessage)
     {
         int at = daemonMessage.IndexOf("exec: \"", StringComparison.Ordinal);
+        if (at < 0) at = daemonMessage.IndexOf("chdir to cwd (", StringComparison.Ordinal);
         return at >= 0 ? daemonMessage[at..] : null;
     }
 }

@@ -14,7 +14,8 @@ public static class Program
             e.Cancel = true;
             cts.Cancel();
         };
-        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, path => new ApiClient(path));
+        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, path => new ApiClient(path),
+            openStderr: Console.OpenStandardError, openStdin: Console.OpenStandardInput, terminal: true);
         return await CliApp.RunAsync(args, context, cts.Token);
     }
 }

@@ -69,7 +69,7 @@ public class HostPortBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "SocketPortProbe.TryReserve(10,000)")]
-    public bool[] Reserve() => _probe.TryReserve(_ports);
+    public Dataplane.Interop.Errno[] Reserve() => _probe.TryReserve(_ports);
 
     [Benchmark(Description = "HostPortAllocator.AllocateAll(10,000)")]
     public void Allocate() => _allocated = _allocator.AllocateAll(_bindings);

@@ -6,27 +6,12 @@ using Dataplane.ControlPlane.Ports;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`exec`, `port`, `rm`, and the commands of their own files (`ps`, `logs`, `inspect`).</summary>
+/// <summary>`port`, `rm`, and the commands of their own files (`exec`, `ps`, `logs`, `inspect`).</summary>
 public static class ContainerCommands
 {
     public static IEnumerable<Command> Build(CliContext context) =>
-        [Exec(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context), .. LifecycleCommands.Build(context)];
+        [ExecCommand.Build(context), Port(context), PsCommand.Build(context), LogsCommand.Build(context), InspectCommand.Build(context), Remove(context), .. LifecycleCommands.Build(context)];
 
-    private static Command Exec(CliContext context)
-    {
-        var name = new Argument<string>("CONTAINER");
-        var cmd = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("exec", "Run a command in a running container") { name, cmd };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var r = await client.ExecAsync(parse.GetValue(name)!, new ExecRequest(parse.GetValue(cmd)!), ct);
-            context.Out.Write(r.Stdout);
-            context.Error.Write(r.Stderr);
-            return r.ExitCode;
-        });
-        return command;
-    }
 
     private static Command Port(CliContext context)
     {

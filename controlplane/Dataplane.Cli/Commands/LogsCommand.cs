@@ -1,98 +1,70 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Dataplane.ControlPlane;
+using Dataplane.ControlPlane.Api;
 
 namespace Dataplane.Cli.Commands;
 
 /// <summary>
-/// `dataplane logs [-f] [-n|--tail N] CONTAINER`. --tail is applied here: the log is append-only, so with
-/// -f the lines already written are read once, their last N printed, and the followed stream resumes
-/// after them. Timestamps (-t, --since) need the daemon to record when each line was written.
+/// `dataplane logs [-f] [-t] [--since T] [--until T] [-n|--tail N] CONTAINER`: the daemon selects the
+/// lines (as dockerd does); the container's stdout goes to ours and its stderr to ours.
+/// --since/--until take what docker's do: RFC 3339 times, Unix seconds, or a duration back from now (10m).
 /// </summary>
-public static class LogsCommand
+public static partial class LogsCommand
 {
     public static Command Build(CliContext context)
     {
         var name = new Argument<string>("CONTAINER");
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
+        var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var since = new Option<string?>("--since") { Description = "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)" };
+        var until = new Option<string?>("--until") { Description = "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)" };
         var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs (default \"all\")", DefaultValueFactory = _ => "all" };
-        var command = new Command("logs", "Fetch the output of a container") { name, follow, tail };
+        var command = new Command("logs", "Fetch the logs of a container") { name, follow, timestamps, since, until, tail };
         command.SetAction(async (parse, ct) =>
         {
-            int? lines = ParseTail(parse.GetValue(tail)!);
-            string container = parse.GetValue(name)!;
+            var now = context.Now();
+            var options = new LogOptions(parse.GetValue(follow), parse.GetValue(timestamps),
+                ParseTime(parse.GetValue(since), now, "since"), ParseTime(parse.GetValue(until), now, "until"), LogOptions.ParseTail(parse.GetValue(tail)));
             using var client = context.Connect(parse.GetValue(CliApp.Host));
             await using var stdout = context.OpenStdout();
-            if (lines is null)
-            {
-                await client.CopyLogsAsync(container, parse.GetValue(follow), stdout, ct);
-                return 0;
-            }
-            using var written = new MemoryStream();
-            await client.CopyLogsAsync(container, follow: false, written, ct);
-            var log = written.GetBuffer().AsMemory(0, (int)written.Length);
-            await stdout.WriteAsync(log[LastLinesStart(log.Span, lines.Value)..], ct);
-            if (parse.GetValue(follow))
-                await client.CopyLogsAsync(container, follow: true, new SkipFirst(stdout, log.Length), ct);
+            await using var stderr = context.OpenStderr();
+            await client.CopyLogsAsync(parse.GetValue(name)!, options, stdout, stderr, ct);
             return 0;
         });
         return command;
     }
 
-    /// <summary>"all" (or a negative number, as docker allows) is everything; otherwise a count of lines.</summary>
-    public static int? ParseTail(string text) =>
-        text == "all" ? null
-        : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) ? (n < 0 ? null : n)
-        : throw DataplaneException.Invalid($"invalid value for \"tail\": \"{text}\"");
-
-    /// <summary>Where the last n lines of log begin (a final line without its newline counts as a line).</summary>
-    public static int LastLinesStart(ReadOnlySpan<byte> log, int n)
+    /// <summary>docker/cli's timetypes.GetTimestamp: a Go duration back from now, Unix seconds, or an RFC 3339 time (UTC when it names no zone); as UTC ticks.</summary>
+    public static long? ParseTime(string? text, DateTimeOffset now, string name)
     {
-        if (n == 0)
-            return log.Length;
-        int end = log.Length > 0 && log[^1] == (byte)'\n' ? log.Length - 1 : log.Length;
-        for (int i = end - 1, seen = 0; i >= 0; i--)
+        if (string.IsNullOrEmpty(text)) return null;
+        if (GoDuration().Match(text) is { Success: true } m)
         {
-            if (log[i] == (byte)'\n' && ++seen == n)
-                return i + 1;
+            double seconds = 0;
+            foreach (Capture part in m.Groups["part"].Captures)
+            {
+                var unit = UnitOf().Match(part.Value);
+                double value = double.Parse(part.Value[..unit.Index], CultureInfo.InvariantCulture);
+                seconds += value * unit.Value switch { "h" => 3600, "m" => 60, "s" => 1, "ms" => 1e-3, "us" or "µs" => 1e-6, _ => 1e-9 };
+            }
+            return now.UtcTicks - (long)(seconds * TimeSpan.TicksPerSecond);
         }
-        return 0;
+        if (decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var unix))
+            return DateTime.UnixEpoch.Ticks + (long)(unix * TimeSpan.TicksPerSecond);
+        // .NET reads at most 7 fraction digits (ticks); logs -t prints 9.
+        if (DateTimeOffset.TryParse(Fraction().Replace(text, "$1"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            return at.UtcTicks;
+        throw DataplaneException.Invalid($"invalid value for \"{name}\": failed to parse value as time or duration: \"{text}\"");
     }
 
-    /// <summary>Drops the first bytes written (those already printed), then passes the rest through.</summary>
-    private sealed class SkipFirst(Stream inner, long skip) : Stream
-    {
-        private long _skip = skip;
+    [GeneratedRegex(@"^(?<part>[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")]
+    private static partial Regex GoDuration();
 
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+    [GeneratedRegex(@"(\.[0-9]{7})[0-9]+")]
+    private static partial Regex Fraction();
 
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            int dropped = (int)Math.Min(_skip, buffer.Length);
-            _skip -= dropped;
-            inner.Write(buffer[dropped..]);
-            inner.Flush();
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
-        {
-            int dropped = (int)Math.Min(_skip, buffer.Length);
-            _skip -= dropped;
-            await inner.WriteAsync(buffer[dropped..], ct);
-            await inner.FlushAsync(ct);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    }
+    [GeneratedRegex(@"(ns|us|µs|ms|s|m|h)$")]
+    private static partial Regex UnitOf();
 }

@@ -78,7 +78,8 @@ public static class RunCommand
             return 0;
         }
         await using (var stdout = context.OpenStdout())
-            await client.CopyLogsAsync(response.Id, follow: true, stdout, ct);
+        await using (var stderr = context.OpenStderr())
+            await client.CopyLogsAsync(response.Id, new LogOptions(Follow: true), stdout, stderr, ct);
         return (await client.WaitAsync(response.Id, ct)).ExitCode;
     }
 }

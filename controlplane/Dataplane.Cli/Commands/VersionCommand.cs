@@ -1,14 +1,14 @@
 using System.CommandLine;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Dataplane.Cli.Templates;
+using Dataplane.ControlPlane.Api;
 
 namespace Dataplane.Cli.Commands;
 
 /// <summary>
 /// `dataplane version` in docker version's shape (cli/command/system/version.go): the client's section,
-/// or `--format` over {"Client": {...}}. The daemon's section needs a version route the API does not have yet.
+/// then the daemon's (GET /version); a daemon that cannot be reached is reported after the client's
+/// section, exit 1. `--format` runs over {"Client": {...}, "Server": {...}}.
 /// </summary>
 public static class VersionCommand
 {
@@ -16,39 +16,78 @@ public static class VersionCommand
     {
         var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template ('json' or a Go template)" };
         var command = new Command("version", "Show the Dataplane version information") { format };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
-            var client = Client();
+            var client = Client(BuildVersion.Of(typeof(VersionCommand).Assembly));
+            JsonObject? server = null;
+            Exception? failure = null;
+            try
+            {
+                using var api = context.Connect(parse.GetValue(CliApp.Host));
+                server = Server(await api.VersionAsync(ct));
+            }
+            catch (Exception e) when (e is DaemonUnreachableException or ApiException)
+            {
+                failure = e;
+            }
             if (parse.GetValue(format) is { Length: > 0 } f)
             {
                 var template = GoTemplate.Parse(f == "json" ? "{{json .}}" : f);
-                context.Out.WriteLine(template.Execute(new JsonObject { ["Client"] = client }));
-                return 0;
+                context.Out.WriteLine(template.Execute(new JsonObject { ["Client"] = client, ["Server"] = server }));
             }
-            context.Out.WriteLine("Client:");
-            foreach (var (label, key) in Labels)
-                context.Out.WriteLine($" {label + ":",-19}{client[key]}");
-            return 0;
+            else
+            {
+                context.Out.WriteLine("Client:");
+                Print(context, client, ClientLabels, " ", 19);
+                if (server is not null)
+                {
+                    context.Out.WriteLine();
+                    context.Out.WriteLine("Server: Dataplane");
+                    context.Out.WriteLine(" Engine:");
+                    Print(context, server, ServerLabels, "  ", 18);
+                }
+            }
+            if (failure is null) return 0;
+            return ErrorReport.Report(context, failure, "version");
         });
         return command;
     }
 
-    private static readonly (string Label, string Key)[] Labels =
+    private static void Print(CliContext context, JsonObject values, (string Label, string Key)[] labels, string indent, int width)
+    {
+        foreach (var (label, key) in labels)
+            context.Out.WriteLine($"{indent}{(label + ":").PadRight(width)}{values[key]}");
+    }
+
+    private static readonly (string Label, string Key)[] ClientLabels =
     [
         ("Version", "Version"), ("API version", "ApiVersion"), (".NET version", "DotnetVersion"), ("Git commit", "GitCommit"), ("OS/Arch", "OsArch"),
     ];
 
-    private static JsonObject Client()
+    private static readonly (string Label, string Key)[] ServerLabels =
+    [
+        ("Version", "Version"), ("API version", "ApiVersion"), (".NET version", "DotnetVersion"), ("Git commit", "GitCommit"), ("OS/Arch", "OsArch"),
+        ("Kernel version", "KernelVersion"),
+    ];
+
+    private static JsonObject Client(VersionResponse v) => new()
     {
-        string informational = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        int plus = informational.IndexOf('+');
-        return new JsonObject
-        {
-            ["Version"] = plus < 0 ? informational : informational[..plus],
-            ["ApiVersion"] = "1",
-            ["DotnetVersion"] = Environment.Version.ToString(),
-            ["GitCommit"] = plus < 0 ? "unknown" : informational[(plus + 1)..][..Math.Min(7, informational.Length - plus - 1)],
-            ["OsArch"] = $"linux/{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant().Replace("x64", "amd64", StringComparison.Ordinal)}",
-        };
-    }
+        ["Version"] = v.Version,
+        ["ApiVersion"] = v.ApiVersion,
+        ["DotnetVersion"] = v.DotnetVersion,
+        ["GitCommit"] = v.GitCommit,
+        ["OsArch"] = $"{v.Os}/{v.Arch}",
+    };
+
+    private static JsonObject Server(VersionResponse v) => new()
+    {
+        ["Version"] = v.Version,
+        ["ApiVersion"] = v.ApiVersion,
+        ["DotnetVersion"] = v.DotnetVersion,
+        ["GitCommit"] = v.GitCommit,
+        ["Os"] = v.Os,
+        ["Arch"] = v.Arch,
+        ["OsArch"] = $"{v.Os}/{v.Arch}",
+        ["KernelVersion"] = v.KernelVersion,
+    };
 }

@@ -12,11 +12,13 @@ public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly string _host;
+    private readonly string? _socketPath; // for hijacked connections (exec), which HttpClient does not make
 
     /// <summary>A client of the daemon listening on socketPath.</summary>
     public ApiClient(string socketPath)
         : this(CreateUnixHandler(socketPath), "unix://" + socketPath)
     {
+        _socketPath = socketPath;
     }
 
     /// <summary>A client over any handler (tests use a fake one).</summary>
@@ -64,8 +66,24 @@ public sealed class ApiClient : IDisposable
     public Task<WaitResponse> WaitAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, Routes.Wait(name), null, Json.WaitResponse, ct);
 
-    public Task<ExecResponse> ExecAsync(string name, ExecRequest r, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, Routes.Exec(name), Content(r, Json.ExecRequest), Json.ExecResponse, ct);
+    public Task<ExecCreateResponse> CreateExecAsync(string name, ExecRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Exec(name), Content(r, Json.ExecRequest), Json.ExecCreateResponse, ct);
+
+    public Task StartExecDetachedAsync(string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.ExecStart(id, detach: true), null, ct);
+
+    /// <summary>Starts the exec with its streams on a connection of its own (raw with a terminal, else StreamFrames).</summary>
+    public Task<HijackedConnection> StartExecAttachedAsync(string id, CancellationToken ct = default) =>
+        HijackedConnection.OpenAsync(_socketPath ?? throw new InvalidOperationException("attaching to an exec needs the daemon's Unix socket"), Routes.ExecStart(id, detach: false), ct);
+
+    public Task ResizeExecAsync(string id, int rows, int columns, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.ExecResize(id, rows, columns), null, ct);
+
+    public Task<VersionResponse> VersionAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, VersionRoute.Path, null, Json.VersionResponse, ct);
+
+    public Task<ExecInspectResponse> InspectExecAsync(string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Routes.ExecInspect(id), null, Json.ExecInspectResponse, ct);
 
     public Task<IReadOnlyList<ContainerRecord>> ListContainersAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Routes.Containers, null, Json.IReadOnlyListContainerRecord, ct);
@@ -94,12 +112,12 @@ public sealed class ApiClient : IDisposable
     public Task KillAsync(string name, string? signal, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, Routes.Kill(name, signal), null, ct);
 
-    /// <summary>Copies the container's output to destination as it arrives.</summary>
-    public async Task CopyLogsAsync(string name, bool follow, Stream destination, CancellationToken ct = default)
+    /// <summary>Copies the container's output as it arrives, its stdout and stderr each to its own destination.</summary>
+    public async Task CopyLogsAsync(string name, LogOptions options, Stream stdout, Stream stderr, CancellationToken ct = default)
     {
-        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Routes.Logs(name, follow)), ct);
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Routes.Logs(name, options)), ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await body.CopyToAsync(destination, ct);
+        await StreamFrames.DemultiplexAsync(body, stdout, stderr, ct);
     }
 
     public Task<IReadOnlyList<ConntrackFlowRecord>> ConntrackAsync(int? port, string? container, string? proto, CancellationToken ct = default) =>
@@ -166,16 +184,20 @@ public sealed class ApiClient : IDisposable
         using (response)
         {
             string body = await response.Content.ReadAsStringAsync(ct);
-            string message;
-            try
-            {
-                message = JsonSerializer.Deserialize(body, Json.ErrorResponse)?.Message ?? body;
-            }
-            catch (JsonException)
-            {
-                message = body.Length > 0 ? body : response.ReasonPhrase ?? "unknown error";
-            }
-            throw new ApiException((int)response.StatusCode, message);
+            throw new ApiException((int)response.StatusCode, ErrorMessage(body, response.ReasonPhrase));
+        }
+    }
+
+    /// <summary>The `message` of an error answer's JSON, else its text, else the reason phrase.</summary>
+    internal static string ErrorMessage(string body, string? reason)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, Json.ErrorResponse)?.Message ?? body;
+        }
+        catch (JsonException)
+        {
+            return body.Length > 0 ? body : reason ?? "unknown error";
         }
     }
 }

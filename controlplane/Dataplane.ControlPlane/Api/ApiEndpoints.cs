@@ -33,15 +33,24 @@ public static class ApiEndpoints
         app.MapPost(Routes.Containers + "/{name}/wait", async (string name, CancellationToken ct) =>
             Results.Json(await containers.WaitAsync(name, ct), json.WaitResponse));
         app.MapPost(Routes.Containers + "/{name}/exec", async (string name, ExecRequest r, CancellationToken ct) =>
-            Results.Json(await containers.ExecAsync(name, r, ct), json.ExecResponse));
+            Results.Json(await containers.CreateExecAsync(name, r, ct), json.ExecCreateResponse, statusCode: StatusCodes.Status201Created));
+        app.MapPost(Routes.Execs + "/{id}/start", (HttpContext http, string id, bool? detach, CancellationToken ct) => ExecStart.HandleAsync(http, containers, id, detach ?? false, ct));
+        app.MapPost(Routes.Execs + "/{id}/resize", async (string id, int h, int w, CancellationToken ct) =>
+        {
+            await containers.ResizeExecAsync(id, h, w, ct);
+            return Results.Ok();
+        });
+        app.MapGet(Routes.Execs + "/{id}/json", async (string id, CancellationToken ct) =>
+            Results.Json(await containers.InspectExecAsync(id, ct), json.ExecInspectResponse));
         app.MapGet(Routes.Containers + "/{name}/port", async (string name, CancellationToken ct) =>
             Results.Json(await containers.PortsAsync(name, ct), json.IReadOnlyListPortMappingRecord));
         app.MapGet(Routes.Containers + "/{name}/port/counters", async (string name, CancellationToken ct) =>
             Results.Json(await containers.PortCountersAsync(name, ct), json.IReadOnlyListPortCounters));
-        app.MapGet(Routes.Containers + "/{name}/logs", async (HttpContext http, string name, bool? follow, CancellationToken ct) =>
+        app.MapGet(Routes.Containers + "/{name}/logs", async (HttpContext http, string name, bool? follow, bool? timestamps, string? since, string? until, string? tail, CancellationToken ct) =>
         {
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            await containers.WriteLogsAsync(name, follow ?? false, http.Response.Body, ct);
+            var options = new LogOptions(follow ?? false, timestamps ?? false, LogOptions.ParseSeconds(since, "since"), LogOptions.ParseSeconds(until, "until"), LogOptions.ParseTail(tail));
+            http.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+            await containers.WriteLogsAsync(name, options, http.Response.Body, ct);
         });
         app.MapDelete(Routes.Containers + "/{name}", async (string name, bool? force, CancellationToken ct) =>
         {
@@ -68,6 +77,7 @@ public static class ApiEndpoints
             await containers.KillAsync(name, signal, ct);
             return Results.NoContent();
         });
+        app.MapGet(VersionRoute.Path, () => Results.Json(BuildVersion.Server(), json.VersionResponse));
         return app;
     }
 

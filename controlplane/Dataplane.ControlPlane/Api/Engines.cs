@@ -22,14 +22,24 @@ public interface IContainerEngine
 
     Task<WaitResponse> WaitAsync(string name, CancellationToken ct);
 
-    Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct);
+    /// <summary>Docker's exec create: checks the container runs and the command is there; starts nothing.</summary>
+    Task<ExecCreateResponse> CreateExecAsync(string name, ExecRequest request, CancellationToken ct);
+
+    /// <summary>Starts the exec's process (a failure to start is a DataplaneException with the runtime's words).
+    /// Attached, the result carries its streams over the caller's connection; detached, it is null.</summary>
+    Task<IExecAttachment?> StartExecAsync(string id, bool attach, CancellationToken ct);
+
+    /// <summary>The exec's terminal gets this size (its process sees SIGWINCH); without a terminal, nothing.</summary>
+    Task ResizeExecAsync(string id, int rows, int columns, CancellationToken ct);
+
+    Task<ExecInspectResponse> InspectExecAsync(string id, CancellationToken ct);
 
     Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct);
 
     Task<ContainerRecord> InspectAsync(string name, CancellationToken ct);
 
-    /// <summary>Writes the container's output so far (and, with follow, until it exits) to output.</summary>
-    Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct);
+    /// <summary>Writes the container's output lines the options select (with Follow, until it exits) to output, in StreamFrames.</summary>
+    Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct);
 
     Task RemoveAsync(string name, bool force, CancellationToken ct);
 
@@ -48,4 +58,11 @@ public interface IContainerEngine
 
     /// <summary>Sends a signal (default SIGKILL) to the container's process.</summary>
     Task KillAsync(string name, string? signal, CancellationToken ct);
+}
+
+/// <summary>A started exec's streams: stdin read from the connection, output written to it (raw with a
+/// terminal, else in <see cref="StreamFrames"/>); returns once the process has exited and its output is sent.</summary>
+public interface IExecAttachment
+{
+    Task RunAsync(Stream connection, CancellationToken ct);
 }

@@ -144,7 +144,7 @@ public sealed partial class ContainerEngine
             var isolation = IsolationOf(c);
             using (isolation.Network)
             {
-                var process = SandboxProcess.Start(isolation, c.Command, env, Path.Combine(sandboxes.Directory(c.Id), "log"), code => OnExit(c.Id, code));
+                var process = SandboxProcess.Start(isolation, c.Command, env, new ContainerLog(sandboxes.Directory(c.Id)), code => OnExit(c.Id, code));
                 _running[c.Id] = process;
                 CrashPoints.Reach("start:spawned");
                 state.Put(c with

@@ -29,7 +29,7 @@ public sealed partial class ContainerEngine
                 if (spec is null || RestoreEndpoint(spec))
                 {
                     if (spec is not null) claims.Add(new PortPublisher.Claim(spec.Owner, spec.IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = spec.IPv6 });
-                    _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code));
+                    _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code), new ContainerLog(sandboxes.Directory(c.Id)));
                 }
                 else
                 {

@@ -104,7 +104,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
 
             var isolation = IsolationOf(record);
             using var processNs = isolation.Network;
-            var process = SandboxProcess.Start(isolation, run.Command, env, Path.Combine(dir, "log"), code => OnExit(id, code));
+            var process = SandboxProcess.Start(isolation, run.Command, env, new ContainerLog(dir), code => OnExit(id, code));
             _running[id] = process;
             CrashPoints.Reach("run:spawned");
             record = record with { State = ContainerState.Running, Pid = process.Pid, StartedAt = DateTimeOffset.UtcNow };
@@ -118,67 +118,32 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
     /// <summary>The record of exactly this container (by full id), if it still exists.</summary>
     private ContainerRecord? Recorded(string id) => state.Current.Containers.FirstOrDefault(c => c.Id == id);
 
-    public Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct)
+    private ExecSessions? _execs;
+    private ExecSessions Execs => LazyInitializer.EnsureInitialized(ref _execs, () => new ExecSessions(Find, IsolationOf));
+
+    public Task<ExecCreateResponse> CreateExecAsync(string name, ExecRequest request, CancellationToken ct) => Task.FromResult(Execs.Create(name, request));
+
+    public Task<IExecAttachment?> StartExecAsync(string id, bool attach, CancellationToken ct) => Task.FromResult(Execs.Start(id, attach));
+
+    public Task ResizeExecAsync(string id, int rows, int columns, CancellationToken ct)
     {
-        var c = Find(name);
-        if (c.State != ContainerState.Running) throw DataplaneException.Conflict($"Container {c.Id} is not running");
-        var isolation = IsolationOf(c);
-        using var ns = isolation.Network;
-        var (exit, stdout, stderr) = Exec(isolation, request.Command);
-        return Task.FromResult(new ExecResponse(exit, stdout, stderr));
+        Execs.Resize(id, rows, columns);
+        return Task.CompletedTask;
     }
+
+    public Task<ExecInspectResponse> InspectExecAsync(string id, CancellationToken ct) => Task.FromResult(Execs.Inspect(id));
 
     private ProcessIsolation IsolationOf(ContainerRecord c)
         => sandboxes.IsolationOf(c, c.NetworkMode.StartsWith("container:", StringComparison.Ordinal) ? Find(c.NetworkMode["container:".Length..]) : c);
-
-    private static (int, string, string) Exec(ProcessIsolation isolation, IReadOnlyList<string> command)
-    {
-        if (command is null || command.Count == 0 || string.IsNullOrEmpty(command[0]) || command.Any(a => a is null))
-            throw DataplaneException.Invalid("No exec command specified");
-        // Like a container's own command: from /, not from wherever the daemon was started.
-        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
-        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-        System.Diagnostics.Process p;
-        try
-        {
-            p = isolation.Run(() => System.Diagnostics.Process.Start(info)!);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            // Docker's text; .NET's would name the daemon's working directory.
-            var why = e.NativeErrorCode switch
-            {
-                (int)Interop.Errno.EACCES => "permission denied",
-                (int)Interop.Errno.EISDIR => "is a directory",
-                _ => "executable file not found in $PATH",
-            };
-            throw DataplaneException.Invalid($"exec: \"{command[0]}\": {why}");
-        }
-        using var _ = p;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
 
     public Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct) => Task.FromResult(state.Current.Containers);
 
     public Task<ContainerRecord> InspectAsync(string name, CancellationToken ct) => Task.FromResult(Find(name));
 
-    public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct)
+    public Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct)
     {
         var id = _removedExitCodes.ContainsKey(name) ? name : Find(name).Id;
-        var path = Path.Combine(sandboxes.Directory(id), "log");
-        if (!File.Exists(path)) return;
-        await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        while (true)
-        {
-            await log.CopyToAsync(output, ct);
-            await output.FlushAsync(ct);
-            if (!follow || !_running.TryGetValue(id, out var p)) break;
-            await Task.WhenAny(p.Exited, Task.Delay(100, ct));
-            if (p.Exited.IsCompleted) { await log.CopyToAsync(output, ct); break; }
-        }
+        return new ContainerLog(sandboxes.Directory(id)).WriteAsync(options, _running.TryGetValue(id, out var p) ? p.Exited : null, output, ct);
     }
 
     public Task RemoveAsync(string name, bool force, CancellationToken ct)

@@ -7,8 +7,8 @@ namespace Dataplane.ControlPlane.Daemon;
 
 /// <summary>
 /// A container's command, supervised by the daemon: spawned in the sandbox's namespaces (from a
-/// thread that entered them) with its output appended straight to the container's log file, so
-/// output and process both outlive a daemon that crashes.
+/// thread that entered them) with its stdout and stderr appended straight to the container's two log
+/// files (<see cref="ContainerLog"/>), so output and process both outlive a daemon that crashes.
 /// </summary>
 public sealed class SandboxProcess
 {
@@ -25,19 +25,24 @@ public sealed class SandboxProcess
     public int Pid { get; }
     public Task<int> Exited => _exited.Task;
 
-    public static SandboxProcess Start(ProcessIsolation isolation, IReadOnlyList<string> command, IEnumerable<string> env, string logPath, Action<int> onExit)
+    public static SandboxProcess Start(ProcessIsolation isolation, IReadOnlyList<string> command, IEnumerable<string> env, ContainerLog log, Action<int> onExit)
     {
         if (command.Count == 0) throw DataplaneException.Invalid("No command specified");
         SpawnedProcess process;
-        using var output = SpawnedProcess.OpenOutput(logPath); // before the sandbox hides the state directory
+        var (stdout, stderr) = log.OpenForChild(); // before the sandbox hides the state directory
         try
         {
-            process = isolation.Run(() => SpawnedProcess.Start(command, Environment(env), output));
+            process = isolation.Run(() => SpawnedProcess.Start(command, Environment(env), new ChildStdio(null, stdout, stderr)));
         }
         catch (InteropException e) when (e.Errno is Errno.ENOENT or Errno.EACCES)
         {
             var why = e.Errno == Errno.ENOENT ? "executable file not found in $PATH" : "permission denied";
             throw DataplaneException.Invalid($"failed to create task for container: exec: \"{command[0]}\": {why}");
+        }
+        finally
+        {
+            stdout.Dispose();
+            stderr.Dispose();
         }
         var sandbox = new SandboxProcess(process.Pid);
         _ = process.WaitForExitAsync().ContinueWith(t =>
@@ -46,11 +51,12 @@ public sealed class SandboxProcess
             onExit(code);
             sandbox._exited.TrySetResult(code);
         }, TaskScheduler.Default);
+        log.StampUntil(sandbox.Exited);
         return sandbox;
     }
 
     /// <summary>Defaults, then the container's entries; a later KEY replaces an earlier one.</summary>
-    private static List<string> Environment(IEnumerable<string> env)
+    internal static List<string> Environment(IEnumerable<string> env)
     {
         var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in DefaultEnvironment.Concat(env))
@@ -65,9 +71,10 @@ public sealed class SandboxProcess
     /// A container process that outlived an earlier daemon (not our child, so no exit code): watched
     /// until it is gone.
     /// </summary>
-    public static SandboxProcess Adopt(int pid, Action<int> onExit)
+    public static SandboxProcess Adopt(int pid, Action<int> onExit, ContainerLog log)
     {
         var sandbox = new SandboxProcess(pid);
+        log.StampUntil(sandbox.Exited);
         _ = Task.Run(async () =>
         {
             while (IsAlive(pid)) await Task.Delay(500);

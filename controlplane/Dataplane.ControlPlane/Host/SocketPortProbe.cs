@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.ExceptionServices;
 using Dataplane.ControlPlane.Ports;
+using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Sockets;
@@ -22,16 +23,15 @@ public sealed class SocketPortProbe(NetworkNamespace ns, bool hold = true) : IHo
     private readonly Dictionary<(IPAddress, Proto, int), FileDescriptorHandle> _held = [];
     private readonly Lock _gate = new();
 
-    public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
+    public Errno[] TryReserve(IReadOnlyList<PublishedPort> ports)
     {
-        var free = new bool[ports.Count];
+        var refused = new Errno[ports.Count];
         var sockets = new FileDescriptorHandle?[ports.Count];
         try
         {
             InNamespace(ports.Count, i =>
             {
-                var s = PortHold.TryHold(ports[i].HostIp, ports[i].Container.Proto == Proto.Udp, ports[i].HostPort, out _);
-                free[i] = s is not null;
+                var s = PortHold.TryHold(ports[i].HostIp, ports[i].Container.Proto == Proto.Udp, ports[i].HostPort, out refused[i]);
                 if (hold) sockets[i] = s;
                 else s?.Dispose();
             });
@@ -45,7 +45,7 @@ public sealed class SocketPortProbe(NetworkNamespace ns, bool hold = true) : IHo
         lock (_gate)
             for (int i = 0; i < ports.Count; i++)
                 if (sockets[i] is { } s) _held[Key(ports[i])] = s;
-        return free;
+        return refused;
     }
 
     public void Release(PublishedPort port)

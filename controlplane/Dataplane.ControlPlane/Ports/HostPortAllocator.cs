@@ -100,15 +100,15 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
                 held.Add(p);
             }
-            var free = probe.TryReserve(ports);
-            int busy = Array.IndexOf(free, false);
+            var refused = probe.TryReserve(ports);
+            int busy = Array.FindIndex(refused, e => e != Interop.Errno.None);
             if (busy < 0)
                 return;
             for (int i = 0; i < ports.Count; i++)
-                if (free[i]) probe.Release(ports[i]);
+                if (refused[i] == Interop.Errno.None) probe.Release(ports[i]);
             var p0 = ports[busy];
             throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
-                $"failed to bind host port {Endpoint(p0.HostIp, p0.HostPort)}/{p0.Container.Proto.Name()}: address already in use"));
+                $"failed to bind host port {Endpoint(p0.HostIp, p0.HostPort)}/{p0.Container.Proto.Name()}: {BindRefusal(refused[busy])}"));
         }
         catch
         {
@@ -127,7 +127,13 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         for (int i = 0; i < range.Count; i++)
         {
             var candidate = new PublishedPort(ip, range.Start + ((start - range.Start + i) % range.Count), binding.Container);
-            if (Conflicts(ip, proto, candidate.HostPort) || !probe.TryReserve([candidate])[0])
+            if (Conflicts(ip, proto, candidate.HostPort))
+                continue;
+            var refusal = probe.TryReserve([candidate])[0];
+            if (refusal == Interop.Errno.EADDRNOTAVAIL) // no port of that address will do
+                throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
+                    $"failed to bind host port {Endpoint(ip, candidate.HostPort)}/{proto.Name()}: {BindRefusal(refusal)}"));
+            if (refusal != Interop.Errno.None)
                 continue;
             Hold(ip, proto, candidate.HostPort);
             if (round)
@@ -136,6 +142,14 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
         throw DataplaneException.Conflict("all ports are allocated");
     }
+
+    /// <summary>The kernel's words for a refused bind, as Go (and so Docker) prints them.</summary>
+    private static string BindRefusal(Interop.Errno errno) => errno switch
+    {
+        Interop.Errno.EADDRNOTAVAIL => "cannot assign requested address",
+        Interop.Errno.EACCES => "permission denied",
+        _ => "address already in use",
+    };
 
     private bool Conflicts(IPAddress ip, Proto proto, int port) =>
         _held.TryGetValue((proto, port), out var ips) && ips.Any(held => Overlap(held, ip));

@@ -1,3 +1,5 @@
+using Dataplane.Interop;
+
 namespace Dataplane.ControlPlane.Ports;
 
 /// <summary>
@@ -7,8 +9,9 @@ namespace Dataplane.ControlPlane.Ports;
 /// </summary>
 public interface IHostPortProbe
 {
-    /// <summary>Takes every port it can; result[i] is false when another process holds ports[i].</summary>
-    bool[] TryReserve(IReadOnlyList<PublishedPort> ports);
+    /// <summary>Takes every port it can; result[i] is the kernel's refusal of ports[i] (EADDRINUSE: another
+    /// process holds it; EADDRNOTAVAIL: its address is not on the host), Errno.None when it was taken.</summary>
+    Errno[] TryReserve(IReadOnlyList<PublishedPort> ports);
 
     void Release(PublishedPort port);
 }
@@ -18,7 +21,7 @@ public sealed class NoHostPortProbe : IHostPortProbe
 {
     public static readonly NoHostPortProbe Instance = new();
 
-    public bool[] TryReserve(IReadOnlyList<PublishedPort> ports) => [.. ports.Select(_ => true)];
+    public Errno[] TryReserve(IReadOnlyList<PublishedPort> ports) => new Errno[ports.Count];
 
     public void Release(PublishedPort port)
     {

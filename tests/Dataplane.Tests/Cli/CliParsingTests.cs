@@ -42,14 +42,14 @@ public class CliParsingTests
         var h = new RecordingHandler((req, _) => req.RequestUri!.AbsolutePath switch
         {
             "/containers" => (HttpStatusCode.Created, "{\"id\":\"abc\",\"warnings\":[\"WARNING: Published ports are discarded when using host network mode\"]}"),
-            "/containers/abc/logs" => (HttpStatusCode.OK, "hello\n"),
+            "/containers/abc/logs" => (HttpStatusCode.OK, "\u0001\0\0\0\0\0\0\u0006hello\n\u0002\0\0\0\0\0\0\u0004err\n"), // Docker's frames
             _ => (HttpStatusCode.OK, "{\"exitCode\":3}"),
         });
         var r = await CliHarness.RunAsync(["run", "--net", "host", "-p", "80", "--", "echo", "hello"], h);
         Assert.Equal(3, r.ExitCode);
         Assert.Equal("hello\n", r.RawOut);
-        Assert.Equal("WARNING: Published ports are discarded when using host network mode\n", r.Err);
-        Assert.Equal(["/containers", "/containers/abc/logs?follow=true", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
+        Assert.Equal("WARNING: Published ports are discarded when using host network mode\nerr\n", r.Err);
+        Assert.Equal(["/containers", "/containers/abc/logs?follow=true&timestamps=false&since=&until=&tail=all", "/containers/abc/wait"], h.Requests.Select(x => x.Path));
     }
 
     private const string RunHelp = "\n\nRun 'dataplane run --help' for more information";
@@ -102,11 +102,33 @@ public class CliParsingTests
     [InlineData(new[] { "exec", "--", "web", "sh", "--", "x" }, new[] { "sh", "--", "x" })]
     public async Task Exec_OptionsEndAtTheContainer_RestUntouched(string[] args, string[] command)
     {
-        var h = Ok("{\"exitCode\":0,\"stdout\":\"\",\"stderr\":\"\"}");
-        await CliHarness.RunAsync(args, h);
+        var h = Ok("{\"id\":\"e1\"}");
+        await CliHarness.RunAsync(args, h); // the attached start needs a real socket: only the create is recorded
         var request = JsonSerializer.Deserialize(h.Requests.Single().Body!, ApiJsonContext.Default.ExecRequest)!;
         Assert.Equal("/containers/web/exec", h.Requests.Single().Path);
         Assert.Equal(command, request.Command);
+    }
+
+    [Fact]
+    public async Task Exec_EnvWorkdirUserDetach_SentAsDockerCreateThenDetachedStart()
+    {
+        var h = Ok("{\"id\":\"e1\"}");
+        var r = await CliHarness.RunAsync(["exec", "-d", "-e", "A=1", "-e", "FROM_CALLER", "-w", "/tmp", "-u", "nobody", "web", "env"], h,
+            name => name == "FROM_CALLER" ? "yes" : null);
+        Assert.Equal((0, ""), (r.ExitCode, r.Err));
+        Assert.Equal(["/containers/web/exec", "/exec/e1/start?detach=true"], h.Requests.Select(x => x.Path));
+        var request = JsonSerializer.Deserialize(h.Requests[0].Body!, ApiJsonContext.Default.ExecRequest)!;
+        Assert.Equal(("A=1 FROM_CALLER=yes", "/tmp", "nobody", false, false), (string.Join(' ', request.Env!), request.WorkingDir, request.User, request.AttachStdin, request.Tty));
+    }
+
+    // docker/cli exec.go: -it needs a terminal on stdin; nothing is sent.
+    [Fact]
+    public async Task Exec_InteractiveTtyWithoutTerminal_RefusedLikeDocker()
+    {
+        var h = Ok("{\"id\":\"e1\"}");
+        var r = await CliHarness.RunAsync(["exec", "-it", "web", "sh"], h);
+        Assert.Equal((1, "the input device is not a TTY\n"), (r.ExitCode, r.Err));
+        Assert.Empty(h.Requests);
     }
 
     // docker/cli run.go toStatusError: 127 "executable file not found"/"no such file or directory", 126 "permission denied", else 125.

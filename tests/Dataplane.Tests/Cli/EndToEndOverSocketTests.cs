@@ -97,7 +97,7 @@ public sealed class EndToEndOverSocketTests : IAsyncLifetime
     {
         await Cli("run", "-d", "--name", "db", "--", "server");
         var exec = await Cli("exec", "db", "--", "echo", "hi");
-        Assert.Equal((7, "echo hi\n", "err\n"), (exec.ExitCode, exec.Out, exec.Err));
+        Assert.Equal((7, "echo hi\n", "err\n"), (exec.ExitCode, exec.RawOut, exec.Err)); // stdout and stderr apart, over the hijacked connection
         Assert.Equal("server\n", (await Cli("logs", "db")).RawOut);
         Assert.Equal("Error response from daemon: No such container: ghost\n", (await Cli("logs", "ghost")).Err);
         Assert.Equal("dataplane: Error response from daemon: network nope not found" + RunHelp, (await Cli("run", "--net", "nope", "--", "x")).Err);
@@ -106,5 +106,27 @@ public sealed class EndToEndOverSocketTests : IAsyncLifetime
         Assert.Equal(0, link.ExitCode);
         var names = await Cli("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "bridge");
         Assert.Equal(["app", "db"], names.Out.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+    }
+
+    // docker version: the client's section, then the daemon's ("Server: ...", " Engine:"), --format over both.
+    [Fact]
+    public async Task Version_ClientAndServerSections_AsDockerVersion()
+    {
+        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        var r = await Cli("version");
+        Assert.Equal((0, ""), (r.ExitCode, r.Err));
+        Assert.Matches("^Client:\n Version: +\\S+\n API version: +1\n \\.NET version: +\\S+\n Git commit: +\\S+\n OS/Arch: +linux/\\w+\n\n" +
+            "Server: Dataplane\n Engine:\n  Version: +\\S+\n  API version: +1\n  \\.NET version: +\\S+\n  Git commit: +\\S+\n  OS/Arch: +linux/\\w+\n" +
+            "  Kernel version: +" + System.Text.RegularExpressions.Regex.Escape(kernel) + "\n$", r.Out);
+        Assert.Equal(kernel + "\n", (await Cli("version", "--format", "{{.Server.KernelVersion}}")).Out);
+    }
+
+    [Fact]
+    public async Task Version_DaemonUnreachable_ClientSectionThenTheErrorExit1()
+    {
+        var r = await CliHarness.RunAsync(["--host", "unix:///dpt-nonexistent/d.sock", "version"], path => new ApiClient(path));
+        Assert.StartsWith("Client:\n Version:", r.Out);
+        Assert.DoesNotContain("Server", r.Out);
+        Assert.Equal((1, "Cannot connect to the Dataplane daemon at unix:///dpt-nonexistent/d.sock. Is the dataplane daemon running?\n"), (r.ExitCode, r.Err));
     }
 }

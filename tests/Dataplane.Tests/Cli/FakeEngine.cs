@@ -104,12 +104,40 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
 
     public Task<WaitResponse> WaitAsync(string name, CancellationToken ct) => Task.FromResult(new WaitResponse(Find(name).ExitCode ?? 0));
 
-    public Task<ExecResponse> ExecAsync(string name, ExecRequest request, CancellationToken ct)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ExecRequest> _execs = new();
+
+    public Task<ExecCreateResponse> CreateExecAsync(string name, ExecRequest request, CancellationToken ct)
     {
         var c = Find(name);
         if (c.State != ContainerState.Running)
             throw DataplaneException.Conflict($"Container {c.Id} is not running");
-        return Task.FromResult(new ExecResponse(7, string.Join(' ', request.Command) + "\n", "err\n"));
+        string id = Ids.New();
+        _execs[id] = request;
+        return Task.FromResult(new ExecCreateResponse(id));
+    }
+
+    /// <summary>The exec "prints" its command line on stdout and "err" on stderr, then exits 7.</summary>
+    public Task<IExecAttachment?> StartExecAsync(string id, bool attach, CancellationToken ct) =>
+        Task.FromResult<IExecAttachment?>(attach ? new FakeExec(string.Join(' ', _execs[id].Command) + "\n") : null);
+
+    public Task ResizeExecAsync(string id, int rows, int columns, CancellationToken ct) => Task.CompletedTask;
+
+    public Task<ExecInspectResponse> InspectExecAsync(string id, CancellationToken ct) =>
+        Task.FromResult(new ExecInspectResponse(id, "c", false, _execs.ContainsKey(id) ? 7 : null, 1));
+
+    private sealed class FakeExec(string stdout) : IExecAttachment
+    {
+        public async Task RunAsync(Stream connection, CancellationToken ct)
+        {
+            foreach (var (stream, text) in new[] { (StreamFrames.Stdout, stdout), (StreamFrames.Stderr, "err\n") })
+            {
+                var payload = Encoding.UTF8.GetBytes(text);
+                var header = new byte[StreamFrames.HeaderSize];
+                StreamFrames.WriteHeader(header, stream, payload.Length);
+                await connection.WriteAsync(header, ct);
+                await connection.WriteAsync(payload, ct);
+            }
+        }
     }
 
     public Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken ct)
@@ -120,8 +148,14 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
 
     public Task<ContainerRecord> InspectAsync(string name, CancellationToken ct) => Task.FromResult(Find(name));
 
-    public async Task WriteLogsAsync(string name, bool follow, Stream output, CancellationToken ct) =>
-        await output.WriteAsync(Encoding.UTF8.GetBytes(string.Join(' ', Find(name).Command) + "\n"), ct);
+    public async Task WriteLogsAsync(string name, LogOptions options, Stream output, CancellationToken ct)
+    {
+        var payload = Encoding.UTF8.GetBytes(string.Join(' ', Find(name).Command) + "\n");
+        var header = new byte[StreamFrames.HeaderSize];
+        StreamFrames.WriteHeader(header, StreamFrames.Stdout, payload.Length);
+        await output.WriteAsync(header, ct);
+        await output.WriteAsync(payload, ct);
+    }
 
     public Task RemoveAsync(string name, bool force, CancellationToken ct)
     {

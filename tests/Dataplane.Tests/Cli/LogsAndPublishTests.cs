@@ -18,29 +18,30 @@ public class LogsAndPublishTests
     public void ZeroHostPortAsAny_DockersMeaning(string spec, string expected) =>
         Assert.Equal(expected, PublishSpec.ZeroHostPortAsAny(spec));
 
+    // docker/cli timetypes.GetTimestamp: a duration back from now, Unix seconds, RFC 3339.
     [Theory]
-    [InlineData("a\nb\nc\n", 2, "b\nc\n")]
-    [InlineData("a\nb\nc", 2, "b\nc")]
-    [InlineData("a\nb\nc\n", 5, "a\nb\nc\n")]
-    [InlineData("a\nb\nc\n", 0, "")]
-    [InlineData("", 3, "")]
-    public void LastLinesStart_TailCountsLines(string log, int n, string expected)
+    [InlineData("10m", "2026-12-03T19:50:00Z")]
+    [InlineData("1h30m", "2026-12-03T18:30:00Z")]
+    [InlineData("1.5s", "2026-12-03T19:59:58.5Z")]
+    [InlineData("1764790200", "2025-12-03T19:30:00Z")]
+    [InlineData("2026-12-03T19:00:00Z", "2026-12-03T19:00:00Z")]
+    [InlineData("2026-12-03T20:00:00+01:00", "2026-12-03T19:00:00Z")]
+    [InlineData("2026-12-03T19:00:00.123456700Z", "2026-12-03T19:00:00.1234567Z")]
+    public void LogsTime_DockerForms_UtcTicks(string text, string expected)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(log);
-        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(bytes.AsSpan(LogsCommand.LastLinesStart(bytes, n))));
+        var now = DateTimeOffset.Parse("2026-12-03T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture).UtcTicks, LogsCommand.ParseTime(text, now, "since"));
     }
 
     [Fact]
-    public async Task Logs_TailFollow_PrintsLastLinesThenOnlyWhatFollows()
+    public async Task Logs_Options_SentToTheDaemonStreamsApart()
     {
-        // The daemon's log grows between the two reads: the followed stream repeats the start, which is skipped.
-        var h = new RecordingHandler((req, _) => (HttpStatusCode.OK,
-            req.RequestUri!.Query.Contains("follow=true", StringComparison.Ordinal) ? "one\ntwo\nthree\nfour\n" : "one\ntwo\nthree\n"));
-        var r = await CliHarness.RunAsync(["logs", "-f", "--tail", "1", "web"], h);
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal("three\nfour\n", r.RawOut);
-        var all = await CliHarness.RunAsync(["logs", "-n", "2", "web"], h);
-        Assert.Equal("two\nthree\n", all.RawOut);
+        var h = new RecordingHandler((_, _) => (HttpStatusCode.OK, "\u0001\0\0\0\0\0\0\u0004out\n\u0002\0\0\0\0\0\0\u0004err\n"));
+        var r = await CliHarness.RunAsync(["logs", "-t", "--since", "1764790200.5", "--until", "1764790260", "-n", "2", "web"], h);
+        Assert.Equal((0, "out\n", "err\n"), (r.ExitCode, r.RawOut, r.Err));
+        Assert.Equal("/containers/web/logs?follow=false&timestamps=true&since=1764790200.5&until=1764790260&tail=2", h.Requests.Single().Path);
+        var bad = await CliHarness.RunAsync(["logs", "--since", "yesterday", "web"], h);
+        Assert.Equal((125, "dataplane: invalid value for \"since\": failed to parse value as time or duration: \"yesterday\"\n"), (bad.ExitCode, bad.Err));
     }
 
     [Fact]

@@ -2,20 +2,24 @@ using System.Collections.Concurrent;
 using System.Net;
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Ports;
+using Dataplane.Interop;
 
 namespace Dataplane.Tests.ControlPlane;
 
 public class HostPortAllocatorTests
 {
+    /// <summary>An address the fake host does not have (TEST-NET-3, never used on the wire).</summary>
+    private static readonly IPAddress NotLocal = IPAddress.Parse("203.0.113.9");
+
     private sealed class BusyProbe(params int[] busy) : IHostPortProbe
     {
         public List<int> Released { get; } = [];
         public int Calls { get; private set; }
 
-        public bool[] TryReserve(IReadOnlyList<PublishedPort> ports)
+        public Errno[] TryReserve(IReadOnlyList<PublishedPort> ports)
         {
             Calls++;
-            return [.. ports.Select(p => !busy.Contains(p.HostPort))];
+            return [.. ports.Select(p => busy.Contains(p.HostPort) ? Errno.EADDRINUSE : p.HostIp.Equals(NotLocal) ? Errno.EADDRNOTAVAIL : Errno.None)];
         }
 
         public void Release(PublishedPort port) => Released.Add(port.HostPort);
@@ -206,5 +210,17 @@ public class HostPortAllocatorTests
         Parallel.For(0, 1000, _ => got.Add(a.Allocate(B("80")).HostPort));
         Assert.Equal(1000, got.Distinct().Count());
         Assert.Throws<DataplaneException>(() => a.Allocate(B("80")));
+    }
+
+    // Docker (28.x) on a host IP the host does not have: the kernel's EADDRNOTAVAIL, not "in use".
+    [Fact]
+    public void Allocate_AddressNotOnTheHost_CannotAssignRequestedAddress()
+    {
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, new BusyProbe());
+        var e = Assert.Throws<DataplaneException>(() => a.Allocate(B("203.0.113.9:8080:80")));
+        Assert.Equal("failed to bind host port 203.0.113.9:8080/tcp: cannot assign requested address", e.Message);
+        var random = Assert.Throws<DataplaneException>(() => a.Allocate(B("203.0.113.9::80")));
+        Assert.EndsWith(": cannot assign requested address", random.Message);
+        Assert.False(a.IsHeld(NotLocal, Proto.Tcp, 8080));
     }
 }

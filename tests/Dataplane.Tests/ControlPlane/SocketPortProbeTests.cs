@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Dataplane.ControlPlane.Daemon;
 using Dataplane.ControlPlane.Host;
 using Dataplane.ControlPlane.Ports;
+using Dataplane.Interop;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Tests.Support;
 using Dataplane.Tests.Support.Topology;
@@ -33,10 +34,10 @@ public sealed class SocketPortProbeTests : IDisposable
     {
         using var probe = new SocketPortProbe(_ns!);
         var ports = Enumerable.Range(40000, 2000).Select(Tcp).ToList(); // large enough to be split across cores
-        Assert.All(probe.TryReserve(ports), Assert.True);
+        Assert.All(probe.TryReserve(ports), e => Assert.Equal(Errno.None, e));
         Assert.False(OthersCanBind(40000));
         Assert.False(OthersCanBind(41999));
-        Assert.Equal([false, true], probe.TryReserve([Tcp(40500), Tcp(42000)])); // ours already; a free one
+        Assert.Equal([Errno.EADDRINUSE, Errno.None], probe.TryReserve([Tcp(40500), Tcp(42000)])); // ours already; a free one
         probe.Release(Tcp(40000));
         Assert.True(OthersCanBind(40000));
     }
@@ -52,7 +53,7 @@ public sealed class SocketPortProbeTests : IDisposable
             s.Listen();
             return s;
         });
-        Assert.Equal([false, true], probe.TryReserve([Tcp(8080), Tcp(8081)]));
+        Assert.Equal([Errno.EADDRINUSE, Errno.None], probe.TryReserve([Tcp(8080), Tcp(8081)]));
         Assert.True(OthersCanBind(8081));
     }
 }

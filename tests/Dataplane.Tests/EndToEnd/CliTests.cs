@@ -238,7 +238,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         d.Ok("run", "-d", "--name", "chatty", "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.05; done; sleep 30");
         try
         {
-            var logPath = Directory.GetFiles(Path.Combine(d.StateDir, "containers"), "log", SearchOption.AllDirectories).Single();
+            var logPath = Directory.GetFiles(Path.Combine(d.StateDir, "containers"), "stdout", SearchOption.AllDirectories).Single();
             Wait.Until(() => File.ReadAllText(logPath).Contains("line 1\n"), "chatty's first lines in its log");
             d.KillDaemon();
             long atKill = new FileInfo(logPath).Length;
