@@ -97,6 +97,11 @@ public sealed class DataPathReader(BpfObject obj)
         DataPathAbi.MapSnat => map.Entries<SnatKey, CtKey>().Count,
         DataPathAbi.MapPortmap => map.Entries<PortMapKey, PortMapValue>().Count,
         DataPathAbi.MapFrag => map.Entries<Opaque40, Opaque16>().Count,
+        DataPathAbi.MapCt6 => map.Keys<Ct6Key>().Count,
+        DataPathAbi.MapPortmap6 => map.Keys<PortMap6Key>().Count,
+        DataPathAbi.MapEndpoints6 => map.Keys<Endpoint6Key>().Count,
+        DataPathAbi.MapNetworks6 => map.Keys<Network6Key>().Count,
+        DataPathAbi.MapHostAddr6 => map.Keys<HostAddr6Key>().Count,
         _ => map.KeySize switch
         {
             4 => map.Keys<uint>().Count,
