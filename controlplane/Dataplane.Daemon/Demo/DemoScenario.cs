@@ -34,7 +34,8 @@ public static class DemoScenario
             o.WriteLine($"  daemon    dataplane daemon in {lab.Host.Name} (pid {daemon.Id}), API on unix://{socket}, maps pinned in {pins}");
 
             var cli = new DemoCli(o, socket);
-            await cli.Run(ct, "run", "-d", "--name", "web", "-p", $"{HostPort}:{ContainerPort}", "--", "iperf3", "-s", "-1", "-J", "-p", $"{ContainerPort}");
+            // The server stays up after the test (no -1): a container that exits gives its ports back, as in Docker.
+            await cli.Run(ct, "run", "-d", "--name", "web", "-p", $"{HostPort}:{ContainerPort}", "--", "iperf3", "-s", "-J", "-p", $"{ContainerPort}");
             await cli.Run(ct, "ps");
             await cli.Run(ct, "port", "web");
 
