@@ -8,7 +8,7 @@ using Dataplane.ControlPlane.Model;
 
 namespace Dataplane.Cli.Commands;
 
-/// <summary>`dataplane network create|ls|inspect|rm`.</summary>
+/// <summary>`dataplane network create|ls|inspect|rm|connect|disconnect`.</summary>
 public static class NetworkCommands
 {
     public static Command Build(CliContext context)
@@ -18,6 +18,8 @@ public static class NetworkCommands
         network.Add(List(context));
         network.Add(InspectCommand.BuildNetwork(context));
         network.Add(Remove(context));
+        network.Add(Connect(context));
+        network.Add(Disconnect(context));
         return network;
     }
 
@@ -159,6 +161,37 @@ public static class NetworkCommands
         ["Scope"] = "local",
         ["Subnet"] = n.Network.Subnet,
     };
+
+    private static Command Connect(CliContext context)
+    {
+        var network = new Argument<string>("NETWORK");
+        var container = new Argument<string>("CONTAINER");
+        var alias = new Option<string[]>("--alias") { Description = "Add network-scoped alias for the container" };
+        var ip = new Option<string?>("--ip") { Description = "IPv4 address (e.g., \"172.30.100.104\")" };
+        var command = new Command("connect", "Connect a container to a network") { network, container, alias, ip };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = context.Connect(parse.GetValue(CliApp.Host));
+            await client.ConnectAsync(parse.GetValue(network)!, new NetworkConnectRequest(parse.GetValue(container)!, parse.GetValue(alias), parse.GetValue(ip)), ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Disconnect(CliContext context)
+    {
+        var network = new Argument<string>("NETWORK");
+        var container = new Argument<string>("CONTAINER");
+        var force = new Option<bool>("--force", "-f") { Description = "Force the container to disconnect from a network" };
+        var command = new Command("disconnect", "Disconnect a container from a network") { network, container, force };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = context.Connect(parse.GetValue(CliApp.Host));
+            await client.DisconnectAsync(parse.GetValue(network)!, new NetworkDisconnectRequest(parse.GetValue(container)!, parse.GetValue(force)), ct);
+            return 0;
+        });
+        return command;
+    }
 
     /// <summary>Each network in turn, as docker network rm: one failing does not stop the others; any failure exits 1.</summary>
     private static Command Remove(CliContext context)

@@ -60,6 +60,12 @@ public sealed class ApiClient : IDisposable
     public Task RemoveNetworkAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, Routes.Network(name), null, ct);
 
+    public Task ConnectAsync(string network, NetworkConnectRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Network(network) + "/connect", Content(r, Json.NetworkConnectRequest), ct);
+
+    public Task DisconnectAsync(string network, NetworkDisconnectRequest r, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Routes.Network(network) + "/disconnect", Content(r, Json.NetworkDisconnectRequest), ct);
+
     public Task<RunResponse> RunAsync(RunRequest r, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, Routes.Containers, Content(r, Json.RunRequest), Json.RunResponse, ct);
 

@@ -18,6 +18,16 @@ public static class ApiEndpoints
             Results.Json(await networks.ListNetworksAsync(ct), json.IReadOnlyListNetworkInfo));
         app.MapGet(Routes.Networks + "/{name}", async (string name, CancellationToken ct) =>
             Results.Json(await networks.InspectNetworkAsync(name, ct), json.NetworkInfo));
+        app.MapPost(Routes.Networks + "/{name}/connect", async (string name, NetworkConnectRequest r, CancellationToken ct) =>
+        {
+            await containers.ConnectAsync(name, r, ct);
+            return Results.Ok();
+        });
+        app.MapPost(Routes.Networks + "/{name}/disconnect", async (string name, NetworkDisconnectRequest r, CancellationToken ct) =>
+        {
+            await containers.DisconnectAsync(name, r, ct);
+            return Results.Ok();
+        });
         app.MapDelete(Routes.Networks + "/{name}", async (string name, CancellationToken ct) =>
         {
             await networks.RemoveNetworkAsync(name, ct);

@@ -8,6 +8,8 @@ namespace Dataplane.ControlPlane.Api;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, WriteIndented = true)]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(NetworkCreateRequest))]
+[JsonSerializable(typeof(NetworkConnectRequest))]
+[JsonSerializable(typeof(NetworkDisconnectRequest))]
 [JsonSerializable(typeof(NetworkCreateResponse))]
 [JsonSerializable(typeof(NetworkInfo))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkInfo>))]

@@ -72,6 +72,12 @@ public sealed record ExecInspectResponse(string Id, string ContainerId, bool Run
 public sealed record PortCounters(string HostIp, int HostPort, int ContainerPort, string Proto, ulong Packets, ulong Bytes);
 
 /// <summary>The routes, in one place for the server and the client.</summary>
+/// <summary>`network connect`: the container, its aliases on the network and the IPv4 address it asks for (Docker's EndpointConfig, flattened).</summary>
+public sealed record NetworkConnectRequest(string Container, IReadOnlyList<string>? Aliases = null, string? IPv4Address = null);
+
+/// <summary>`network disconnect [-f]`.</summary>
+public sealed record NetworkDisconnectRequest(string Container, bool Force = false);
+
 public static class Routes
 {
     public const string Networks = "/networks";

@@ -58,6 +58,12 @@ public interface IContainerEngine
 
     /// <summary>Sends a signal (default SIGKILL) to the container's process.</summary>
     Task KillAsync(string name, string? signal, CancellationToken ct);
+
+    /// <summary>`network connect`: another interface in the container's sandbox on that network.</summary>
+    Task ConnectAsync(string network, NetworkConnectRequest request, CancellationToken ct);
+
+    /// <summary>`network disconnect`: the container's interface on that network removed.</summary>
+    Task DisconnectAsync(string network, NetworkDisconnectRequest request, CancellationToken ct);
 }
 
 /// <summary>A started exec's streams: stdin read from the connection, output written to it (raw with a

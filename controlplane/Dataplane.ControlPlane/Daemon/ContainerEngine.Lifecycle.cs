@@ -46,7 +46,7 @@ public sealed partial class ContainerEngine
     /// shares that namespace (container:NAME). The address stays reserved for `start`.</summary>
     private void ReleaseNetwork(ContainerRecord c)
     {
-        engine.Release(OwnerOf(c.Id));
+        ReleaseEndpoints(c);
         bool shared = state.Current.Containers.Any(d => d.Id != c.Id && d.State == ContainerState.Running && SharesNamespaceOf(d, c));
         if (c.OwnsNamespace && !shared)
             sandboxes.KillProcessesIn(c.Name);
@@ -128,15 +128,16 @@ public sealed partial class ContainerEngine
 
             using var tx = new Rollback();
             IReadOnlyList<PublishedPort> published = [];
-            if (c.Primary is { IpAddress: { } ip } primary)
+            if (c.Endpoints.Count > 0)
             {
-                var network = state.View.FindNetwork(primary.Network) ?? throw DataplaneException.NotFound($"network {primary.Network} not found");
                 using (var sandbox = sandboxes.OpenNamespace(c.Name))
-                    engine.CreateEndpoint(OwnerOf(c.Id), network.Id, sandbox, IPAddress.Parse(ip), HostVeth(c.Id),
-                        primary.GlobalIPv6Address is { } ip6 ? IPAddress.Parse(ip6) : null);
-                tx.Add("endpoint and ports", () => engine.Release(OwnerOf(c.Id)));
+                    foreach (var e in c.Endpoints)
+                    {
+                        CreateEndpoint(c, e, sandbox, defaultRoute: e == c.Primary);
+                        tx.Add($"endpoint on {e.Network}", () => engine.Release(OwnerOf(c.Id, e)));
+                    }
                 CrashPoints.Reach("start:endpoint");
-                published = engine.Publish(OwnerOf(c.Id), BindingsOf(c));
+                published = engine.Publish(PortsOwnerOf(c), BindingsOf(c));
                 CrashPoints.Reach("start:ports");
             }
 

@@ -25,16 +25,17 @@ public sealed partial class ContainerEngine
             var alive = state.Current.Containers.Where(c => c.State == ContainerState.Running && StillRuns(c)).ToList();
             foreach (var c in alive)
             {
-                var spec = SpecOf(c);
-                if (spec is null || RestoreEndpoint(spec))
+                var specs = SpecsOf(c);
+                if (specs.All(RestoreEndpoint))
                 {
-                    if (spec is not null) claims.Add(new PortPublisher.Claim(spec.Owner, spec.IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = spec.IPv6 });
+                    if (specs.Count > 0) claims.Add(new PortPublisher.Claim(specs[0].Owner, specs[0].IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = specs[0].IPv6 });
                     _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code), new ContainerLog(sandboxes.Directory(c.Id)));
                 }
                 else
                 {
-                    // Its veth is gone (a crash part-way through rm, or someone deleted it): what is left
+                    // A veth is gone (a crash part-way through rm, or someone deleted it): what is left
                     // stops, and the container shows as exited without ports until it is started or removed.
+                    foreach (var spec in specs) engine.Release(spec.Owner);
                     sandboxes.KillProcessesIn(c.Name);
                     MarkExited(c);
                 }
@@ -91,14 +92,14 @@ public sealed partial class ContainerEngine
         }
     }
 
-    private EndpointSpec? SpecOf(ContainerRecord c)
+    /// <summary>The container's endpoints as the engine holds them, the primary first.</summary>
+    private List<EndpointSpec> SpecsOf(ContainerRecord c) => c.Endpoints.Where(e => e.IpAddress is not null).Select(e =>
     {
-        if (c.Primary is not { IpAddress: { } text } primary) return null;
-        var network = state.View.FindNetwork(primary.Network) ?? throw DataplaneException.Conflict($"container {c.Name}: network {primary.Network} is not recorded");
-        var ip = IPAddress.Parse(text);
-        var ip6 = primary.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
-        return new EndpointSpec(OwnerOf(c.Id), network.Id, HostVeth(c.Id), Macs.FromIPv4(ip), ip, ip6);
-    }
+        var network = state.View.FindNetwork(e.Network) ?? throw DataplaneException.Conflict($"container {c.Name}: network {e.Network} is not recorded");
+        var ip = IPAddress.Parse(e.IpAddress!);
+        var ip6 = e.GlobalIPv6Address is { } v6 ? IPAddress.Parse(v6) : null;
+        return new EndpointSpec(OwnerOf(c.Id, e), network.Id, HostVeth(c.Id, e), Macs.FromIPv4(ip), ip, ip6);
+    }).ToList();
 
     /// <summary>A running container's endpoint attached again; false when its veth is gone.</summary>
     private bool RestoreEndpoint(EndpointSpec spec)
@@ -114,11 +115,13 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>Deletes the veth of a container that does not run, if one is left.</summary>
+    /// <summary>Deletes the veths of a container that does not run, where one is left.</summary>
     private void DropEndpoint(ContainerRecord c)
     {
-        if (SpecOf(c) is not { } spec || !sandboxes.HostVethExists(spec.HostVeth)) return;
-        engine.RestoreEndpoint(spec);
-        engine.Release(spec.Owner);
+        foreach (var spec in SpecsOf(c).Where(s => sandboxes.HostVethExists(s.HostVeth)))
+        {
+            engine.RestoreEndpoint(spec);
+            engine.Release(spec.Owner);
+        }
     }
 }

@@ -33,7 +33,11 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
 
     private static Owner OwnerOf(string id) => new(OwnerKind.Dataplane, id);
 
-    private static string HostVeth(string id) => "veth" + id[..7];
+    /// <summary>The engine's owner of one of a container's endpoints: the container itself for eth0 (as
+    /// before `network connect` existed, so restarts find it), CONTAINER/ethN for the others.</summary>
+    private static Owner OwnerOf(string id, EndpointRecord e) => e.InterfaceName == "eth0" ? OwnerOf(id) : new(OwnerKind.Dataplane, $"{id}/{e.InterfaceName}");
+
+    private static string HostVeth(string id, EndpointRecord e) => e.InterfaceName == "eth0" ? "veth" + id[..7] : $"veth{id[..7]}-{e.InterfaceName[3..]}";
 
     public Task<RunResponse> RunAsync(RunRequest request, CancellationToken ct)
     {
@@ -72,7 +76,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
                         ip6 = pool6.Allocate();
                         tx.Add("IPv6 address", () => pool6.Release(ip6));
                     }
-                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id), ip6);
+                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id, new EndpointRecord(network.Name, null, null)), ip6);
                     tx.Add("endpoint and ports", () => engine.Release(OwnerOf(id)));
                     mac = Macs.Format(endpoint.Mac);
                     CrashPoints.Reach("run:endpoint");
@@ -92,7 +96,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
             CrashPoints.Reach("run:files");
 
             IReadOnlyList<EndpointRecord> endpoints = run.Mode.Kind == NetworkModeKind.Bridge
-                ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null, ip6?.ToString())]
+                ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null, ip6?.ToString(), "eth0")]
                 : [];
             record = new ContainerRecord(id, name, run.Mode.ToString(), endpoints, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
                 run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
@@ -184,7 +188,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
     private void RemoveKernelState(string id, bool keepLog = false)
     {
         if (Recorded(id) is not { } c) return;
-        engine.Release(OwnerOf(c.Id));
+        ReleaseEndpoints(c);
         foreach (var e in c.Endpoints)
             if (state.View.FindNetwork(e.Network) is { } network)
             {
@@ -204,7 +208,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
     public Task<IReadOnlyList<PortMappingRecord>> PortsAsync(string name, CancellationToken ct) => Task.FromResult(Find(name).Ports);
 
     public Task<IReadOnlyList<PortCounters>> PortCountersAsync(string name, CancellationToken ct)
-        => Task.FromResult<IReadOnlyList<PortCounters>>(engine.Ports.Counters(OwnerOf(Find(name).Id))
+        => Task.FromResult<IReadOnlyList<PortCounters>>(engine.Ports.Counters(PortsOwnerOf(Find(name)))
             .Select(p => new PortCounters(p.Port.HostIp.ToString(), p.Port.HostPort, p.Port.Container.Port, p.Port.Proto.Name(), p.Counters.Packets, p.Counters.Bytes))
             .ToList());
 

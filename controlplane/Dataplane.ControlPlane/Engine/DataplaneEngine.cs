@@ -87,13 +87,16 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
 
     // ---- endpoints ----
 
-    /// <summary>A new veth pair from the network's bridge into <paramref name="sandbox"/>, its inner end holding <paramref name="address"/>.</summary>
-    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress address, string hostVeth, IPAddress? address6 = null)
+    /// <summary>A new veth pair from the network's bridge into <paramref name="sandbox"/>, its inner end
+    /// (<paramref name="ifName"/>) holding <paramref name="address"/>, and the sandbox's default route through
+    /// it when <paramref name="defaultRoute"/>.</summary>
+    public Endpoint CreateEndpoint(Owner owner, string networkId, NetworkNamespace sandbox, IPAddress address, string hostVeth,
+        IPAddress? address6 = null, string ifName = "eth0", bool defaultRoute = true)
     {
         lock (_gate)
         {
             EnsureFree(owner, address);
-            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), address, hostVeth, address6);
+            var (index, mac) = host.Connect(sandbox, NetworkOf(networkId), address, hostVeth, address6, ifName, defaultRoute);
             var endpoint = new Endpoint(owner, networkId, hostVeth, index, mac, address, address6);
             _endpoints[owner] = (endpoint, true);
             return endpoint;
@@ -135,6 +138,17 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
         lock (_gate)
             endpoint = _endpoints.TryGetValue(owner, out var e) ? e.Endpoint : throw DataplaneException.NotFound($"{owner} has no endpoint");
         return ports.Publish(owner, endpoint.IPv4, bindings, reserveHostPorts, endpoint.IPv6);
+    }
+
+    /// <summary>The sandbox's default routes (both families) through the gateways of the owner's network:
+    /// when the interface that carried them is disconnected, the next one takes over, as in Docker.</summary>
+    public void RouteDefault(Owner owner, NetworkNamespace sandbox)
+    {
+        lock (_gate)
+        {
+            if (_endpoints.TryGetValue(owner, out var e))
+                host.RouteDefault(sandbox, NetworkOf(e.Endpoint.NetworkId), e.Endpoint.IPv6 is not null);
+        }
     }
 
     public void Release(Owner owner)

@@ -59,11 +59,11 @@ public sealed partial class NetworkHost
         }
     }
 
-    /// <summary>The container's IPv6 address (no DAD: usable at once) and default route via the bridge's IPv6 gateway.</summary>
-    private static void ConfigureSandboxV6(RtNetlink inside, BridgeNetwork network, IPAddress? address6)
+    /// <summary>The container's IPv6 address (no DAD: usable at once) and, with defaultRoute, its default route via the bridge's IPv6 gateway.</summary>
+    private static void ConfigureSandboxV6(RtNetlink inside, BridgeNetwork network, IPAddress? address6, string ifName, bool defaultRoute)
     {
         if (address6 is null || network.V6 is not { } v6) return;
-        inside.AddAddress("eth0", address6, v6.PrefixLength);
-        if (!network.Internal) inside.AddRoute(null, 0, v6.Gateway);
+        inside.AddAddress(ifName, address6, v6.PrefixLength);
+        if (defaultRoute) inside.AddRoute(null, 0, v6.Gateway);
     }
 }

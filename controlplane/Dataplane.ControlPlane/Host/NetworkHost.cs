@@ -232,35 +232,48 @@ public sealed partial class NetworkHost : IDisposable
 
     /// <summary>
     /// Connects a sandbox to a bridge network: a veth whose peer is created directly in the sandbox as
-    /// eth0, the sandbox's address and default route, then the endpoint attached as an adopted one is.
+    /// <paramref name="ifName"/> (eth0, eth1, ... as Docker names them), the sandbox's address and, for the
+    /// interface that carries it, the default route; then the endpoint attached as an adopted one is.
     /// Returns the host side's ifindex and the container side's MAC. address6: its IPv6 address on a dual-stack network.
     /// </summary>
-    public (int Ifindex, PhysicalAddress Mac) Connect(NetworkNamespace sandbox, BridgeNetwork network, IPAddress address, string hostVeth, IPAddress? address6 = null)
+    public (int Ifindex, PhysicalAddress Mac) Connect(NetworkNamespace sandbox, BridgeNetwork network, IPAddress address, string hostVeth,
+        IPAddress? address6 = null, string ifName = "eth0", bool defaultRoute = true)
     {
         lock (_gate)
         {
             using var tx = new Rollback();
             var mac = Macs.FromIPv4(address);
-            _links.CreateVeth(hostVeth, "eth0", sandbox, peerMac: mac);
+            _links.CreateVeth(hostVeth, ifName, sandbox, peerMac: mac);
             tx.Add($"create veth {hostVeth}", () => _links.DeleteLink(hostVeth));
             _links.SetMaster(hostVeth, network.Bridge);
             _links.SetUp(hostVeth);
             using (var inside = RtNetlink.Open(sandbox))
             {
-                inside.AddAddress("eth0", address, network.PrefixLength);
-                inside.SetUp("eth0");
-                if (!network.Internal) inside.AddRoute(null, 0, network.Gateway);
-                ConfigureSandboxV6(inside, network, address6);
+                inside.AddAddress(ifName, address, network.PrefixLength);
+                inside.SetUp(ifName);
+                bool route = defaultRoute && !network.Internal;
+                if (route) inside.AddRoute(null, 0, network.Gateway);
+                ConfigureSandboxV6(inside, network, address6, ifName, route);
                 if (Options.Xdp)
                 {
-                    int eth0 = inside.IndexOf("eth0");
-                    sandbox.Run(() => _dataPath.AttachContainerXdp(eth0));
+                    int inner = inside.IndexOf(ifName);
+                    sandbox.Run(() => _dataPath.AttachContainerXdp(inner));
                 }
             }
             int index = AttachEndpoint(network, hostVeth, address, mac, address6);
             tx.Commit();
             return (index, mac);
         }
+    }
+
+    /// <summary>The sandbox's default route via the network's gateway (and its IPv6 one when the sandbox has an
+    /// IPv6 address there); an internal network gives none.</summary>
+    public void RouteDefault(NetworkNamespace sandbox, BridgeNetwork network, bool ipv6)
+    {
+        if (network.Internal) return;
+        using var inside = RtNetlink.Open(sandbox);
+        inside.AddRoute(null, 0, network.Gateway);
+        if (ipv6 && network.V6 is { } v6) inside.AddRoute(null, 0, v6.Gateway);
     }
 
     /// <summary>

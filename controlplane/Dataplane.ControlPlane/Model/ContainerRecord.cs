@@ -16,9 +16,14 @@ public sealed record PortMappingRecord(string HostIp, int HostPort, int Containe
 public sealed record LinkRecord(string Name, string Alias);
 
 /// <summary>A container's attachment to one network (an interface in its sandbox): the first is its
-/// primary endpoint (eth0, where its ports are published); `network connect` adds more.</summary>
+/// primary endpoint (where its ports are published and its default route goes); `network connect` adds
+/// more. Interface: its name in the sandbox (eth0, eth1, ...); records from before it was kept are eth0.</summary>
 public sealed record EndpointRecord(string Network, string? IpAddress, string? MacAddress,
-    IReadOnlyList<string>? Aliases = null, string? GlobalIPv6Address = null);
+    IReadOnlyList<string>? Aliases = null, string? GlobalIPv6Address = null, string? Interface = null)
+{
+    [JsonIgnore]
+    public string InterfaceName => Interface ?? "eth0";
+}
 
 /// <summary>A sandbox (container) as persisted. Publish and PublishAll are the -p/-P requested (what
 /// `start` publishes again); Ports, what is published now (nothing while stopped).</summary>

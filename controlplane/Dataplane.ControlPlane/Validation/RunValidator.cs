@@ -33,15 +33,7 @@ public static class RunValidator
                 if (run.Aliases is { Count: > 0 } && network.Name == NetworkRecord.DefaultName)
                     throw DataplaneException.Invalid("network-scoped alias is supported only for containers in user defined networks");
                 if (run.Ip is { } ip)
-                {
-                    if (network.Name == NetworkRecord.DefaultName)
-                        throw DataplaneException.Invalid("user specified IP address is supported on user defined networks only");
-                    var subnet = Ipv4Subnet.Parse(network.Subnet);
-                    if (!subnet.IsHostAddress(Ipv4Subnet.FromAddress(ip)) || ip.ToString() == network.Gateway)
-                        throw DataplaneException.Invalid($"no configured subnet or ip-range contain the IP address {ip}");
-                    if (state.Containers.Any(c => c.EndpointOn(network.Name)?.IpAddress == ip.ToString()))
-                        throw DataplaneException.Conflict($"Address already in use: {ip}");
-                }
+                    CheckRequestedAddress(network, ip, state);
                 break;
             case NetworkModeKind.Container:
                 shared = state.FindContainer(run.Mode.Target)
@@ -65,5 +57,17 @@ public static class RunValidator
             linked.Add(target);
         }
         return new RunPlan(run, network, shared, linked, run.Warnings);
+    }
+
+    /// <summary>--ip of run and of network connect: on a user-defined network, inside its subnet, free.</summary>
+    public static void CheckRequestedAddress(NetworkRecord network, IPAddress ip, IStateView state)
+    {
+        if (network.Name == NetworkRecord.DefaultName)
+            throw DataplaneException.Invalid("user specified IP address is supported on user defined networks only");
+        var subnet = Ipv4Subnet.Parse(network.Subnet);
+        if (!subnet.IsHostAddress(Ipv4Subnet.FromAddress(ip)) || ip.ToString() == network.Gateway)
+            throw DataplaneException.Invalid($"no configured subnet or ip-range contain the IP address {ip}");
+        if (state.Containers.Any(c => c.EndpointOn(network.Name)?.IpAddress == ip.ToString()))
+            throw DataplaneException.Conflict($"Address already in use: {ip}");
     }
 }

@@ -195,12 +195,23 @@ internal sealed class FakeEngine : INetworkEngine, IContainerEngine
         return SetState(name, ContainerState.Exited, 128 + number);
     }
 
-    private Task SetState(string name, ContainerState state, int? exitCode)
+    // Connections in the fake: the record only (the real one is covered end to end).
+    public Task ConnectAsync(string network, NetworkConnectRequest request, CancellationToken ct)
+        => Update(request.Container, c => c with { Endpoints = [.. c.Endpoints, new EndpointRecord(network, request.IPv4Address, null, request.Aliases)] });
+
+    public Task DisconnectAsync(string network, NetworkDisconnectRequest request, CancellationToken ct)
+        => Update(request.Container, c => c.EndpointOn(network) is null
+            ? throw DataplaneException.Invalid($"container {c.Id} is not connected to network {network}")
+            : c with { Endpoints = [.. c.Endpoints.Where(e => e.Network != network)] });
+
+    private Task SetState(string name, ContainerState state, int? exitCode) => Update(name, c => c with { State = state, ExitCode = exitCode });
+
+    private Task Update(string name, Func<ContainerRecord, ContainerRecord> change)
     {
         lock (_lock)
         {
             var c = Find(name);
-            _containers[_containers.IndexOf(c)] = c with { State = state, ExitCode = exitCode };
+            _containers[_containers.IndexOf(c)] = change(c);
         }
         return Task.CompletedTask;
     }
