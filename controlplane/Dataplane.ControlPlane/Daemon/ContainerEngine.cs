@@ -49,8 +49,8 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
             var run = plan.Run;
             var id = Ids.New();
             var name = run.Name ?? NameGenerator.Unique(n => state.View.FindContainer(n) is not null); // Docker's adjective_surname
-            // container:NAME shares that sandbox's hostname and files, as in Docker.
-            var hostname = plan.SharedNamespaceOf?.Hostname ?? run.Hostname ?? Ids.Short(id);
+            // container:NAME shares that sandbox's hostname and files, as in Docker; host mode has the host's name unless -h.
+            var hostname = plan.SharedNamespaceOf?.Hostname ?? run.Hostname ?? (run.Mode.Kind == NetworkModeKind.Host ? Environment.MachineName : Ids.Short(id));
             bool ownNamespace = run.Mode.Kind is NetworkModeKind.Bridge or NetworkModeKind.None;
             using var tx = new Rollback();
             var dir = sandboxes.CreateDirectory(id, ownNamespace ? name : null);

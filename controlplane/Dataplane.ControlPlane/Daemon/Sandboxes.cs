@@ -118,18 +118,19 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnly
     /// <summary>
     /// What a container's processes see: its sandbox's network, hostname and private /etc/hosts,
     /// /etc/resolv.conf and /etc/hostname (those of <paramref name="owner"/>, the sandbox it joined for
-    /// container:NAME); host mode sees the host's. The caller disposes the namespace handle.
+    /// container:NAME). Host mode sees the host's network, and as in Docker still has a UTS namespace of
+    /// its own (the host's name, or -h) and its own files. The caller disposes the namespace handle.
     /// </summary>
     public ProcessIsolation IsolationOf(ContainerRecord c, ContainerRecord owner)
     {
         var privileges = PrivilegeOptions.Parse(c.User, c.CapAdd, c.CapDrop, c.Privileged, ProcessPrivileges.Held(), UserDatabase.Host);
-        if (c.NetworkMode == "host") return new ProcessIsolation(null, Hidden: hidden, Privileges: privileges);
         var dir = Directory(owner.Id);
         var binds = new[] { "hosts", "resolv.conf", "hostname" }
             .Select(f => new BindMount(Path.Combine(dir, f), "/etc/" + f))
-            .Where(b => File.Exists(b.Target)) // nothing to bind over on hosts without the file
+            .Where(b => File.Exists(b.Source) && File.Exists(b.Target)) // nothing to bind over on hosts without the file
             .ToList();
-        return new ProcessIsolation(host.OpenSandbox(owner.Name), owner.Hostname, binds, hidden, privileges);
+        var network = c.NetworkMode == "host" ? null : host.OpenSandbox(owner.Name);
+        return new ProcessIsolation(network, owner.Hostname, binds, hidden, privileges);
     }
 
     /// <summary>The process still runs, and in this sandbox (not another process that took the pid).</summary>

@@ -26,7 +26,7 @@ public static class SandboxFiles
         var env = links.SelectMany(l => LinkEnvironment.Build(name, l)).Concat(run.Env).ToList();
         string hosts = run.Mode.Kind switch
         {
-            NetworkModeKind.Host => hostHosts,
+            NetworkModeKind.Host => hostHosts + string.Concat(run.ExtraHosts.Select(h => $"{h.Address}\t{h.Name}\n")), // the host's copy, --add-host appended
             NetworkModeKind.None => HostsFile.Build(hostname, null, run.ExtraHosts, [], ipv6Defaults: false),
             _ => HostsFile.Build(hostname, address, run.ExtraHosts, links),
         };

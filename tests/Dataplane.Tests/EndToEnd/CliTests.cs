@@ -171,6 +171,16 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         var host = d.Cli("run", "--rm", "--network", "host", "--", "ip", "-o", "link");
         Assert.Contains(Lab.Uplink, host.Out); // the daemon's (fake host's) namespace
 
+        // Host mode, as Docker documents: the host's name, or -h in a UTS namespace of the container's own
+        // (the host keeps its name); its own /etc/hosts is the host's with --add-host appended.
+        var hostName = System.IO.File.ReadAllText("/proc/sys/kernel/hostname");
+        Assert.Equal(hostName, d.Ok("run", "--rm", "--network", "host", "--", "hostname"));
+        Assert.Equal("hosthost\nhosthost\n", d.Ok("run", "--rm", "--network", "host", "-h", "hosthost", "--", "sh", "-c", "hostname; cat /etc/hostname"));
+        Assert.Equal(hostName, System.IO.File.ReadAllText("/proc/sys/kernel/hostname"));
+        var hosts = d.Ok("run", "--rm", "--network", "host", "--add-host", "extra.test:198.18.9.9", "--", "cat", "/etc/hosts");
+        Assert.StartsWith(System.IO.File.ReadAllText("/etc/hosts"), hosts);
+        Assert.EndsWith("198.18.9.9\textra.test\n", hosts);
+
         d.Ok("run", "-d", "--name", "base", "--", "sleep", "30");
         try
         {
