@@ -47,10 +47,12 @@ public sealed partial class ContainerEngine
     private void ReleaseNetwork(ContainerRecord c)
     {
         ReleaseEndpoints(c);
-        bool shared = state.Current.Containers.Any(d => d.Id != c.Id && d.State == ContainerState.Running && SharesNamespaceOf(d, c));
-        if (c.OwnsNamespace && !shared)
+        if (c.OwnsNamespace && !SharedByRunning(c))
             sandboxes.KillProcessesIn(c.Name);
     }
+
+    private bool SharedByRunning(ContainerRecord owner) =>
+        state.Current.Containers.Any(d => d.Id != owner.Id && d.State == ContainerState.Running && SharesNamespaceOf(d, owner));
 
     private static bool SharesNamespaceOf(ContainerRecord dependant, ContainerRecord owner) =>
         dependant.NetworkMode == "container:" + owner.Name || dependant.NetworkMode == "container:" + owner.Id;

@@ -197,7 +197,9 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
             }
         CrashPoints.Reach("rm:released");
         dns?.Detach(c.Id);
-        if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
+        // Dependants (container:NAME) that still run keep the namespace and go on in it, as Docker's do.
+        if (c.OwnsNamespace && SharedByRunning(c)) sandboxes.ForgetNamespace(c.Name);
+        else if (c.OwnsNamespace) sandboxes.DeleteNamespace(c.Name);
         CrashPoints.Reach("rm:namespace");
         // The record goes last: a crash before it leaves a record whose restart finds the rest gone or removes it.
         state.Update(d => d with { Containers = [.. d.Containers.Where(x => x.Id != c.Id)] });

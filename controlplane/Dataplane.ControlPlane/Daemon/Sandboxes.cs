@@ -47,6 +47,9 @@ public sealed class Sandboxes(NetworkHost host, string stateDirectory, IReadOnly
         host.DeleteSandbox(name);
     }
 
+    /// <summary>Unlinks the sandbox's name only: processes still in it keep the namespace alive.</summary>
+    public void ForgetNamespace(string name) => host.DeleteSandbox(name);
+
     /// <summary>SIGKILLs every process whose network namespace is this sandbox's; returns how many.</summary>
     public int KillProcessesIn(string name)
     {

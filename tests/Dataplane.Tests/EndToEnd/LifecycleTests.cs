@@ -25,6 +25,36 @@ public sealed class LifecycleTests(DaemonLab d) : IClassFixture<DaemonLab>
 
     private string Ip(string name) => d.Ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", name).Trim();
 
+    /// <summary>Docker: a container:NAME dependant is not stopped with the container whose namespace it
+    /// joined; it keeps that namespace (loopback only once the owner's interface is gone), also after rm.</summary>
+    [PrivilegedFact]
+    public void SharedNamespace_DependantOutlivesOwnersStopAndRemoval()
+    {
+        d.Ok("run", "-d", "--name", "owner1", "--", "sleep", "300");
+        d.Ok("run", "-d", "--name", "dep1", "--network", "container:owner1", "--", "sleep", "300");
+        try
+        {
+            d.Ok("stop", "-t", "0", "owner1");
+            Assert.Equal("running", d.Ok("inspect", "-f", "{{.State.Status}}", "dep1").Trim());
+            var pid = d.Ok("inspect", "-f", "{{.State.Pid}}", "dep1").Trim();
+            var links = Lab.RunIn(d.Lab.Host, "nsenter", $"-t {pid} -n ip -o link").Output;
+            Assert.Contains("lo:", links);
+            Assert.DoesNotContain("eth0", links); // the owner's veth went with its stop
+
+            d.Ok("rm", "owner1");
+            Assert.Equal("running", d.Ok("inspect", "-f", "{{.State.Status}}", "dep1").Trim());
+            Assert.True(Directory.Exists($"/proc/{pid}"));
+            Assert.DoesNotContain(d.SandboxPrefix + "owner1", d.Sandboxes()); // its name is gone, the namespace lives on in dep1
+            d.Ok("rm", "-f", "dep1");
+            Wait.Until(() => !Directory.Exists($"/proc/{pid}"), "the dependant's process to end with its rm");
+        }
+        finally
+        {
+            d.Cli("rm", "-f", "dep1");
+            d.Cli("rm", "-f", "owner1");
+        }
+    }
+
     [PrivilegedFact]
     public void Exit_FreesPublishedPort_SamePublishSucceedsRightAfter()
     {
