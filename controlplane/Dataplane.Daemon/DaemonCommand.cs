@@ -28,6 +28,8 @@ public static class DaemonCommand
         ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
         ["docker"] = "Docker mode: follow this Docker engine's networks, containers and published ports (default unix:///var/run/docker.sock); dockerd must run with iptables, ip6tables and userland-proxy off",
         ["metrics-addr"] = "Also serve Prometheus metrics on this TCP address, e.g. 127.0.0.1:9323 (default off; GET /metrics on the API socket always)",
+        ["ipv6"] = "Enable IPv6 on the default bridge (dual-stack; needs --fixed-cidr-v6)",
+        ["fixed-cidr-v6"] = "The default bridge's IPv6 subnet, e.g. fd00:dead:beef::/64",
         ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
     };
 
@@ -37,7 +39,7 @@ public static class DaemonCommand
         var flags = DaemonConfiguration.Keys.Select(key => key switch
         {
             "uplink" => (Option)new Option<string[]>("--" + key) { Description = Descriptions[key] },
-            "xdp" or "hold-host-ports" => new Option<bool>("--" + key) { Description = Descriptions[key] },
+            "xdp" or "hold-host-ports" or "ipv6" => new Option<bool>("--" + key) { Description = Descriptions[key] },
             "docker" => new Option<string>("--" + key) { Description = Descriptions[key], Arity = ArgumentArity.ZeroOrOne },
             _ => new Option<string>("--" + key) { Description = Descriptions[key] },
         }).ToList();

@@ -20,6 +20,7 @@ public static class DaemonConfiguration
         "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
         "docker",
         "metrics-addr",
+        "ipv6", "fixed-cidr-v6",
     ];
 
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
@@ -67,7 +68,21 @@ public static class DaemonConfiguration
             MetricsAddress = c["metrics-addr"] is { Length: > 0 } metrics ? Parse("metrics-addr", metrics, s => Observability.MetricsListener.ParseEndpoint(s).ToString()) : null,
         };
         options.ParsePublishAllRange();
-        return options;
+        return options with { DefaultBridgeSubnetV6 = DefaultBridgeV6(c) };
+    }
+
+    /// <summary>dockerd's pair: ipv6 turns IPv6 on for the default bridge, fixed-cidr-v6 gives its subnet;
+    /// one without the other is refused rather than half applied.</summary>
+    private static string? DefaultBridgeV6(IConfiguration c)
+    {
+        bool ipv6 = c["ipv6"] is { } flag && Parse("ipv6", flag, bool.Parse);
+        var cidr = c["fixed-cidr-v6"];
+        if (ipv6 && cidr is null)
+            throw DataplaneException.Invalid("ipv6 needs fixed-cidr-v6: the default bridge's IPv6 subnet (e.g. fd00:dead:beef::/64)");
+        if (!ipv6 && cidr is not null)
+            throw DataplaneException.Invalid("fixed-cidr-v6 needs ipv6 (IPv6 is not enabled on the default bridge)");
+        if (cidr is not null) Ipam.Ipv6Subnet.Parse(cidr);
+        return cidr;
     }
 
     /// <summary>A list from a JSON array (key:0, key:1, ...) or one comma-separated value; null when absent.</summary>

@@ -24,6 +24,9 @@ public sealed record DaemonOptions(
 
     public const string DefaultPinDirectory = "/sys/fs/bpf/dataplane";
 
+    /// <summary>dockerd's --ipv6 --fixed-cidr-v6: the default bridge's IPv6 subnet (dual-stack); null: IPv4 only.</summary>
+    public string? DefaultBridgeSubnetV6 { get; init; }
+
     /// <summary>The namespace the daemon manages, by name (/run/netns); null = the one it runs in.</summary>
     public string? Namespace { get; init; }
 

@@ -41,7 +41,7 @@ public static class DaemonRunner
         var ports = new PortPublisher(host.PortMap, new HostPortAllocator(options.ParsePublishAllRange(), probe));
         var engine = new DataplaneEngine(host, ports);
         var networks = new NetworkEngine(state, engine);
-        networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet));
+        networks.Restore(options.DefaultBridgeName, Ipv4Subnet.Parse(options.DefaultBridgeSubnet), options.DefaultBridgeSubnetV6);
         using var dns = new EmbeddedResolver(() => state.Current);
         var containers = new ContainerEngine(state, engine, networks, new Sandboxes(host, options.StateDirectory,
             [options.StateDirectory, Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, options.DataPath.PinDirectory, NetworkNamespace.NamedRoot]), dns);

@@ -25,14 +25,18 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
         };
     }
 
-    /// <summary>Creates (or adopts) every persisted network in the kernel and the address pools; adds the default bridge.</summary>
-    public void Restore(string defaultBridge, Ipv4Subnet defaultSubnet)
+    /// <summary>Creates (or adopts) every persisted network in the kernel and the address pools; adds the
+    /// default bridge, dual-stack when <paramref name="defaultSubnetV6"/> is given (applied at every start, as
+    /// dockerd applies fixed-cidr-v6; containers started before a change keep their IPv6 address until they restart).</summary>
+    public void Restore(string defaultBridge, Ipv4Subnet defaultSubnet, string? defaultSubnetV6 = null)
     {
-        if (state.View.FindNetwork(NetworkRecord.DefaultName) is null)
+        if (state.View.FindNetwork(NetworkRecord.DefaultName) is not { } bridge)
         {
-            var created = NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet);
+            var created = NetworkPlanner.WithDefaultIpv6(NetworkPlanner.DefaultBridge(defaultBridge, defaultSubnet), defaultSubnetV6);
             state.Put(created with { CreatedBridge = engine.AddNetwork(created.Id, ToBridge(created)) });
         }
+        else if (NetworkPlanner.WithDefaultIpv6(bridge, defaultSubnetV6) is var updated && updated != bridge)
+            state.Put(updated);
         foreach (var n in state.Current.Networks)
         {
             engine.AddNetwork(n.Id, ToBridge(n));
@@ -40,7 +44,8 @@ public sealed class NetworkEngine(DaemonState state, DataplaneEngine engine) : I
             foreach (var e in state.Current.Containers.Select(c => c.EndpointOn(n.Name)).Where(e => e?.IpAddress is not null))
                 pool.Reserve(IPAddress.Parse(e!.IpAddress!));
             foreach (var e in state.Current.Containers.Select(c => c.EndpointOn(n.Name)).Where(e => e?.GlobalIPv6Address is not null))
-                Pool6(n)?.Reserve(IPAddress.Parse(e!.GlobalIPv6Address!));
+                if (Pool6(n) is { } pool6 && pool6.Subnet.IsHostAddress(Ipv6Subnet.FromAddress(IPAddress.Parse(e!.GlobalIPv6Address!))))
+                    pool6.Reserve(IPAddress.Parse(e.GlobalIPv6Address!));
         }
     }
 

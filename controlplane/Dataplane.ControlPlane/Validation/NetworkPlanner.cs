@@ -114,6 +114,18 @@ public static partial class NetworkPlanner
             (gateway ?? Ipv4Subnet.ToAddress(subnet.DefaultGateway)).ToString(), false, true,
             new Dictionary<string, string>(), DateTimeOffset.UtcNow);
 
+    /// <summary>The default bridge with dockerd's fixed-cidr-v6 applied (its gateway the subnet's first
+    /// address), or removed (null); unchanged when it already says so.</summary>
+    public static NetworkRecord WithDefaultIpv6(NetworkRecord bridge, string? subnetV6)
+    {
+        Ipv6Subnet? subnet = subnetV6 is null ? null : Ipv6Subnet.Parse(subnetV6);
+        return bridge with
+        {
+            SubnetV6 = subnet?.ToString(),
+            GatewayV6 = subnet is { } s ? Ipv6Subnet.ToAddress(s.DefaultGateway).ToString() : null,
+        };
+    }
+
     /// <summary>`network rm`: predefined networks and networks with containers are refused.</summary>
     public static NetworkRecord CheckRemovable(string nameOrId, IStateView state)
     {

@@ -12,6 +12,25 @@ public sealed class DaemonConfigurationTests : IDisposable
 
     private static IReadOnlyDictionary<string, string?> NoFlags => new Dictionary<string, string?>();
 
+    [Theory]
+    [InlineData("true", "fd00:17::/64", "fd00:17::/64", null)]
+    [InlineData(null, null, null, null)]
+    [InlineData("true", null, null, "ipv6 needs fixed-cidr-v6")]
+    [InlineData(null, "fd00:17::/64", null, "fixed-cidr-v6 needs ipv6")]
+    [InlineData("true", "fd00:17::5/64", null, "invalid subnet fd00:17::5/64")]
+    public void DefaultBridgeIpv6_BothKeysOrNeither(string? ipv6, string? cidr, string? expected, string? error)
+    {
+        File.WriteAllText(_file, "{}");
+        var flags = new Dictionary<string, string?>();
+        if (ipv6 is not null) flags["ipv6"] = ipv6;
+        if (cidr is not null) flags["fixed-cidr-v6"] = cidr;
+        DaemonOptions Options() => DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, flags), "/s");
+        if (error is null)
+            Assert.Equal(expected, Options().DefaultBridgeSubnetV6);
+        else
+            Assert.Contains(error, Assert.Throws<DataplaneException>(Options).Message);
+    }
+
     [Fact]
     public void Nothing_Configured_DockerLikeDefaults()
     {

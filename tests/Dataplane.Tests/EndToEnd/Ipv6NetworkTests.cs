@@ -86,6 +86,25 @@ public sealed class Ipv6NetworkTests(DaemonLab d) : IClassFixture<DaemonLab>
         }
     }
 
+    /// <summary>dockerd's --ipv6 --fixed-cidr-v6 for the default bridge, applied when the daemon (re)starts:
+    /// a container there gets an IPv6 address and route, and -p publishes on both families.</summary>
+    [PrivilegedFact]
+    public void DefaultBridgeIpv6_FixedCidrV6_DualStackContainerAndPorts()
+    {
+        using var lab = new DaemonLab();
+        lab.KillDaemon();
+        lab.StartDaemon(extraArgs: "--ipv6 --fixed-cidr-v6 fd00:17::/64");
+        var net = JsonNode.Parse(lab.Ok("network", "inspect", "bridge"))!.AsArray()[0]!;
+        Assert.True(net["EnableIPv6"]!.GetValue<bool>());
+        lab.Ok("run", "-d", "--name", "dual", "-p", "8090:5201", "--", "iperf3", "-s", "-p", "5201");
+        var ctr = JsonNode.Parse(lab.Ok("inspect", "dual"))!.AsArray()[0]!;
+        Assert.Equal("fd00:17::2", ctr["NetworkSettings"]!["Networks"]!["bridge"]!["GlobalIPv6Address"]!.GetValue<string>());
+        Assert.Equal("5201/tcp -> 0.0.0.0:8090\n5201/tcp -> [::]:8090\n", lab.Ok("port", "dual"));
+        using var ns = NetworkNamespace.Open(lab.SandboxPrefix + "dual");
+        var (code, ping) = Lab.RunIn(ns, "ping", "-6 -c 1 -W 3 fd00:17::1");
+        Assert.True(code == 0, ping);
+    }
+
     [PrivilegedTheory]
     [InlineData("fd00:41::/64", "an IPv6 subnet or gateway needs --ipv6 (IPv6 is not enabled on this network)", false)]
     [InlineData("fd00:41::7/64", "invalid subnet fd00:41::7/64: it should be fd00:41::/64", true)]
