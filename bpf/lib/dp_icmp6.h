@@ -72,41 +72,6 @@ static __always_inline int dp6_quote_parse(struct __sk_buff *skb, __u32 l3_off, 
 	return -1;
 }
 
-/* A quoted 16-byte address, word by word, each change mirrored (see dp_rewrite_addr). */
-static __always_inline int dp6_quote_addr(struct dp_writer *w, __u32 field_off, __u32 csum_off,
-					  const struct dp_l4_layout *l, const __be32 *old, const __be32 *new)
-{
-	__u32 i;
-
-	for (i = 0; i < 4; i++) {
-		if (old[i] == new[i])
-			continue;
-		if (dp_w_csum(w, csum_off, old[i], new[i], 4, l->csum_flags | DP_CS_PSEUDO) ||
-		    dp_w_field(w, field_off + 4 * i, old[i], new[i], 4))
-			return -1;
-	}
-	return 0;
-}
-
-/* The quoted IPv6 header at l3_off and its L4 header behind it: *from -> *to. */
-static __always_inline int dp6_rewrite_quote(struct dp_writer *w, __u32 l3_off, const struct dp_ct6_key *from,
-					     const struct dp_ct6_key *to)
-{
-	__u32 l4_off = l3_off + DP_IPV6_HLEN;
-	struct dp_l4_layout l = {};
-	__u32 csum_off;
-
-	if (dp6_l4_layout(from->proto, &l))
-		return -1;
-	csum_off = l4_off + l.csum_off;
-	if (dp6_quote_addr(w, l3_off + DP_IP6_SADDR_OFF, csum_off, &l, from->saddr, to->saddr) ||
-	    dp6_quote_addr(w, l3_off + DP_IP6_DADDR_OFF, csum_off, &l, from->daddr, to->daddr) ||
-	    dp_rewrite_port(w, l4_off, l.sport_off, &l, from->sport, to->sport) ||
-	    dp_rewrite_port(w, l4_off, l.dport_off, &l, from->dport, to->dport))
-		return -1;
-	return 0;
-}
-
 /* Returns 0 when the error is not about one of our flows, else a verdict. */
 static __always_inline int dp6_icmp_error(struct __sk_buff *skb, const struct dp_pkt6 *p)
 {
@@ -139,7 +104,7 @@ static __always_inline int dp6_icmp_error(struct __sk_buff *skb, const struct dp
 	 * in between keeps its own address. */
 	out_saddr = dp6_eq(p->tuple.saddr, q.daddr) ? in.daddr : p->tuple.saddr;
 
-	if (dp6_rewrite_quote(&quote, q_off, &q, &in) ||
+	if (dp6_w_rewrite(&quote, q_off, q_off + DP_IPV6_HLEN, &q, &in) ||
 	    dp6_rewrite_addr(skb, p->l3_off + DP_IP6_SADDR_OFF, csum_off, 0, p->tuple.saddr, out_saddr) ||
 	    dp6_rewrite_addr(skb, p->l3_off + DP_IP6_DADDR_OFF, csum_off, 0, p->tuple.daddr, in.saddr))
 		return DP_DROP_REWRITE;
