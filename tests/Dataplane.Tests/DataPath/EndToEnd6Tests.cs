@@ -247,6 +247,29 @@ public sealed class EndToEnd6Tests : IDisposable
         Assert.True(_dp!.Maps.MappingCounters(Udp6.Id).Packets >= 2); // the datagram and the error about it
     }
 
+    /// <summary>With the uplink's XDP fast path on (and XDP on the container's end to accept its redirects), an
+    /// IPv6 TCP flow to a published port is carried by XDP once tc created it. The external client sends full
+    /// checksums (tx offload off on its veth), as a physical uplink delivers them (bpf/README.md).</summary>
+    [PrivilegedFact]
+    public void Xdp6_PublishedPortTcpFlow_CarriedByTheFastPath()
+    {
+        StartDataPath();
+        var (tx, ethtool) = Lab.RunIn(_lab.External, "ethtool", "-K eth0 tx off");
+        Assert.True(tx == 0, ethtool);
+        _lab.Host.Run(() => _dp!.AttachUplinkXdp(_lab.UplinkIndex));
+        int eth0;
+        using (var inside = RtNetlink.Open(_c1.Namespace)) eth0 = inside.IndexOf("eth0");
+        _c1.Namespace.Run(() => _dp!.AttachContainerXdp(eth0));
+
+        var (ok, client, server) = Iperf(null, HostV6.ToString(), PublishedPort);
+
+        Assert.True(ok, client);
+        Assert.Contains($"Accepted connection from {ExternalV6}", server);
+        var xdp = new DataPathReader(_dp!.Object).Forwarded().Single(f => f.Path == ForwardPath.Xdp).Counter;
+        Assert.True(xdp.Packets > 100, $"{xdp.Packets} packets through XDP");
+        _output.WriteLine($"{xdp.Packets} packets through XDP; {client}");
+    }
+
     public void Dispose()
     {
         try
