@@ -15,7 +15,7 @@ namespace Dataplane.Tests.DataPath;
 /// </summary>
 public sealed class Nat66Tests : DataPathTestBase
 {
-    private const byte Syn = TcpFlags.Syn, Ack = TcpFlags.Ack, ProtoTcp = TcpFlags.ProtoTcp, ProtoUdp = TcpFlags.ProtoUdp;
+    private const byte Syn = TcpFlags.Syn, Ack = TcpFlags.Ack, ProtoTcp = TcpFlags.ProtoTcp;
     private const string Router6 = "2001:db8::fe", Remote6 = "2001:db8:ff::9", Remote6b = "2001:db8:ff::10";
     private const byte DestUnreach = 1, PortUnreach = 4, PacketTooBig = 2;
 
@@ -167,6 +167,39 @@ public sealed class Nat66Tests : DataPathTestBase
         Assert.Equal(1UL, O6.Drops(DropReason.NoConntrack).Packets);
     }
 
+    [PrivilegedFact]
+    public void VethIn6_FragmentedDatagramToOutside_FirstMasqueradedLaterOnesFollowIt()
+    {
+        SeedUplinkAddress();
+        var first = Veth6(C3, Udp(FromContainer(C3, Remote6) with { Frag = (0, true, 0x5151) }, 5555, 53, payload: 64));
+        var port = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(first.Output.AsSpan(Frames.EthLength + Ip6Length + 8)); // behind the fragment header
+        AssertTranslated6Bytes(first, Udp(ToRouter(Host, Remote6) with { Frag = (0, true, 0x5151) }, port, 53, payload: 64));
+
+        var later = Udp(FromContainer(C3, Remote6) with { Frag = (80, false, 0x5151) }, 1, 2, payload: 64); // opaque bytes, no L4 header
+        var r = Veth6(C3, later);
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        Assert.Equal(Host, Src(r.Output));
+        Assert.Equal(Convert.ToHexString(later[(Frames.EthLength + Ip6Length)..]), Convert.ToHexString(r.Output[(Frames.EthLength + Ip6Length)..]));
+    }
+
+    [PrivilegedFact]
+    public void VethIn6_LaterFragmentWithoutFirst_DroppedRatherThanLeakTheContainersAddress()
+    {
+        SeedUplinkAddress();
+        var later = Udp(FromContainer(C3, Remote6) with { Frag = (80, false, 0x5252) }, 1, 2);
+
+        AssertUntouched(Veth6(C3, later), later, DpNatObject.TcActShot);
+        Assert.Equal(1UL, O6.Drops(DropReason.FragNoState).Packets);
+    }
+
+    /// <summary>A fragment's checksum covers the whole datagram: bytes only.</summary>
+    private static void AssertTranslated6Bytes(DpNatObject.RunResult r, byte[] expected)
+    {
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(r.Output));
+    }
+
     // ---- self-hairpin ----
 
     [PrivilegedFact]
@@ -218,6 +251,18 @@ public sealed class Nat66Tests : DataPathTestBase
         var toClient = new Ip6(Host, Client, 63, EthDst: FibNamespace.ClientMac, EthSrc: FibNamespace.UplinkMac);
         var expected = IcmpError(toClient, DestUnreach, PortUnreach, 0, Udp(new Ip6(Client, Host, 63), 5000, TestWorld.DnsPort, payload: 40));
         AssertTranslated6(r, expected);
+        AssertValid(Quoted(r.Output));
+    }
+
+    [PrivilegedFact]
+    public void UplinkIn6_UnreachableAboutMasqueradedPing_QuotedEchoIdAndChecksumRestored()
+    {
+        SeedUplinkAddress();
+        var sent = Veth6(C3, IcmpEcho(FromContainer(C3, Remote6), 0x4242, reply: false));
+
+        var r = Uplink6(IcmpError(new Ip6(Router6, Host), DestUnreach, 0, 0, sent.Output));
+
+        AssertTranslated6(r, IcmpError(IntoContainer(Router6, C3), DestUnreach, 0, 0, IcmpEcho(ToRouter(C3, Remote6), 0x4242, reply: false)));
         AssertValid(Quoted(r.Output));
     }
 
