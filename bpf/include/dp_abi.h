@@ -524,8 +524,24 @@ struct dp_hostaddr6_key {
 	__be32 addr[4];
 };
 
-/* Per-CPU scratch of IPv6 flow creation: the reply entry being inserted. */
+/* Masquerade (NAT66) source per egress ifindex, keyed by struct dp_ifaddr_key
+ * (0 = the fallback), as dp_ifaddr for IPv4. A masqueraded flow's port (echo
+ * id) needs no reservation map: the flow's reply entry in dp_ct6, inserted
+ * with BPF_NOEXIST, is its claim on {address, port, remote address, remote
+ * port} (nf_nat's tuple uniqueness), so a port is reused only towards another
+ * remote end. */
+struct dp_ifaddr6 {
+	__be32 addr[4];
+	__u32  flags;         /* reserved, 0 */
+};
+
+/* Per-CPU scratch of IPv6 flow creation: the reply entry being inserted, and
+ * dp_ct_recent's early-drop FIFO for dp_ct6 (same rules, see dp_ct_recent). */
 struct dp_scratch6 {
+	__u32  next;
+	__u32  head;
+	struct dp_ct6_key keys[DP_CT_RECENT];
+	struct dp_ct6_key scratch;   /* keys built while evicting */
 	struct dp_ct6_key reply_key;
 	struct dp_ct6_val reply_val;
 };
@@ -536,6 +552,7 @@ struct dp_scratch6 {
 #define DP_MAP_NETWORKS6  "dp_networks6"
 #define DP_MAP_HOSTADDR6  "dp_hostaddr6"
 #define DP_MAP_SCRATCH6   "dp_scratch6"
+#define DP_MAP_IFADDR6    "dp_ifaddr6"
 
 _Static_assert(sizeof(struct dp_ct6_key) == 40, "dp_ct6_key");
 _Static_assert(sizeof(struct dp_ct6_val) == 80, "dp_ct6_val");
@@ -545,6 +562,7 @@ _Static_assert(sizeof(struct dp_endpoint6_key) == 16, "dp_endpoint6_key");
 _Static_assert(sizeof(struct dp_network6_key) == 20, "dp_network6_key");
 _Static_assert(sizeof(struct dp_network6) == 24, "dp_network6");
 _Static_assert(sizeof(struct dp_hostaddr6_key) == 16, "dp_hostaddr6_key");
-_Static_assert(sizeof(struct dp_scratch6) == 40 + 80, "dp_scratch6");
+_Static_assert(sizeof(struct dp_ifaddr6) == 20, "dp_ifaddr6");
+_Static_assert(sizeof(struct dp_scratch6) == 8 + 40 * (DP_CT_RECENT + 2) + 80, "dp_scratch6");
 
 #endif /* DP_ABI_H */

@@ -5,6 +5,8 @@
  * one bpf_csum_diff folded in by bpf_l4_csum_replace with BPF_F_PSEUDO_HDR
  * (correct for CHECKSUM_PARTIAL skbs too, as in dp_csum.h); ports and the
  * echo id as 16-bit replacements. UDP checksum 0 stays 0 (MANGLED_0).
+ * Through a dp_csum.h writer (an ICMPv6 error's quote, XDP) the same
+ * rewrite is done by arithmetic, an address 32 bits at a time.
  */
 #ifndef DP_CSUM6_H
 #define DP_CSUM6_H
@@ -77,6 +79,43 @@ static __always_inline int dp6_rewrite(struct __sk_buff *skb, const struct dp_pk
 		return 0;
 	if (dp6_rewrite_port(skb, p->l4_off + l.sport_off, csum_off, l.csum_flags, p->tuple.sport, sport) ||
 	    dp6_rewrite_port(skb, p->l4_off + l.dport_off, csum_off, l.csum_flags, p->tuple.dport, dport))
+		return -1;
+	return 0;
+}
+
+/* ---- through a dp_csum.h writer (a quote inside an ICMPv6 error, XDP):
+ * addresses word by word, each change folded into the L4 checksum by
+ * arithmetic over the pseudo-header (dp_rewrite_addr's rule). ---- */
+static __always_inline int dp6_w_addr(struct dp_writer *w, __u32 field_off, __u32 csum_off,
+				      const struct dp_l4_layout *l, const __be32 *old, const __be32 *new)
+{
+	__u32 i;
+
+	for (i = 0; i < 4; i++) {
+		if (old[i] == new[i])
+			continue;
+		if (dp_w_csum(w, csum_off, old[i], new[i], 4, l->csum_flags | DP_CS_PSEUDO) ||
+		    dp_w_field(w, field_off + 4 * i, old[i], new[i], 4))
+			return -1;
+	}
+	return 0;
+}
+
+/* The IPv6 header at l3_off (no extension headers read) and the TCP/UDP/ICMPv6
+ * echo header at l4_off: tuple *from -> *to. 0 or -1, as dp_rewrite. */
+static __always_inline int dp6_w_rewrite(struct dp_writer *w, __u32 l3_off, __u32 l4_off,
+					 const struct dp_ct6_key *from, const struct dp_ct6_key *to)
+{
+	struct dp_l4_layout l = {};
+	__u32 csum_off;
+
+	if (dp6_l4_layout(from->proto, &l))
+		return -1;
+	csum_off = l4_off + l.csum_off;
+	if (dp6_w_addr(w, l3_off + DP_IP6_SADDR_OFF, csum_off, &l, from->saddr, to->saddr) ||
+	    dp6_w_addr(w, l3_off + DP_IP6_DADDR_OFF, csum_off, &l, from->daddr, to->daddr) ||
+	    dp_rewrite_port(w, l4_off, l.sport_off, &l, from->sport, to->sport) ||
+	    dp_rewrite_port(w, l4_off, l.dport_off, &l, from->dport, to->dport))
 		return -1;
 	return 0;
 }

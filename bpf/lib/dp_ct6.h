@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * IPv6 conntrack: dp_ct.h's rules (two entries per flow, the same TCP state
- * machine and timeouts, BPF_NOEXIST pair insert with rollback) on dp_ct6.
- * No early drop yet: a full dp_ct6 refuses new flows (CT_FULL).
+ * machine and timeouts, BPF_NOEXIST pair insert with rollback, early drop of
+ * an unreplied flow when the table is full) on dp_ct6.
  */
 #ifndef DP_CT6_H
 #define DP_CT6_H
@@ -12,9 +12,11 @@
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
 #include "dp_ct.h"
+#include "dp_ct_insert.h"
 #include "dp_maps6.h"
 #include "dp_parse6.h"
 #include "dp_policy6.h"
+#include "dp_stats.h"
 
 /* ICMPv6 echo flows live as long as ICMP echo flows. */
 static __always_inline __u64 dp_ct6_timeout(__u8 proto, __u8 state)
@@ -83,8 +85,53 @@ static __always_inline void dp_ct6_touch(const struct dp_pkt6 *p, struct dp_ct6_
 	}
 }
 
+/* dp_ct_early_drop for dp_ct6: evict one unreplied flow among the last ones
+ * this CPU created (dp_scratch6's FIFO). IPv6 flows own no reservation
+ * besides their two entries (see dp_ifaddr6). A global function, checked once. */
+__noinline int dp_ct6_early_drop(void)
+{
+	struct dp_scratch6 *s = dp_scratch6_get();
+	struct dp_ct6_key *k;
+	struct dp_ct6_val *v;
+	__u32 i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < DP_CT_EARLY_DROP_TRIES; i++) {
+		if (s->head == s->next)
+			return 0; /* no candidate left */
+		if (s->next - s->head > DP_CT_RECENT)
+			s->head = s->next - DP_CT_RECENT; /* older ones were overwritten */
+		k = &s->keys[s->head++ % DP_CT_RECENT];
+		if (!k->proto)
+			continue;
+		v = bpf_map_lookup_elem(&dp_ct6, k);
+		if (!v || (v->flags & (DP_CT_F_SEEN_REPLY | DP_CT_F_REPLY)) ||
+		    (v->state != DP_CT_SYN_SENT && v->state != DP_CT_UNREPLIED))
+			continue;
+		dp_ct6_peer_key(&s->scratch, v, k->proto);
+		bpf_map_delete_elem(&dp_ct6, &s->scratch);
+		bpf_map_delete_elem(&dp_ct6, k);
+		__builtin_memset(k, 0, sizeof(*k));
+		dp_count_drop(DP_DROP_CT_EARLY_DROP, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline long dp_ct6_add(const struct dp_ct6_key *k, const struct dp_ct6_val *v)
+{
+	long err = bpf_map_update_elem(&dp_ct6, k, v, BPF_NOEXIST);
+
+	if (err && err != -DP_EEXIST && dp_ct6_early_drop())
+		err = bpf_map_update_elem(&dp_ct6, k, v, BPF_NOEXIST);
+	return err;
+}
+
 /* Both entries of a new flow, or neither: 0, -EEXIST (another CPU created it
- * first) or a drop reason. The reply entry is built in per-CPU scratch. */
+ * first) or a drop reason (CT_COLLISION: the reply tuple is taken). The reply
+ * entry is built in per-CPU scratch; the new flow joins the early-drop
+ * candidates. */
 static __always_inline int dp_ct6_insert_pair(const struct dp_ct6_key *orig, const struct dp_ct6_val *fwd)
 {
 	struct dp_scratch6 *s = dp_scratch6_get();
@@ -101,16 +148,17 @@ static __always_inline int dp_ct6_insert_pair(const struct dp_ct6_key *orig, con
 	s->reply_val.nat_sport = orig->dport;
 	s->reply_val.nat_dport = orig->sport;
 	s->reply_val.flags |= DP_CT_F_REPLY;
-	err = bpf_map_update_elem(&dp_ct6, orig, fwd, BPF_NOEXIST);
+	err = dp_ct6_add(orig, fwd);
 	if (err == -DP_EEXIST)
 		return -DP_EEXIST;
 	if (err)
 		return DP_DROP_CT_FULL;
-	err = bpf_map_update_elem(&dp_ct6, &s->reply_key, &s->reply_val, BPF_NOEXIST);
+	err = dp_ct6_add(&s->reply_key, &s->reply_val);
 	if (err) {
 		bpf_map_delete_elem(&dp_ct6, orig);
 		return err == -DP_EEXIST ? DP_DROP_CT_COLLISION : DP_DROP_CT_FULL;
 	}
+	__builtin_memcpy(&s->keys[s->next++ % DP_CT_RECENT], orig, sizeof(*orig));
 	return 0;
 }
 

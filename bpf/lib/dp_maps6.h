@@ -52,6 +52,14 @@ struct {
 } dp_hostaddr6 SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct dp_ifaddr_key);
+	__type(value, struct dp_ifaddr6);
+	__uint(max_entries, DP_IFADDR_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_ifaddr6 SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct dp_scratch6);

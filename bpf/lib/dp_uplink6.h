@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
-/* tc ingress on the host's uplinks, IPv6: published ports in, replies of known flows. */
+/* tc ingress on the host's uplinks, IPv6: published ports in, replies of known flows (NAT66 included), ICMPv6 errors about them. */
 #ifndef DP_UPLINK6_H
 #define DP_UPLINK6_H
 
@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include "dp_abi.h"
 #include "dp_ct6.h"
+#include "dp_icmp6.h"
 #include "dp_maps6.h"
 #include "dp_nat6.h"
 #include "dp_parse6.h"
@@ -38,9 +39,15 @@ static __always_inline int dp6_uplink(struct __sk_buff *skb, const struct dp_pkt
 {
 	struct dp_portmap6_val *pm;
 	struct dp_ct6_val *v;
+	int rc;
 
 	if (dp6_is_ndisc(p))
 		return TC_ACT_OK; /* neighbour discovery, router solicitation: the stack's */
+	if (dp6_is_icmp_error(p) && p->hop_limit > 1) {
+		rc = dp6_icmp_error(skb, p);
+		if (rc)
+			return rc;
+	}
 	if (!p->has_ports || p->hop_limit <= 1)
 		return dp6_uplink_unknown(p);
 	v = bpf_map_lookup_elem(&dp_ct6, &p->tuple);
@@ -49,7 +56,7 @@ static __always_inline int dp6_uplink(struct __sk_buff *skb, const struct dp_pkt
 	if (p->tuple.proto != IPPROTO_ICMPV6 && dp_ct6_opens(p)) {
 		pm = dp6_portmap_find(p->tuple.daddr, p->tuple.proto, p->tuple.dport, 0);
 		if (pm)
-			return dp6_is_martian(p->tuple.saddr) ? DP_DROP_MARTIAN : dp6_dnat_new(skb, p, pm, 0);
+			return dp6_is_martian(p->tuple.saddr) ? DP_DROP_MARTIAN : dp6_dnat_new(skb, p, pm, NULL, 0);
 	}
 	return dp6_uplink_unknown(p);
 }

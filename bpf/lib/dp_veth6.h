@@ -9,6 +9,7 @@
 #include <linux/pkt_cls.h>
 #include "dp_abi.h"
 #include "dp_ct6.h"
+#include "dp_icmp6.h"
 #include "dp_maps6.h"
 #include "dp_nat6.h"
 #include "dp_parse6.h"
@@ -30,12 +31,28 @@ static __always_inline struct dp_endpoint *dp6_veth_sender(struct __sk_buff *skb
 	return ep;
 }
 
+/* Container -> published port of the host (its own or another container's). */
+static __always_inline int dp6_veth_hairpin(struct __sk_buff *skb, const struct dp_pkt6 *p,
+					    const struct dp_network6 *src_net, int *verdict)
+{
+	struct dp_portmap6_val *pm;
+
+	if (p->tuple.proto == IPPROTO_ICMPV6 || !dp_ct6_opens(p))
+		return 0;
+	pm = dp6_portmap_find(p->tuple.daddr, p->tuple.proto, p->tuple.dport, 0);
+	if (!pm)
+		return 0;
+	*verdict = dp6_dnat_new(skb, p, pm, dp6_eq(pm->ctr_addr, p->tuple.saddr) ? src_net->gateway : NULL,
+				DP_CT_F_HAIRPIN);
+	return 1;
+}
+
 static __always_inline int dp6_veth(struct __sk_buff *skb, const struct dp_pkt6 *p)
 {
 	const __be32 *saddr = p->tuple.saddr, *daddr = p->tuple.daddr;
 	struct dp_network6 *src_net, *dst_net;
-	struct dp_portmap6_val *pm;
 	struct dp_ct6_val *v;
+	int verdict;
 
 	/* Neighbour discovery, router solicitation, and what a link-local or
 	 * unspecified source sends (DAD, MLD): stays on the link, the stack's. */
@@ -43,6 +60,11 @@ static __always_inline int dp6_veth(struct __sk_buff *skb, const struct dp_pkt6 
 		return TC_ACT_OK;
 	if (!dp6_veth_sender(skb, saddr))
 		return DP_DROP_SPOOFED;
+	if (dp6_is_icmp_error(p) && p->hop_limit > 1) {
+		verdict = dp6_icmp_error(skb, p);
+		if (verdict)
+			return verdict;
+	}
 	if (p->has_ports && p->hop_limit > 1) {
 		v = bpf_map_lookup_elem(&dp_ct6, &p->tuple);
 		if (v)
@@ -53,13 +75,8 @@ static __always_inline int dp6_veth(struct __sk_buff *skb, const struct dp_pkt6 
 		return DP_DROP_UNKNOWN; /* an endpoint outside every network */
 	if (dp6_is_multi(daddr) || dp6_is_linklocal(daddr))
 		return TC_ACT_OK;
-	/* Hairpin to another container's published port; its own (which needs
-	 * the source masqueraded to the gateway) is not translated yet. */
-	if (p->has_ports && p->hop_limit > 1 && p->tuple.proto != IPPROTO_ICMPV6 && dp_ct6_opens(p)) {
-		pm = dp6_portmap_find(daddr, p->tuple.proto, p->tuple.dport, 0);
-		if (pm && !dp6_eq(pm->ctr_addr, saddr))
-			return dp6_dnat_new(skb, p, pm, DP_CT_F_HAIRPIN);
-	}
+	if (p->has_ports && p->hop_limit > 1 && dp6_veth_hairpin(skb, p, src_net, &verdict))
+		return verdict;
 	if (dp6_is_host_addr(daddr))
 		return TC_ACT_OK; /* gateway and other host addresses: the host's business */
 	dst_net = dp6_network_of(daddr);
@@ -70,7 +87,13 @@ static __always_inline int dp6_veth(struct __sk_buff *skb, const struct dp_pkt6 
 	}
 	if (src_net->flags & DP_NET_F_INTERNAL)
 		return DP_DROP_INTERNAL_NETWORK;
-	return TC_ACT_OK; /* routed with the container's address (no NAT66 yet) */
+	if (!(src_net->flags & DP_NET_F_MASQUERADE))
+		return TC_ACT_OK; /* routed with the container's address */
+	if (p->frag == DP_FRAG_LATER) /* would leave with the container's address */
+		return p->has_ports ? DP_DROP_FRAGMENT : DP_DROP_FRAG_NO_STATE;
+	if (p->hop_limit <= 1)
+		return TC_ACT_OK; /* the stack sends time exceeded */
+	return dp6_masq_new(skb, p);
 }
 
 #endif /* DP_VETH6_H */

@@ -30,6 +30,7 @@
 #include "dp_parse.h"
 #include "dp_policy.h"
 #include "dp_stats.h"
+#include "dp_xdp6.h"
 
 /* The parser saw every field in the frame, so a failure means the frame
  * changed under us: drop it (it may be half rewritten). */
@@ -48,8 +49,11 @@ static __always_inline int dp_xdp_uplink_fast(struct xdp_md *ctx)
 	struct dp_ct_val *v;
 	struct dp_ct_key k, to;
 	struct dp_pkt p;
+	int rc = dp_parse(data, data_end, &p);
 
-	if (dp_parse(data, data_end, &p) != DP_PARSE_OK || !p.has_ports || p.frag || p.ttl <= 1)
+	if (rc == DP_PARSE_NOT_IPV4)
+		return dp6_xdp_uplink_fast(ctx); /* IPv6; other frames pass there */
+	if (rc != DP_PARSE_OK || !p.has_ports || p.frag || p.ttl <= 1)
 		return XDP_PASS;
 	dp_ct_key_of(&k, &p);
 	v = bpf_map_lookup_elem(&dp_ct, &k);

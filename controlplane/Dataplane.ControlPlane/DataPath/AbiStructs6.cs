@@ -83,10 +83,23 @@ public unsafe struct HostAddr6Key
     public fixed uint AddrBe[4];
 }
 
-/// <summary>Per-CPU scratch of IPv6 flow creation; never read by user space.</summary>
-[BpfType("dp_scratch6"), StructLayout(LayoutKind.Sequential)]
-public struct Scratch6Value
+/// <summary>NAT66 masquerade source for an egress ifindex (key <see cref="IfAddrKey"/>, 0 = the fallback).</summary>
+[BpfType("dp_ifaddr6"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct IfAddr6Value
 {
+    public fixed uint AddrBe[4];
+    public uint Flags;
+}
+
+/// <summary>Per-CPU scratch of IPv6 flow creation and dp_ct6's early-drop candidates, as <see cref="CtRecentValue"/>
+/// (Keys holds DataPathAbi.CtRecent dp_ct6_key); never read by user space.</summary>
+[BpfType("dp_scratch6"), StructLayout(LayoutKind.Sequential)]
+public unsafe struct Scratch6Value
+{
+    public uint Next;
+    public uint Head;
+    public fixed byte Keys[DataPathAbi.CtRecent * 40];
+    public Ct6Key Scratch;
     public Ct6Key ReplyKey;
     public Ct6Value ReplyVal;
 }

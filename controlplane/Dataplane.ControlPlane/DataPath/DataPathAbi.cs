@@ -29,6 +29,7 @@ public static class DataPathAbi
     public const string MapNetworks6 = "dp_networks6";
     public const string MapHostAddr6 = "dp_hostaddr6";
     public const string MapScratch6 = "dp_scratch6";
+    public const string MapIfAddr6 = "dp_ifaddr6";
 
     public const string ProgUplinkIn = "dp_uplink_in";
     public const string ProgVethIn = "dp_veth_in";

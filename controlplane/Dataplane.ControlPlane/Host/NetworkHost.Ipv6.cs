@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Dataplane.ControlPlane.DataPath;
 using Dataplane.Interop;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Netlink;
@@ -8,15 +9,20 @@ using Microsoft.Extensions.Logging;
 namespace Dataplane.ControlPlane.Host;
 
 /// <summary>The IPv6 side of networks and sandboxes: the bridge's IPv6 gateway, the data path's IPv6
-/// maps, IPv6 forwarding (turned on with the first dual-stack network, as dockerd does), the
+/// maps (NAT66 source addresses included), IPv6 forwarding (turned on with the first dual-stack network, as dockerd does), the
 /// container's IPv6 address and default route.</summary>
 public sealed partial class NetworkHost
 {
-    /// <summary>The uplinks' global IPv6 addresses: destinations a published [::] port answers on.</summary>
+    /// <summary>The uplinks' global IPv6 addresses: destinations a published [::] port answers on, and the
+    /// NAT66 source of flows leaving by the uplink (also the fallback for other devices, as IPv4's).</summary>
     private void AddUplinkAddressesV6(string uplink, int index)
     {
-        foreach (var a in _links.ListAddresses(uplink).Where(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal))
-            _dataPath.Maps6.AddHostAddress(a.Address, (uint)index);
+        var v6 = _links.ListAddresses(uplink).Select(a => a.Address).Where(a => a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal).ToList();
+        foreach (var a in v6) _dataPath.Maps6.AddHostAddress(a, (uint)index);
+        if (MasqueradeAddresses6.Choose(v6) is not { } masquerade) return;
+        var addresses = MasqueradeAddresses6.Of(_dataPath);
+        addresses.Set((uint)index, masquerade);
+        addresses.Set(0, masquerade);
     }
 
     private void EnsureNetworkV6(BridgeNetwork network, int bridgeIndex, Rollback tx)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
@@ -20,7 +21,7 @@ public sealed class EndToEnd6Tests : IDisposable
     private static readonly IPAddress HostV6 = IPAddress.Parse("2001:db8::1"), ExternalV6 = IPAddress.Parse("2001:db8::2");
     private static readonly IPAddress Gw = IPAddress.Parse("198.19.1.1"), Gw6 = IPAddress.Parse("fd00:1::1");
     private static readonly IPAddress Ctr = IPAddress.Parse("198.19.1.2"), Ctr6 = IPAddress.Parse("fd00:1::2");
-    private const ushort PublishedPort = 8080, ServerPort = 5201;
+    private const ushort PublishedPort = 8080, ServerPort = 5201, ExternalPort = 5202;
     private const string Bridge = "dpbr0";
 
     private static readonly PortMapping Tcp4 = Mappings.Of(1, null, DataPathAbi.ProtoTcp, PublishedPort, Ctr, ServerPort);
@@ -81,6 +82,7 @@ public sealed class EndToEnd6Tests : IDisposable
         Maps6.AddHostAddress(HostV6, uplink);
         Maps6.AddHostAddress(Gw6, bridge);
         Maps6.SetNetwork(IPAddress.Parse("fd00:1::"), 64, 1, Gw6, NetworkFlags.Icc | NetworkFlags.Masquerade);
+        MasqueradeAddresses6.Of(_dp).Set(uplink, HostV6);
         _lab.Host.Run(() => _dp.AttachUplink((int)uplink));
         Attach(_c1);
         _dp.Maps.AddPortMapping(Tcp4);
@@ -174,6 +176,98 @@ public sealed class EndToEnd6Tests : IDisposable
         Assert.True(ok, client);
         Assert.Contains("Accepted connection from fd00:1::3", server);
         Assert.Contains(Maps6.ConntrackEntries(), e => ((CtFlags)e.Value.Flags).HasFlag(CtFlags.Hairpin));
+    }
+
+    /// <summary>NAT66: a container on fd00:1::/64 reaches the external client, which sees the uplink's address;
+    /// the replies find their way back through the masqueraded flow.</summary>
+    [PrivilegedFact]
+    public void Nat66_TcpFromContainerToExternal_ExternalSeesUplinkAddress()
+    {
+        StartDataPath();
+        var server = _lab.StartIn(_lab.External, "iperf3", $"-s -1 -p {ExternalPort}");
+        Lab.AwaitListener(_lab.External, ExternalPort);
+
+        var (code, output) = Lab.RunIn(_c1.Namespace, "iperf3", $"-c {ExternalV6} -p {ExternalPort} -t 1 -f m --connect-timeout 1500", TimeSpan.FromSeconds(12));
+
+        Assert.True(code == 0 && output.Contains("receiver"), output);
+        Assert.Contains($"Accepted connection from {HostV6}", Lab.OutputOf(server));
+        Assert.Contains(Maps6.ConntrackEntries(), e => (CtFlags)e.Value.Flags == (CtFlags.Snat | CtFlags.SeenReply) && e.Key.Proto == DataPathAbi.ProtoTcp);
+        _output.WriteLine(output);
+    }
+
+    [PrivilegedFact]
+    public void Nat66_PingFromContainerToExternal_EchoRepliesComeBack()
+    {
+        StartDataPath();
+
+        var (code, output) = Lab.RunIn(_c1.Namespace, "ping", $"-6 -c 2 -i 0.2 -W 2 {ExternalV6}", TimeSpan.FromSeconds(10));
+
+        Assert.True(code == 0, output);
+        Assert.Contains(Maps6.ConntrackEntries(), e => e.Key.Proto == DataPathAbi.ProtoIcmpV6 && ((CtFlags)e.Value.Flags).HasFlag(CtFlags.Snat | CtFlags.SeenReply));
+    }
+
+    /// <summary>A container reaches its own published port through the host's address: its source becomes
+    /// the gateway's, so its own answer goes back through the data path.</summary>
+    [PrivilegedFact]
+    public void SelfHairpin6_ContainerToItsOwnPublishedPort_SeenFromTheGateway()
+    {
+        StartDataPath();
+
+        var (ok, client, server) = Iperf(_c1, HostV6.ToString(), PublishedPort);
+
+        Assert.True(ok, client);
+        Assert.Contains($"Accepted connection from {Gw6}", server);
+        Assert.Contains(Maps6.ConntrackEntries(), e => (CtFlags)e.Value.Flags == (CtFlags.Dnat | CtFlags.Snat | CtFlags.Hairpin | CtFlags.SeenReply));
+    }
+
+    /// <summary>A datagram to a published UDP port nobody listens on: the container's "port unreachable" is
+    /// translated (outer header and quote), so the client's connected socket sees the refusal.</summary>
+    [PrivilegedFact]
+    public void IcmpError6_PortUnreachableFromContainer_ClientSocketRefused()
+    {
+        StartDataPath();
+
+        var error = _lab.External.Run(() =>
+        {
+            using var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 3000 };
+            s.Connect(new IPEndPoint(HostV6, PublishedPort));
+            s.Send("anyone there?"u8);
+            try
+            {
+                s.Receive(new byte[64]);
+                return SocketError.Success;
+            }
+            catch (SocketException e)
+            {
+                return e.SocketErrorCode;
+            }
+        });
+
+        Assert.Equal(SocketError.ConnectionRefused, error);
+        Assert.True(_dp!.Maps.MappingCounters(Udp6.Id).Packets >= 2); // the datagram and the error about it
+    }
+
+    /// <summary>With the uplink's XDP fast path on (and XDP on the container's end to accept its redirects), an
+    /// IPv6 TCP flow to a published port is carried by XDP once tc created it. The external client sends full
+    /// checksums (tx offload off on its veth), as a physical uplink delivers them (bpf/README.md).</summary>
+    [PrivilegedFact]
+    public void Xdp6_PublishedPortTcpFlow_CarriedByTheFastPath()
+    {
+        StartDataPath();
+        var (tx, ethtool) = Lab.RunIn(_lab.External, "ethtool", "-K eth0 tx off");
+        Assert.True(tx == 0, ethtool);
+        _lab.Host.Run(() => _dp!.AttachUplinkXdp(_lab.UplinkIndex));
+        int eth0;
+        using (var inside = RtNetlink.Open(_c1.Namespace)) eth0 = inside.IndexOf("eth0");
+        _c1.Namespace.Run(() => _dp!.AttachContainerXdp(eth0));
+
+        var (ok, client, server) = Iperf(null, HostV6.ToString(), PublishedPort);
+
+        Assert.True(ok, client);
+        Assert.Contains($"Accepted connection from {ExternalV6}", server);
+        var xdp = new DataPathReader(_dp!.Object).Forwarded().Single(f => f.Path == ForwardPath.Xdp).Counter;
+        Assert.True(xdp.Packets > 100, $"{xdp.Packets} packets through XDP");
+        _output.WriteLine($"{xdp.Packets} packets through XDP; {client}");
     }
 
     public void Dispose()

@@ -58,6 +58,22 @@ internal static class Frames6
         return Build(ip, ProtoIcmpV6, l4, 2);
     }
 
+    /// <summary>An ICMPv6 error (type, code, MTU or pointer) quoting the IPv6 packet of <paramref name="quotedFrame"/> whole.</summary>
+    public static byte[] IcmpError(Ip6 ip, byte type, byte code, uint mtu, byte[] quotedFrame)
+    {
+        var quote = quotedFrame.AsSpan(Frames.EthLength);
+        var l4 = new byte[8 + quote.Length];
+        l4[0] = type;
+        l4[1] = code;
+        BinaryPrimitives.WriteUInt32BigEndian(l4.AsSpan(4), mtu);
+        quote.CopyTo(l4.AsSpan(8));
+        return Build(ip, ProtoIcmpV6, l4, 2);
+    }
+
+    /// <summary>The packet an ICMPv6 error frame (no extension headers) quotes, as a frame of its own, to verify its checksum.</summary>
+    public static byte[] Quoted(byte[] errorFrame)
+        => [.. errorFrame.AsSpan(0, Frames.EthLength), .. errorFrame.AsSpan(Frames.EthLength + Ip6Length + 8)];
+
     private static byte[] Build(Ip6 ip, byte proto, byte[] l4, int csumOffset)
     {
         var ext = Extensions(ip, proto, out byte first);
@@ -142,6 +158,8 @@ internal static class Frames6
     // ---- readers ----
     public static string Src(ReadOnlySpan<byte> f) => new IPAddress(f.Slice(Frames.EthLength + 8, 16)).ToString();
     public static string Dst(ReadOnlySpan<byte> f) => new IPAddress(f.Slice(Frames.EthLength + 24, 16)).ToString();
+    /// <summary>Source port (ICMPv6 echo: the id) of a frame without extension headers.</summary>
+    public static ushort SPort6(ReadOnlySpan<byte> f) => BinaryPrimitives.ReadUInt16BigEndian(f[(Frames.EthLength + Ip6Length + (f[Frames.EthLength + 6] == ProtoIcmpV6 ? 4 : 0))..]);
 
     public static unsafe void Addr(string a, uint* words)
     {

@@ -202,7 +202,7 @@ public sealed class Ipv6Tests : DataPathTestBase
     public void VethIn6_IcmpEchoReplyOfKnownFlow_IdAndAddressesTranslatedChecksumKept()
     {
         // A flow as NAT66 will create it: C3 pinged Client as Host with echo id 61000 in place of 0x77.
-        SeedFlow(Key(C3, Client, 0x77, 0, ProtoIcmpV6), Host, Client, 61000, 0);
+        SeedFlow(O6, Key(C3, Client, 0x77, 0, ProtoIcmpV6), Host, Client, 61000, 0);
 
         var r = Uplink6(IcmpEcho(new Ip6(Client, Host), 61000, reply: true));
 
@@ -252,31 +252,5 @@ public sealed class Ipv6Tests : DataPathTestBase
         var r = Uplink(Frames.Tcp(new Frames.Ip(TestWorld.Client, TestWorld.Host), 40000, WebPort, Syn));
         AssertTranslated(r, Frames.Tcp(TestWorld.IntoContainer(TestWorld.Client, TestWorld.C1), 40000, 80, Syn));
         Assert.Equal(0, Ct6Entries);
-    }
-
-    private unsafe void SeedFlow(Ct6Key orig, string natSrc, string natDst, ushort natSport, ushort natDport)
-    {
-        var now = ConntrackEntry.MonotonicNowNs();
-        var fwd = new Ct6Value
-        {
-            ExpiresNs = now + 60_000_000_000, LastSeenNs = now, State = (byte)CtState.Unreplied, Flags = (byte)CtFlags.Snat,
-            NatSPortBe = Frames.PortBe(natSport), NatDPortBe = Frames.PortBe(natDport),
-        };
-        Addr(natSrc, fwd.NatSAddrBe);
-        Addr(natDst, fwd.NatDAddrBe);
-        var rev = fwd with { Flags = (byte)(CtFlags.Snat | CtFlags.Reply), NatSPortBe = orig.DPortBe, NatDPortBe = orig.SPortBe };
-        for (int i = 0; i < 4; i++)
-        {
-            rev.NatSAddrBe[i] = orig.DAddrBe[i];
-            rev.NatDAddrBe[i] = orig.SAddrBe[i];
-        }
-        var reply = new Ct6Key { SPortBe = fwd.NatDPortBe, DPortBe = fwd.NatSPortBe, Proto = orig.Proto };
-        for (int i = 0; i < 4; i++)
-        {
-            reply.SAddrBe[i] = fwd.NatDAddrBe[i];
-            reply.DAddrBe[i] = fwd.NatSAddrBe[i];
-        }
-        O6.Update(DataPathAbi.MapCt6, orig, fwd);
-        O6.Update(DataPathAbi.MapCt6, reply, rev);
     }
 }

@@ -83,6 +83,34 @@ internal static class TestWorld6
         return k;
     }
 
+    /// <summary>A masqueraded flow's two entries as NAT66 creates them: orig (as the container sent it)
+    /// translated to {natSrc:natSport -> natDst:natDport}.</summary>
+    public static unsafe void SeedFlow(DpNatObject o, Ct6Key orig, string natSrc, string natDst, ushort natSport, ushort natDport)
+    {
+        var now = ConntrackEntry.MonotonicNowNs();
+        var fwd = new Ct6Value
+        {
+            ExpiresNs = now + 60_000_000_000, LastSeenNs = now, State = (byte)CtState.Unreplied, Flags = (byte)CtFlags.Snat,
+            NatSPortBe = Frames.PortBe(natSport), NatDPortBe = Frames.PortBe(natDport),
+        };
+        Addr(natSrc, fwd.NatSAddrBe);
+        Addr(natDst, fwd.NatDAddrBe);
+        var rev = fwd with { Flags = (byte)(CtFlags.Snat | CtFlags.Reply), NatSPortBe = orig.DPortBe, NatDPortBe = orig.SPortBe };
+        for (int i = 0; i < 4; i++)
+        {
+            rev.NatSAddrBe[i] = orig.DAddrBe[i];
+            rev.NatDAddrBe[i] = orig.SAddrBe[i];
+        }
+        var reply = new Ct6Key { SPortBe = fwd.NatDPortBe, DPortBe = fwd.NatSPortBe, Proto = orig.Proto };
+        for (int i = 0; i < 4; i++)
+        {
+            reply.SAddrBe[i] = fwd.NatDAddrBe[i];
+            reply.DAddrBe[i] = fwd.NatSAddrBe[i];
+        }
+        o.Update(DataPathAbi.MapCt6, orig, fwd);
+        o.Update(DataPathAbi.MapCt6, reply, rev);
+    }
+
     /// <summary>A frame sent by container ctr (its MAC), and the parameters of one delivered into it by redirect_peer.</summary>
     public static Ip6 FromContainer(string ctr, string dst, byte hop = 64) => new(ctr, dst, hop, EthSrc: MacOf(ctr));
     public static Ip6 IntoContainer(string src, string ctr, byte hop = 63) => new(src, ctr, hop, EthDst: MacOf(ctr), EthSrc: TestWorld.GwMac);
