@@ -25,7 +25,7 @@ internal sealed class SandboxListener : IDisposable
         // again over TCP by the library, then truncated (TC set) by the server loop to fit the client's
         // UDP size, and the client asks again over TCP, which is forwarded over TCP: what the container
         // sees is Docker's relay of the upstream's truncated answer.
-        Udp = new DnsClient(servers, [new NamespacedClientTransport(worker, sandbox, new UdpClientTransport(53)), new NamespacedClientTransport(worker, sandbox, new TcpClientTransport(53))], true, timeoutMs);
+        Udp = new DnsClient(servers, [new SandboxUdpTransport(worker, sandbox), new NamespacedClientTransport(worker, sandbox, new TcpClientTransport(53))], true, timeoutMs);
         Tcp = new DnsClient(servers, [new NamespacedClientTransport(worker, sandbox, new TcpClientTransport(53))], true, timeoutMs);
         var endpoint = new IPEndPoint(EmbeddedResolver.Address, 53);
         var udp = new NamespacedServerTransport(sandbox, () => new UdpServerTransport(endpoint, timeoutMs));
