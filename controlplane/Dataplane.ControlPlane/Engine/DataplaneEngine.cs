@@ -54,7 +54,10 @@ public sealed class DataplaneEngine(NetworkHost host, PortPublisher ports) : IEn
 
     public void AdoptNetwork(NetworkSpec spec)
     {
-        var network = new BridgeNetwork(DataPathNetworkId(spec.Id), spec.Bridge, spec.Subnet, spec.PrefixLength, spec.Gateway, spec.Internal, spec.Icc, spec.Masquerade);
+        var network = new BridgeNetwork(DataPathNetworkId(spec.Id), spec.Bridge, spec.Subnet, spec.PrefixLength, spec.Gateway, spec.Internal, spec.Icc, spec.Masquerade)
+        {
+            V6 = spec.V6 is { } v6 ? new BridgeNetworkV6(v6.Subnet, v6.PrefixLength, v6.Gateway) : null,
+        };
         lock (_gate)
         {
             if (_networks.TryGetValue(spec.Id, out var known) && known.Network == network) return;

@@ -30,7 +30,14 @@ public sealed record NetworkSpec(
     IPAddress Gateway,
     bool Internal = false,
     bool Icc = true,
-    bool Masquerade = true);
+    bool Masquerade = true)
+{
+    /// <summary>The IPv6 side of a dual-stack network (subnet, prefix, gateway), or null.</summary>
+    public NetworkSpecV6? V6 { get; init; }
+}
+
+/// <summary>The IPv6 subnet and gateway of a frontend's dual-stack bridge network.</summary>
+public sealed record NetworkSpecV6(IPAddress Subnet, int PrefixLength, IPAddress Gateway);
 
 /// <summary>A host-side veth that some runtime created, to adopt as an endpoint. Mac is the
 /// container-side interface's MAC (where replies are addressed).</summary>

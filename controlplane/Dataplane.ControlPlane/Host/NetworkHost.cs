@@ -193,7 +193,11 @@ public sealed partial class NetworkHost : IDisposable
                 ?? throw new InteropException("adopt bridge", network.Bridge, Errno.ENODEV, "no such bridge in the daemon's namespace");
             _dataPath.Maps.SetNetwork(network.Subnet, network.PrefixLength, network.Id, network.Gateway, network.Flags);
             _dataPath.Maps.AddHostAddress(network.Gateway, (uint)bridge.Index);
-            if (network.V6 is { } v6) SetNetworkV6(network, v6, bridge.Index);
+            if (network.V6 is { } v6)
+            {
+                EnableForwardingV6(); // as for our own dual-stack networks: bpf_fib_lookup needs it
+                SetNetworkV6(network, v6, bridge.Index);
+            }
         }
     }
 

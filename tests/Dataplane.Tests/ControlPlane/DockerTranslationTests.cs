@@ -125,6 +125,33 @@ public sealed class DockerTranslationTests
     }
 
     [Fact]
+    public void Ports_Ipv6HostAddress_PublishedForAContainerWithIpv6()
+    {
+        var warnings = new List<string>();
+        var ports = DockerPorts.Translate(new Dictionary<string, IList<DockerPortBinding>>
+        {
+            ["81/tcp"] = [new() { HostIP = "2001:db8::1", HostPort = "8181" }],
+            ["82/udp"] = [new() { HostIP = "::", HostPort = "8282" }], // [::] alone: IPv6 only
+        }, null, warnings, containerHasIpv6: true);
+        Assert.Equal(
+        [
+            new Dataplane.ControlPlane.Ports.PortBinding(IPAddress.Parse("2001:db8::1"), PortRange.Single(8181), new ContainerPort(81, Proto.Tcp)),
+            new Dataplane.ControlPlane.Ports.PortBinding(IPAddress.IPv6Any, PortRange.Single(8282), new ContainerPort(82, Proto.Udp)),
+        ], ports);
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
+    public void Translate_DualStackNetwork_Ipv6SideAdopted_OnlyWhenDockerEnabledIt()
+    {
+        var network = UserNetwork();
+        network.IPAM!.Config!.Add(new IPAMConfig { Subnet = "fd00:70::/64", Gateway = "fd00:70::1" });
+        Assert.Null(DockerNetworks.Translate(network, out _)!.Spec.V6); // EnableIPv6 false: an IPv4 network
+        network.EnableIPv6 = true;
+        Assert.Equal(new NetworkSpecV6(IPAddress.Parse("fd00:70::"), 64, IPAddress.Parse("fd00:70::1")), DockerNetworks.Translate(network, out _)!.Spec.V6);
+    }
+
+    [Fact]
     public void Ports_EmptyHostIp_TakesTheNetworksHostBinding()
     {
         var ports = DockerPorts.Translate(new Dictionary<string, IList<DockerPortBinding>> { ["80/tcp"] = [new() { HostIP = "", HostPort = "8080" }] },

@@ -48,7 +48,7 @@ public static class DockerContainers
         var mode = c.HostConfig?.NetworkMode is null or "" or "default" ? "bridge" : c.HostConfig.NetworkMode;
         var primary = endpoints.FirstOrDefault(e => e.Name == mode || e.Endpoint.NetworkId == mode);
         if (primary.Endpoint is null) primary = endpoints.OrderBy(e => e.Name, StringComparer.Ordinal).First();
-        var ports = DockerPorts.Translate(c.NetworkSettings?.Ports, networks[primary.Endpoint.NetworkId].HostBindingIpv4, warnings);
+        var ports = DockerPorts.Translate(c.NetworkSettings?.Ports, networks[primary.Endpoint.NetworkId].HostBindingIpv4, warnings, primary.Endpoint.IPv6 is not null);
         return new DockerContainer(c.ID, c.Name?.TrimStart('/') ?? Short(c.ID), (int)c.State.Pid, c.NetworkSettings?.SandboxKey,
             endpoints.Select(e => e.Endpoint).ToList(), primary.Endpoint.Owner, ports);
     }

@@ -17,7 +17,8 @@ public static class DockerNetworks
     public const string HostBindingOption = "com.docker.network.bridge.host_binding_ipv4";
     public const string DefaultBridgeOption = "com.docker.network.bridge.default_bridge";
 
-    /// <summary>The engine network for a bridge-driver network; null (with the reason) for other drivers or no IPv4 subnet.</summary>
+    /// <summary>The engine network for a bridge-driver network (with its IPv6 side when Docker enabled IPv6 on it);
+    /// null (with the reason) for other drivers or no IPv4 subnet.</summary>
     public static DockerNetwork? Translate(NetworkResponse network, out string? skipped)
     {
         skipped = null;
@@ -42,6 +43,15 @@ public static class DockerNetworks
             // dockerd turns masquerade off on docker0 whenever its own NAT is off, which Docker mode requires;
             // what the user asked for is not visible, so docker0 keeps Docker's default: masquerade.
             Masquerade: IsDefaultBridge(network) || Flag(options, MasqueradeOption, true));
+        // A dual-stack network (docker network create --ipv6, docker0 with --fixed-cidr-v6): its IPv6 side too.
+        var ipv6 = (network.IPAM?.Config ?? []).Select(c => (Config: c, Subnet: ParseSubnet(c.Subnet)))
+            .FirstOrDefault(c => c.Subnet is { Address.AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 });
+        if (network.EnableIPv6 && ipv6.Subnet is var (subnet6, prefix6))
+            spec = spec with
+            {
+                V6 = new NetworkSpecV6(subnet6, prefix6,
+                    string.IsNullOrEmpty(ipv6.Config.Gateway) ? FirstHost(subnet6) : IPAddress.Parse(ipv6.Config.Gateway.Split('/')[0])),
+            };
         var hostBinding = options.TryGetValue(HostBindingOption, out var hb) && IPAddress.TryParse(hb, out var ip) && !ip.Equals(IPAddress.Any) ? ip : null;
         return new DockerNetwork(spec, hostBinding);
     }

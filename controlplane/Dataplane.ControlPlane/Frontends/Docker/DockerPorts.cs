@@ -7,13 +7,15 @@ namespace Dataplane.ControlPlane.Frontends.Docker;
 
 /// <summary>
 /// A container's NetworkSettings.Ports ("80/tcp" -> [{HostIp, HostPort}]) as the engine's port
-/// bindings: each one concrete (dockerd already chose and holds the host port). sctp, and IPv6 host
-/// addresses other than the "::" twin of a 0.0.0.0 binding, are left out with a warning: the data
-/// path serves IPv4 tcp and udp.
+/// bindings: each one concrete (dockerd already chose and holds the host port). The "::" twin of a
+/// 0.0.0.0 binding is the same binding (the engine publishes an address-less port on both families
+/// when the container has IPv6); other IPv6 host addresses are published for a container with an IPv6
+/// address and left out with a warning otherwise, as is sctp: the data path serves tcp and udp.
 /// </summary>
 public static class DockerPorts
 {
-    public static IReadOnlyList<PortBinding> Translate(IDictionary<string, IList<DockerPortBinding>>? ports, IPAddress? networkHostBinding, ICollection<string> warnings)
+    public static IReadOnlyList<PortBinding> Translate(IDictionary<string, IList<DockerPortBinding>>? ports, IPAddress? networkHostBinding, ICollection<string> warnings,
+        bool containerHasIpv6 = false)
     {
         var result = new List<PortBinding>();
         foreach (var (key, bindings) in ports ?? new Dictionary<string, IList<DockerPortBinding>>())
@@ -33,9 +35,13 @@ public static class DockerPorts
                 var hostIp = string.IsNullOrEmpty(b.HostIP) ? networkHostBinding : IPAddress.Parse(b.HostIP);
                 if (hostIp is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 })
                 {
-                    bool twin = hostIp.Equals(IPAddress.IPv6Any) && bindings.Any(o => o.HostIP is "0.0.0.0" or "" && o.HostPort == b.HostPort);
-                    if (!twin) warnings.Add($"{key}: host address {hostIp} is IPv6; not published");
-                    continue;
+                    if (hostIp.Equals(IPAddress.IPv6Any) && bindings.Any(o => o.HostIP is "0.0.0.0" or "" && o.HostPort == b.HostPort))
+                        continue; // the twin: published with the address-less binding
+                    if (!containerHasIpv6)
+                    {
+                        warnings.Add($"{key}: host address {hostIp} is IPv6 and the container has no IPv6 address; not published");
+                        continue;
+                    }
                 }
                 var binding = new PortBinding(hostIp is null || hostIp.Equals(IPAddress.Any) ? null : hostIp, PortRange.Single(hostPort), container);
                 if (!result.Contains(binding)) result.Add(binding);
