@@ -75,10 +75,12 @@ static struct addr addr_of(const char *ip, int port)
 	exit(2);
 }
 
-/* Bound to the wildcard address of one family (IPv6 only for AF_INET6, so the two never overlap). */
+/* Bound to the wildcard address of one family (IPv6 only for AF_INET6, so the two never overlap);
+ * -1 for IPv6 on a kernel without it. */
 static int listener(int family, int type, int port)
 {
 	int s = socket(family, type, 0), one = 1;
+	if (s < 0 && family == AF_INET6 && errno == EAFNOSUPPORT) return -1;
 	if (s < 0) die("socket");
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
@@ -96,7 +98,7 @@ static void rr_worker(int port, int lifetime)
 {
 	int ep = epoll_create1(0), ls[2];
 	for (int f = 0; f < 2; f++) {
-		ls[f] = listener(families[f], SOCK_STREAM, port);
+		if ((ls[f] = listener(families[f], SOCK_STREAM, port)) < 0) continue;
 		fcntl(ls[f], F_SETFL, O_NONBLOCK); /* the accept loop below drains the backlog and must not block */
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls[f] };
 		epoll_ctl(ep, EPOLL_CTL_ADD, ls[f], &ev);
