@@ -15,6 +15,7 @@
 #include "dp_uplink.h"
 #include "dp_veth.h"
 #include "dp_sock.h"
+#include "dp_sock6.h"
 #include "dp_spoof.h"
 #include "dp_xdp.h"
 #include "dp_uplink6.h"
@@ -154,4 +155,28 @@ SEC("cgroup/getpeername4")
 int dp_getpeername4(struct bpf_sock_addr *ctx)
 {
 	return dp_sock_restore(ctx);
+}
+
+SEC("cgroup/connect6")
+int dp_connect6(struct bpf_sock_addr *ctx)
+{
+	return dp_sock6_redirect(ctx, DP_FWD_SOCK_CONNECT);
+}
+
+SEC("cgroup/sendmsg6")
+int dp_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return dp_sock6_redirect(ctx, DP_FWD_SOCK_SENDMSG);
+}
+
+SEC("cgroup/recvmsg6")
+int dp_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return dp_sock6_restore(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int dp_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return dp_sock6_restore(ctx);
 }

@@ -565,4 +565,19 @@ _Static_assert(sizeof(struct dp_hostaddr6_key) == 16, "dp_hostaddr6_key");
 _Static_assert(sizeof(struct dp_ifaddr6) == 20, "dp_ifaddr6");
 _Static_assert(sizeof(struct dp_scratch6) == 8 + 40 * (DP_CT_RECENT + 2) + 80, "dp_scratch6");
 
+/* ==== cgroup socket hooks of IPv6 sockets ====
+ * dp_sock_orig with 16-byte addresses, kept in dp_sock_orig6 (sk_storage) for
+ * an AF_INET6 socket whose destination connect6/sendmsg6 rewrote. IPv4-mapped
+ * destinations (::ffff:a.b.c.d) use dp_portmap and dp_sock_orig. */
+struct dp_sock_orig6 {
+	__be32 addr[4];       /* what the application asked for */
+	__be32 ctr_addr[4];   /* what it was rewritten to */
+	__be16 port;
+	__be16 ctr_port;
+};
+
+#define DP_MAP_SOCKORIG6 "dp_sock_orig6"
+
+_Static_assert(sizeof(struct dp_sock_orig6) == 36, "dp_sock_orig6");
+
 #endif /* DP_ABI_H */

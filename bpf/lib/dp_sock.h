@@ -27,19 +27,22 @@ static __always_inline int dp_sock_own_netns(struct bpf_sock_addr *ctx)
 	return cfg && cfg->netns_cookie && bpf_get_netns_cookie(ctx) == cfg->netns_cookie;
 }
 
-static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx, __u32 path)
+/* TCP or UDP, in the daemon's namespace: a socket the hooks may rewrite. */
+static __always_inline int dp_sock_ours(struct bpf_sock_addr *ctx)
 {
-	struct dp_portmap_val *pm;
-	struct dp_sock_orig *orig;
-	__be32 addr = ctx->user_ip4;
-	__be16 port = (__be16)ctx->user_port;
-	__u8 proto = ctx->protocol;
+	return (ctx->protocol == IPPROTO_TCP || ctx->protocol == IPPROTO_UDP) && dp_sock_own_netns(ctx);
+}
 
-	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !dp_sock_own_netns(ctx))
-		return DP_SOCK_ALLOW;
-	pm = dp_portmap_find(addr, proto, port, 1);
+/* The published port at addr:port, remembered on the socket for recvmsg and
+ * getpeername; NULL when addr:port is not published. */
+static __always_inline struct dp_portmap_val *dp_sock_publish_lookup(struct bpf_sock_addr *ctx, __be32 addr,
+								     __be16 port)
+{
+	struct dp_portmap_val *pm = dp_portmap_find(addr, ctx->protocol, port, 1);
+	struct dp_sock_orig *orig;
+
 	if (!pm)
-		return DP_SOCK_ALLOW;
+		return NULL;
 	orig = bpf_sk_storage_get(&dp_sock_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (orig) {
 		orig->addr = addr;
@@ -47,6 +50,26 @@ static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx, __u32 pat
 		orig->ctr_addr = pm->ctr_addr;
 		orig->ctr_port = pm->ctr_port;
 	}
+	return pm;
+}
+
+/* What the socket asked for, when addr:port is the container it was sent to. */
+static __always_inline struct dp_sock_orig *dp_sock_asked(struct bpf_sock_addr *ctx, __be32 addr, __be16 port)
+{
+	struct dp_sock_orig *orig = bpf_sk_storage_get(&dp_sock_orig, ctx->sk, 0, 0);
+
+	return orig && addr == orig->ctr_addr && port == orig->ctr_port ? orig : NULL;
+}
+
+static __always_inline int dp_sock_redirect(struct bpf_sock_addr *ctx, __u32 path)
+{
+	struct dp_portmap_val *pm;
+
+	if (!dp_sock_ours(ctx))
+		return DP_SOCK_ALLOW;
+	pm = dp_sock_publish_lookup(ctx, ctx->user_ip4, (__be16)ctx->user_port);
+	if (!pm)
+		return DP_SOCK_ALLOW;
 	ctx->user_ip4 = pm->ctr_addr;
 	ctx->user_port = pm->ctr_port;
 	dp_count(&dp_fwd, path, 0);
@@ -59,8 +82,8 @@ static __always_inline int dp_sock_restore(struct bpf_sock_addr *ctx)
 
 	if (!dp_sock_own_netns(ctx))
 		return DP_SOCK_ALLOW;
-	orig = bpf_sk_storage_get(&dp_sock_orig, ctx->sk, 0, 0);
-	if (orig && ctx->user_ip4 == orig->ctr_addr && (__be16)ctx->user_port == orig->ctr_port) {
+	orig = dp_sock_asked(ctx, ctx->user_ip4, (__be16)ctx->user_port);
+	if (orig) {
 		ctx->user_ip4 = orig->addr;
 		ctx->user_port = orig->port;
 	}

@@ -1,5 +1,6 @@
 // dpb: small, self-terminating traffic tools for perf/run. Every mode takes a lifetime or a
-// duration and exits on its own.
+// duration and exits on its own. Servers answer on both families (one socket each); clients and
+// the flood take IPv4 or IPv6 addresses.
 //
 //   dpb rr-server PORT LIFETIME_S          TCP: accept, read 1 byte, answer 1 byte, close (2 workers)
 //   dpb cps IP PORT SECONDS CONCURRENCY    TCP: connect, send 1 byte, read the answer, close with RST;
@@ -8,10 +9,12 @@
 //   dpb udp-echo PORT LIFETIME_S           UDP: echo every datagram back
 //   dpb udp-ping IP PORT SECONDS           UDP ping-pong, 64-byte payload; prints "rtt_us p50 P50 p99 P99 n N lost L"
 //   dpb udp-flood IFACE DSTMAC SRCIP DSTIP DPORT MODE SECONDS MAXPKTS SEED
-//                                          64-byte frames on AF_PACKET (qdisc bypass, sendmmsg);
+//                                          64-byte frames on AF_PACKET (qdisc bypass, sendmmsg; IPv6:
+//                                          80 bytes, the same 18-byte payload behind the longer header);
 //                                          MODE est: one flow (source port 40000);
 //                                          MODE new: every packet a new flow (source port and the low 15
 //                                          bits of the source address from a bijection of the packet index);
+//                                          SRCIP and DSTIP of one family
 //                                          prints "sent N seconds S"
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -22,6 +25,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <poll.h>
@@ -49,45 +53,65 @@ static void die(const char *what)
 	exit(2);
 }
 
-static struct sockaddr_in addr_of(const char *ip, int port)
+/* An IPv4 or IPv6 address (by its spelling) and port. */
+struct addr {
+	union { struct sockaddr sa; struct sockaddr_in in; struct sockaddr_in6 in6; };
+	socklen_t len;
+};
+
+static struct addr addr_of(const char *ip, int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) {
-		fprintf(stderr, "bad address %s\n", ip);
-		exit(2);
+	struct addr a = { 0 };
+	if (strchr(ip, ':')) {
+		a.in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons(port) };
+		a.len = sizeof a.in6;
+		if (inet_pton(AF_INET6, ip, &a.in6.sin6_addr) == 1) return a;
+	} else {
+		a.in = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port) };
+		a.len = sizeof a.in;
+		if (inet_pton(AF_INET, ip, &a.in.sin_addr) == 1) return a;
 	}
-	return a;
+	fprintf(stderr, "bad address %s\n", ip);
+	exit(2);
 }
 
-static int listener(int type, int port)
+/* Bound to the wildcard address of one family (IPv6 only for AF_INET6, so the two never overlap);
+ * -1 for IPv6 on a kernel without it. */
+static int listener(int family, int type, int port)
 {
-	int s = socket(AF_INET, type, 0), one = 1;
+	int s = socket(family, type, 0), one = 1;
+	if (s < 0 && family == AF_INET6 && errno == EAFNOSUPPORT) return -1;
 	if (s < 0) die("socket");
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
+	struct addr a = addr_of(family == AF_INET6 ? "::" : "0.0.0.0", port);
+	if (family == AF_INET6) setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(s, &a.sa, a.len) < 0) die("bind");
 	if (type == SOCK_STREAM && listen(s, 4096) < 0) die("listen");
 	return s;
 }
 
+static const int families[2] = { AF_INET, AF_INET6 };
+
 /* ---- rr-server ---- */
 static void rr_worker(int port, int lifetime)
 {
-	int ls = listener(SOCK_STREAM, port);
-	fcntl(ls, F_SETFL, O_NONBLOCK); /* the accept loop below drains the backlog and must not block */
-	int ep = epoll_create1(0);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls };
-	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+	int ep = epoll_create1(0), ls[2];
+	for (int f = 0; f < 2; f++) {
+		if ((ls[f] = listener(families[f], SOCK_STREAM, port)) < 0) continue;
+		fcntl(ls[f], F_SETFL, O_NONBLOCK); /* the accept loop below drains the backlog and must not block */
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls[f] };
+		epoll_ctl(ep, EPOLL_CTL_ADD, ls[f], &ev);
+	}
 	double end = now() + lifetime;
 	struct epoll_event evs[256];
 	while (now() < end) {
 		int n = epoll_wait(ep, evs, 256, 500);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
-			if (fd == ls) {
+			if (fd == ls[0] || fd == ls[1]) {
 				for (int k = 0; k < 64; k++) {
-					int c = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
+					int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK);
 					if (c < 0) break;
 					struct epoll_event ce = { .events = EPOLLIN, .data.fd = c };
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
@@ -117,11 +141,11 @@ static int rr_server(int argc, char **argv)
 /* ---- cps client ---- */
 struct conn { int fd; int state; };
 
-static int cps_open(int ep, struct sockaddr_in *dst, struct conn *c)
+static int cps_open(int ep, const struct addr *dst, struct conn *c)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd = socket(dst->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0) return -1;
-	int r = connect(fd, (struct sockaddr *)dst, sizeof *dst);
+	int r = connect(fd, &dst->sa, dst->len);
 	if (r < 0 && errno != EINPROGRESS) { close(fd); return -1; }
 	c->fd = fd;
 	c->state = 0;
@@ -140,7 +164,7 @@ static void cps_close_rst(int fd)
 static int cps(int argc, char **argv)
 {
 	if (argc < 6) return 2;
-	struct sockaddr_in dst = addr_of(argv[2], atoi(argv[3]));
+	struct addr dst = addr_of(argv[2], atoi(argv[3]));
 	double secs = atof(argv[4]);
 	int conc = atoi(argv[5]);
 	if (conc < 1 || conc > 4096) conc = 64;
@@ -190,8 +214,7 @@ static int cps(int argc, char **argv)
 static int udp_hold(int argc, char **argv)
 {
 	if (argc < 4) return 2;
-	int s = listener(SOCK_DGRAM, atoi(argv[2]));
-	(void)s;
+	for (int f = 0; f < 2; f++) listener(families[f], SOCK_DGRAM, atoi(argv[2]));
 	sleep(atoi(argv[3]));
 	return 0;
 }
@@ -200,16 +223,19 @@ static int udp_hold(int argc, char **argv)
 static int udp_echo(int argc, char **argv)
 {
 	if (argc < 4) return 2;
-	int s = listener(SOCK_DGRAM, atoi(argv[2]));
+	struct pollfd p[2];
+	for (int f = 0; f < 2; f++) p[f] = (struct pollfd){ .fd = listener(families[f], SOCK_DGRAM, atoi(argv[2])), .events = POLLIN };
 	double end = now() + atoi(argv[3]);
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	char b[2048];
 	while (now() < end) {
-		struct sockaddr_in from;
-		socklen_t fl = sizeof from;
-		ssize_t r = recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from, &fl);
-		if (r > 0) sendto(s, b, r, 0, (struct sockaddr *)&from, fl);
+		if (poll(p, 2, 500) <= 0) continue;
+		for (int f = 0; f < 2; f++) {
+			if (!(p[f].revents & POLLIN)) continue;
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof from;
+			ssize_t r = recvfrom(p[f].fd, b, sizeof b, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+			if (r > 0) sendto(p[f].fd, b, r, 0, (struct sockaddr *)&from, fl);
+		}
 	}
 	return 0;
 }
@@ -223,10 +249,10 @@ static int cmp_d(const void *a, const void *b)
 static int udp_ping(int argc, char **argv)
 {
 	if (argc < 5) return 2;
-	struct sockaddr_in dst = addr_of(argv[2], atoi(argv[3]));
+	struct addr dst = addr_of(argv[2], atoi(argv[3]));
 	double secs = atof(argv[4]);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (connect(s, (struct sockaddr *)&dst, sizeof dst) < 0) die("connect");
+	int s = socket(dst.sa.sa_family, SOCK_DGRAM, 0);
+	if (connect(s, &dst.sa, dst.len) < 0) die("connect");
 	size_t cap = 2000000, n = 0;
 	long lost = 0;
 	double *rtt = malloc(cap * sizeof *rtt);
@@ -270,32 +296,77 @@ static uint32_t csum_add(uint32_t s, const void *p, size_t len)
 	return s;
 }
 
-#define FRAME 60 /* + 4-byte FCS = 64 bytes on the wire */
+#define PAYLOAD 18
+#define FRAME4 (14 + 20 + 8 + PAYLOAD) /* 60 + 4-byte FCS = 64 bytes on the wire */
+#define FRAME6 (14 + 40 + 8 + PAYLOAD) /* the smallest IPv6 frame with the same payload */
 #define BATCH 64
 
-static void build(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
+/* The addresses of a flood frame: 4 or 16 bytes each, in network order. */
+struct ends {
+	int family;
+	size_t alen;
+	uint8_t s[16], d[16];
+};
+
+static struct ends ends_of(const char *src, const char *dst)
 {
-	memset(f, 0, FRAME);
+	struct addr s = addr_of(src, 0), d = addr_of(dst, 0);
+	struct ends e = { .family = s.sa.sa_family };
+	if (s.sa.sa_family != d.sa.sa_family) { fprintf(stderr, "%s and %s: not one family\n", src, dst); exit(2); }
+	if (e.family == AF_INET6) {
+		e.alen = 16;
+		memcpy(e.s, &s.in6.sin6_addr, 16);
+		memcpy(e.d, &d.in6.sin6_addr, 16);
+	} else {
+		e.alen = 4;
+		memcpy(e.s, &s.in.sin_addr, 4);
+		memcpy(e.d, &d.in.sin_addr, 4);
+	}
+	return e;
+}
+
+static size_t frame_len(const struct ends *e)
+{
+	return e->family == AF_INET6 ? FRAME6 : FRAME4;
+}
+
+static void build(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const struct ends *e, uint16_t sport, uint16_t dport)
+{
+	size_t len = frame_len(e), l3 = e->family == AF_INET6 ? 40 : 20;
+	memset(f, 0, len);
 	struct ether_header *eh = (void *)f;
 	memcpy(eh->ether_dhost, dmac, 6);
 	memcpy(eh->ether_shost, smac, 6);
-	eh->ether_type = htons(ETHERTYPE_IP);
-	struct iphdr *ip = (void *)(f + 14);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(FRAME - 14);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = saddr;
-	ip->daddr = daddr;
-	ip->check = htons(csum_fold(csum_add(0, ip, 20)));
-	struct udphdr *u = (void *)(f + 34);
+	if (e->family == AF_INET6) {
+		eh->ether_type = htons(ETHERTYPE_IPV6);
+		struct ip6_hdr *ip = (void *)(f + 14);
+		ip->ip6_flow = htonl(6u << 28);
+		ip->ip6_plen = htons(len - 14 - l3);
+		ip->ip6_nxt = IPPROTO_UDP;
+		ip->ip6_hlim = 64;
+		memcpy(&ip->ip6_src, e->s, 16);
+		memcpy(&ip->ip6_dst, e->d, 16);
+	} else {
+		eh->ether_type = htons(ETHERTYPE_IP);
+		struct iphdr *ip = (void *)(f + 14);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(len - 14);
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		memcpy(&ip->saddr, e->s, 4);
+		memcpy(&ip->daddr, e->d, 4);
+		ip->check = htons(csum_fold(csum_add(0, ip, 20)));
+	}
+	struct udphdr *u = (void *)(f + 14 + l3);
+	size_t ulen = len - 14 - l3;
 	u->source = htons(sport);
 	u->dest = htons(dport);
-	u->len = htons(FRAME - 34);
-	memcpy(f + 42, "dpbench-64-byte-ud", 18);
-	struct { uint32_t s, d; uint8_t z, p; uint16_t l; } ph = { saddr, daddr, 0, IPPROTO_UDP, u->len };
-	uint16_t c = csum_fold(csum_add(csum_add(0, &ph, sizeof ph), u, FRAME - 34));
+	u->len = htons(ulen);
+	memcpy(u + 1, "dpbench-64-byte-ud", PAYLOAD);
+	/* the pseudo-header of either family sums to addresses + protocol + UDP length */
+	uint32_t ph = csum_add(csum_add(0, e->s, e->alen), e->d, e->alen) + IPPROTO_UDP + ulen;
+	uint16_t c = csum_fold(csum_add(ph, u, ulen));
 	u->check = htons(c ? c : 0xffff);
 }
 
@@ -310,7 +381,7 @@ static int udp_flood(int argc, char **argv)
 	const char *ifname = argv[2];
 	uint8_t dmac[6], smac[6];
 	if (parse_mac(argv[3], dmac) < 0) { fprintf(stderr, "bad mac\n"); return 2; }
-	uint32_t saddr = addr_of(argv[4], 0).sin_addr.s_addr, daddr = addr_of(argv[5], 0).sin_addr.s_addr;
+	struct ends e = ends_of(argv[4], argv[5]);
 	int dport = atoi(argv[6]), newflows = strcmp(argv[7], "new") == 0;
 	double secs = atof(argv[8]);
 	long maxp = atol(argv[9]);
@@ -331,20 +402,23 @@ static int udp_flood(int argc, char **argv)
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
 	memcpy(ll.sll_addr, dmac, 6);
 
-	static uint8_t frames[BATCH][FRAME];
+	static uint8_t frames[BATCH][FRAME6];
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
 	memset(msgs, 0, sizeof msgs);
 	for (int i = 0; i < BATCH; i++) {
-		build(frames[i], dmac, smac, saddr, daddr, 40000, dport);
+		build(frames[i], dmac, smac, &e, 40000, dport);
 		iov[i].iov_base = frames[i];
-		iov[i].iov_len = FRAME;
+		iov[i].iov_len = frame_len(&e);
 		msgs[i].msg_hdr.msg_name = &ll;
 		msgs[i].msg_hdr.msg_namelen = sizeof ll;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	uint32_t base = ntohl(saddr) & ~0x7fffu;
+	uint8_t *low = e.s + e.alen - 2; /* the source address's low 15 bits vary with new flows */
+	low[0] &= 0x80;
+	low[1] = 0;
+	const uint8_t base = low[0];
 	long sent = 0;
 	uint64_t idx = (uint64_t)seed * 1000003u;
 	double start = now(), end = start + secs;
@@ -355,7 +429,9 @@ static int udp_flood(int argc, char **argv)
 			for (int i = 0; i < b; i++) {
 				/* odd multiplier: a bijection of the index on 30 bits, so every packet is a new 5-tuple */
 				uint32_t x = (uint32_t)((idx++ * 2654435761u) & 0x3fffffffu);
-				build(frames[i], dmac, smac, htonl(base | (x & 0x7fff)), daddr, 32768 + (x >> 15), dport);
+				low[0] = base | (uint8_t)((x >> 8) & 0x7f);
+				low[1] = (uint8_t)x;
+				build(frames[i], dmac, smac, &e, 32768 + (x >> 15), dport);
 			}
 		int r = sendmmsg(s, msgs, b, 0);
 		if (r > 0) sent += r;

@@ -93,9 +93,17 @@ meta = open(os.path.join(out, "meta.txt")).read().strip()
 notes = open(os.path.join(out, "notes.txt")).read().strip() if os.path.exists(os.path.join(out, "notes.txt")) else ""
 load = open(os.path.join(out, "load.txt")).read().strip() if os.path.exists(os.path.join(out, "load.txt")) else ""
 
-md = ["# Dataplane side-by-side benchmark", "", "```", meta, "```", "",
+ipv6 = "family=ipv6" in meta
+md = ["# Dataplane side-by-side benchmark" + (", IPv6" if ipv6 else ""), "", "```", meta, "```", "",
       "Each cell: median over repetitions (min-max), then the ratio to plain routing at the same N in this run "
       "(for latency a ratio above 1 is worse). N = published ports in total; the measured ones are installed last.", ""]
+if ipv6:
+    md += ["IPv6 (`perf/run --ipv6`): client 2001:db8::2 -> host 2001:db8::1 -> container fd00:19::2. `iptables` is "
+           "Docker's ip6tables ruleset (ip6tables-restore), `nftables` a `table ip6`, `dataplane` a container on a "
+           "dual-stack network. The UDP frames are 84 bytes on the wire (the same 18-byte payload behind the IPv6 "
+           "header). No TCP out through masquerade: Dataplane has no NAT66 yet. The localhost rows (`lo_*`) are a "
+           "process of the host to [::1]:PORT through Dataplane's socket hooks, and for routing the host to the "
+           "container's address directly (the limit).", ""]
 
 def pair_tables():
     """Dataplane beside the configuration it replaces: traffic ratios (ours / theirs) and control-plane times."""

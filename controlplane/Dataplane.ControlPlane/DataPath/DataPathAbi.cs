@@ -1,7 +1,7 @@
 namespace Dataplane.ControlPlane.DataPath;
 
 /// <summary>Constants of bpf/include/dp_abi.h (names, limits, defaults).</summary>
-public static class DataPathAbi
+public static partial class DataPathAbi
 {
     public const string ObjectResource = "bpf/dp_nat.bpf.o";
 

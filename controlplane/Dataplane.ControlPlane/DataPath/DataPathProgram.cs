@@ -103,7 +103,8 @@ public sealed class DataPathProgram : IDisposable
     }
 
     /// <summary>
-    /// Host processes reaching published ports through 127.0.0.1 or a host address: the socket hooks on
+    /// Host processes reaching published ports through 127.0.0.1, [::1] or a host address of either family:
+    /// the socket hooks (<see cref="SocketHooks"/>) on
     /// <paramref name="cgroupPath"/>, as links pinned in the pin directory so they outlive the daemon.
     /// An earlier daemon's pinned links are replaced.
     /// </summary>
@@ -127,8 +128,12 @@ public sealed class DataPathProgram : IDisposable
         }
     }
 
-    private static readonly string[] SocketHooks =
-        [DataPathAbi.ProgConnect4, DataPathAbi.ProgSendmsg4, DataPathAbi.ProgRecvmsg4, DataPathAbi.ProgGetpeername4];
+    /// <summary>The cgroup programs <see cref="AttachSocketHooks"/> attaches, both families.</summary>
+    public static readonly IReadOnlyList<string> SocketHooks =
+    [
+        DataPathAbi.ProgConnect4, DataPathAbi.ProgSendmsg4, DataPathAbi.ProgRecvmsg4, DataPathAbi.ProgGetpeername4,
+        DataPathAbi.ProgConnect6, DataPathAbi.ProgSendmsg6, DataPathAbi.ProgRecvmsg6, DataPathAbi.ProgGetpeername6,
+    ];
 
     private BpfProgram Program(string name) => _object.Program(name);
 

@@ -49,7 +49,7 @@ internal static class DaemonInfoBuilder
             if (xdp is { } x) result.Add(new ProgramAttachment(link.Name, link.Index, $"xdp-{x.Mode.ToString().ToLowerInvariant()}", byId.GetValueOrDefault(x.ProgramId, "foreign"), x.ProgramId));
         }
         var cgroup = o.SocketHookCgroup is null or "none" ? null : SafeCgroup(o, warnings);
-        foreach (var name in new[] { DataPathAbi.ProgConnect4, DataPathAbi.ProgSendmsg4, DataPathAbi.ProgRecvmsg4, DataPathAbi.ProgGetpeername4 })
+        foreach (var name in DataPathProgram.SocketHooks)
             if (cgroup is not null && File.Exists(Path.Combine(o.DataPath.PinDirectory, "link_" + name)))
                 result.Add(new ProgramAttachment("cgroup:" + cgroup, 0, "cgroup/" + name[3..], name, 0));
         foreach (var uplink in uplinks)
