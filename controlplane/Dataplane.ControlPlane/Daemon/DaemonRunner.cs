@@ -51,7 +51,7 @@ public static class DaemonRunner
         List<PortPublisher.Claim> claims = [.. containers.Restore(), .. cni.Restore()];
         if (docker is not null) claims.AddRange(await RestoreDockerAsync(docker, stop.Token));
         ports.Reconcile(claims);
-        var gc = new ConntrackGc(host.SweepConntrack, host.DataPath.Object.Map(DataPathAbi.MapCt).MaxEntries);
+        var gc = new ConntrackGc(host.SweepConntrack, host.DataPath.Object.Map(DataPathAbi.MapCt).MaxEntries + host.DataPath.Object.Map(DataPathAbi.MapCt6).MaxEntries);
         using var observability = new ObservabilityService(host.DataPath, containers, gc, options, host.Uplinks, log);
         observability.Metrics.ReconcileRuns.Inc();
         var following = docker?.RunAsync(stop.Token) ?? Task.CompletedTask;

@@ -135,18 +135,22 @@ public sealed unsafe class DataPathMaps6(
 
     /// <summary>Removes flows whose both entries expired (re-read before deleting, as
     /// <see cref="DataPathMaps.SweepConntrack(ulong)"/>); returns the entries removed.</summary>
-    public int SweepConntrack(ulong nowNs)
+    public int SweepConntrack(ulong nowNs) => Sweep(nowNs).Removed;
+
+    /// <summary>One sweep: the entries removed, and how many were walked (the table's fill then).</summary>
+    public (int Removed, int Walked) Sweep(ulong nowNs)
     {
-        int removed = 0;
+        int removed = 0, walked = 0;
         foreach (var (key, snapshot) in conntrack.Entries())
         {
+            walked++;
             if (!ConntrackEntry.IsExpired(snapshot.ExpiresNs, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v.ExpiresNs, nowNs)) continue;
             var peer = PeerKey(key, v);
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv.ExpiresNs, nowNs)) continue;
             if (conntrack.Delete(key)) removed++;
             if (conntrack.Delete(peer)) removed++;
         }
-        return removed;
+        return (removed, walked);
     }
 
     public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());

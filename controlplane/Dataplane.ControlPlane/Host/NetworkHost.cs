@@ -52,12 +52,13 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
     public DataPathProgram DataPath => _dataPath;
 
-    /// <summary>Removes expired flows of both families: how many entries went, and how many IPv4 entries
-    /// were walked (the table whose fill sets the GC's pace).</summary>
+    /// <summary>Removes expired flows of both families: how many entries went, and how many were walked
+    /// (both tables' fill together sets the GC's pace, so IPv6-only churn is swept as often as IPv4's).</summary>
     public (int Removed, int Walked) SweepConntrack(ulong nowNs)
     {
         var v4 = _dataPath.Maps.Sweep(nowNs);
-        return (v4.Removed + _dataPath.Maps6.SweepConntrack(nowNs), v4.Walked);
+        var v6 = _dataPath.Maps6.Sweep(nowNs);
+        return (v4.Removed + v6.Removed, v4.Walked + v6.Walked);
     }
 
     /// <summary>Docker's warning when IPv4 forwarding is off now (it can be switched off after the
