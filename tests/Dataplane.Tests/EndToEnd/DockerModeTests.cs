@@ -186,6 +186,47 @@ public sealed class DockerModeTests(DockerModeLab d, ITestOutputHelper output) :
         }
     }
 
+    /// <summary>A network Docker made dual-stack: `-p 8090:80` answers an IPv6 client on the host's IPv6
+    /// address with the client's address kept (Docker's own IPv6 would need ip6tables or its proxy),
+    /// and the container's IPv6 traffic out leaves with the host's address (NAT66).</summary>
+    [PrivilegedFact]
+    public void DualStackNetwork_Ipv6ClientReachesPublishedPort_AddressKept_Nat66Out()
+    {
+        System.Diagnostics.Process? server = null;
+        try
+        {
+            // The uplink's IPv6 address exists before the data path starts, as on a real host.
+            Assert.Equal(0, Lab.RunIn(d.Lab.Host, "ip", "-6 addr replace 2001:db8:71::1/64 dev uplink0 nodad").ExitCode);
+            Assert.Equal(0, Lab.RunIn(d.Lab.External, "ip", "-6 addr replace 2001:db8:71::2/64 dev eth0 nodad").ExitCode);
+            d.KillDataplane();
+            d.StartDataplane();
+            d.DockerOk("network", "create", "--ipv6", "--subnet", "198.19.71.0/24", "--subnet", "fd00:71::/64", "dpt-v6");
+            Run("web6", ["--network", "dpt-v6", "-p", "8090:80", TinyImage.Name, .. Httpd]);
+            var v6 = d.DockerOk("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}", "web6").Trim();
+            Assert.StartsWith("fd00:71::", v6);
+            DockerModeLab.Await(() => Mapped(8090), "8090/tcp in the port map");
+
+            var (code, seen) = Lab.RunIn(d.Lab.External, "curl", "-g -s --max-time 5 --retry 20 --retry-connrefused --retry-delay 0 http://[2001:db8:71::1]:8090/cgi-bin/ip");
+            Assert.True(code == 0, $"{seen}\n{d.DataplaneLog}");
+            Assert.Equal("2001:db8:71::2", seen.Trim().Trim('[', ']')); // busybox httpd brackets an IPv6 REMOTE_ADDR
+
+            // Out: the external side sees the uplink's address, not the container's ULA (iperf3 -J reports the peer).
+            server = d.Lab.StartIn(d.Lab.External, "iperf3", "-s -1 -J -p 5991");
+            Lab.AwaitListener(d.Lab.External, 5991);
+            var (outCode, outText) = d.Docker("exec", "web6", "iperf3", "-6", "-c", "2001:db8:71::2", "-p", "5991", "-t", "1", "--connect-timeout", "10000");
+            Assert.True(outCode == 0, $"{outText}\n{d.DataplaneLog}");
+            Assert.True(server.WaitForExit(10_000));
+            Assert.Matches("\"remote_host\":\\s*\"2001:db8:71::1\"", server.StandardOutput.ReadToEnd());
+        }
+        finally
+        {
+            if (server is { HasExited: false }) server.Kill();
+            server?.Dispose();
+            Remove("web6");
+            d.Docker("network", "rm", "dpt-v6");
+        }
+    }
+
     [PrivilegedFact]
     public void DockerdRestartAndDataplaneKill_FlowsKeepGoingAndMapsStayExact()
     {
