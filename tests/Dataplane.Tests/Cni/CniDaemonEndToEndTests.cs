@@ -74,6 +74,35 @@ public sealed class CniDaemonEndToEndTests : IDisposable
         Assert.DoesNotContain("after-del", Lab.OutputOf(after));
     }
 
+    /// <summary>bridge + host-local with an IPv6 range too: the hostPort answers an IPv6 client on the host's
+    /// IPv6 address (client address kept), and masquerade takes the pod's IPv6 traffic out (NAT66).</summary>
+    [PrivilegedFact]
+    public void DualStackPod_Ipv6ClientReachesHostPort_AddressKept_Nat66Out()
+    {
+        // The uplink's IPv6 address exists before the data path starts, as on a real host.
+        Sh(_daemon.Lab.Host, "ip -6 addr replace 2001:db8:64::1/64 dev uplink0 nodad");
+        Sh(_daemon.Lab.External, "ip -6 addr replace 2001:db8:64::2/64 dev eth0 nodad");
+        _daemon.KillDaemon();
+        _daemon.StartDaemon();
+        var conflist = _cni.Conflist(socket: _daemon.Socket, masquerade: true, dualStack: true);
+        var (web, webPod) = _cni.Pod("web6", (8080, 7001, "tcp"));
+        Ok(conflist.Add(webPod));
+
+        var tcp = _daemon.Lab.StartServer(web, "timeout 10 nc -6 -v -n -l -W 1 7001", 7001);
+        var (tcpExit, tcpClient) = Sh(_daemon.Lab.External, "echo over-cni6 | nc -6 -w 3 -N 2001:db8:64::1 8080");
+        var tcpLog = Lab.OutputOf(tcp);
+        var server = _daemon.Lab.StartServer(_daemon.Lab.External, "timeout 10 nc -6 -v -n -l -W 1 7101", 7101);
+        var (outExit, outClient) = Sh(web, "echo nat66 | nc -6 -w 3 -N 2001:db8:64::2 7101");
+        var outLog = Lab.OutputOf(server);
+
+        Assert.True(tcpExit == 0, tcpClient);
+        Assert.Contains("over-cni6", tcpLog);
+        Assert.Contains("Connection received on 2001:db8:64::2", tcpLog); // the client's address is kept
+        Assert.True(outExit == 0, outClient);
+        Assert.Contains("nat66", outLog);
+        Assert.Contains("Connection received on 2001:db8:64::1", outLog);
+    }
+
     [PrivilegedFact]
     public void Masquerade_ConflistAsksForIt_ExternalSeesTheHostAddress()
     {

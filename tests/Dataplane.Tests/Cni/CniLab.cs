@@ -36,7 +36,10 @@ public sealed class CniLab : IDisposable
 
     public string Socket => Path.Combine(Dir, "dataplane.sock");
 
-    public JsonObject BridgePlugin() => new()
+    public const string SubnetV6 = "fd00:64::/64";
+    public const string GatewayV6 = "fd00:64::1";
+
+    public JsonObject BridgePlugin(bool dualStack = false) => new()
     {
         ["type"] = "bridge",
         ["bridge"] = Bridge,
@@ -46,8 +49,12 @@ public sealed class CniLab : IDisposable
         ["ipam"] = new JsonObject
         {
             ["type"] = "host-local",
-            ["ranges"] = new JsonArray(new JsonArray(new JsonObject { ["subnet"] = Subnet, ["gateway"] = Gateway })),
-            ["routes"] = new JsonArray(new JsonObject { ["dst"] = "0.0.0.0/0" }),
+            ["ranges"] = dualStack
+                ? new JsonArray(new JsonArray(new JsonObject { ["subnet"] = Subnet, ["gateway"] = Gateway }), new JsonArray(new JsonObject { ["subnet"] = SubnetV6, ["gateway"] = GatewayV6 }))
+                : new JsonArray(new JsonArray(new JsonObject { ["subnet"] = Subnet, ["gateway"] = Gateway })),
+            ["routes"] = dualStack
+                ? new JsonArray(new JsonObject { ["dst"] = "0.0.0.0/0" }, new JsonObject { ["dst"] = "::/0" })
+                : new JsonArray(new JsonObject { ["dst"] = "0.0.0.0/0" }),
             ["dataDir"] = Path.Combine(Dir, "host-local"),
         },
     };
@@ -61,8 +68,8 @@ public sealed class CniLab : IDisposable
     };
 
     /// <summary>bridge + host-local, then dataplane-cni: the list a user writes instead of bridge + portmap.</summary>
-    public CniConflist Conflist(string cniVersion = "1.0.0", bool masquerade = false, string? socket = null)
-        => new(Lab.Host, NetworkName, cniVersion, BridgePlugin(), DataplanePlugin(masquerade, socket));
+    public CniConflist Conflist(string cniVersion = "1.0.0", bool masquerade = false, string? socket = null, bool dualStack = false)
+        => new(Lab.Host, NetworkName, cniVersion, BridgePlugin(dualStack), DataplanePlugin(masquerade, socket));
 
     /// <summary>A sandbox namespace for a pod, and how the runtime would name it to the plugins.</summary>
     public (NetworkNamespace Ns, CniInvocation Inv) Pod(string role, params (int HostPort, int ContainerPort, string Protocol)[] ports)

@@ -16,13 +16,20 @@ public static class CniEngineSpecs
     /// <summary>The engine's id for a CNI network: its name, kept apart from Dataplane's and Docker's ids.</summary>
     public static string NetworkId(string network) => "cni-" + network;
 
-    /// <summary>The CNI bridge network, from the sandbox's IPv4 address, prefix and gateway.</summary>
+    /// <summary>The CNI bridge network, from the sandbox's IPv4 address, prefix and gateway, and its IPv6
+    /// side when prevResult gives the sandbox an IPv6 address with a gateway (host-local with a v6 range).</summary>
     public static NetworkSpec Network(CniAttachment a)
     {
         var (address, prefix, gateway) = Ipv4(a);
         if (gateway is null)
             throw DataplaneException.Invalid($"prevResult gives no gateway for {address}/{prefix}: the bridge plugin's isGateway (or an IPAM gateway) is needed");
-        return new NetworkSpec(NetworkId(a.Network), a.Network, a.Bridge, Masked(address, prefix), prefix, gateway, Masquerade: a.Masquerade);
+        var v6 = a.Addresses.Where(c => !string.IsNullOrEmpty(c.Gateway)).Select(c => (Cidr: Parse(c), c.Gateway))
+            .FirstOrDefault(c => c.Cidr.Address.AddressFamily == AddressFamily.InterNetworkV6);
+        return new NetworkSpec(NetworkId(a.Network), a.Network, a.Bridge, Masked(address, prefix), prefix, gateway, Masquerade: a.Masquerade)
+        {
+            V6 = v6.Gateway is null ? null : new NetworkSpecV6(Masked(v6.Cidr.Address, v6.Cidr.Prefix), v6.Cidr.Prefix,
+                IPAddress.TryParse(v6.Gateway, out var gw6) ? gw6 : throw DataplaneException.Invalid($"invalid gateway \"{v6.Gateway}\" for {v6.Cidr.Address}/{v6.Cidr.Prefix}")),
+        };
     }
 
     public static EndpointSpec Endpoint(CniAttachment a)
