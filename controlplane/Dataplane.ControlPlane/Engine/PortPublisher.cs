@@ -98,7 +98,7 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
     }
 
     /// <summary>What an owner had published before a restart, to claim in <see cref="Reconcile"/>.</summary>
-    public sealed record Claim(Owner Owner, IPAddress Endpoint, IReadOnlyList<PublishedPort> Ports, bool ReserveHostPorts = true)
+    public sealed record Claim(Owner Owner, IPAddress Endpoint, IReadOnlyList<PublishedPort> Ports)
     {
         /// <summary>The endpoint's IPv6 address, where its [::] and other IPv6 ports lead.</summary>
         public IPAddress? Endpoint6 { get; init; }
@@ -108,8 +108,8 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
     /// On start, once for every frontend's claims together: a claimed port the kernel still holds for the
     /// same endpoint keeps its mapping id (its flows and counters stay its own); a claimed port the
     /// kernel lacks, or has pointing elsewhere, is published again; a port nobody claims is removed
-    /// with its flows. Host ports are reserved again; one someone took while we were down stays
-    /// published (BPF translates before any socket sees it).
+    /// with its flows. The ports stay reserved by their mappings (the bind guard reads them); one someone
+    /// took while we were down stays published (BPF translates before any socket sees it).
     /// </summary>
     public void Reconcile(IReadOnlyList<Claim> claims)
     {
@@ -122,7 +122,7 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             {
                 var publication = Record(claim.Owner, claim.Endpoint);
                 publication.Endpoint6 ??= claim.Endpoint6;
-                hostPorts.Adopt(claim.Ports, claim.ReserveHostPorts);
+                hostPorts.Adopt(claim.Ports);
                 foreach (var port in claim.Ports)
                 {
                     var key = KeyOf(port);

@@ -46,8 +46,8 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
     public IDataPathCounters Counters => _dataPath.Maps;
 
-    /// <summary>The host-port check (and hold, unless <paramref name="hold"/> is off) in the managed namespace.</summary>
-    public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
+    /// <summary>The host-port check in the managed namespace (the bind guard, not the probe, reserves the ports).</summary>
+    public SocketPortProbe CreatePortProbe() => new(_ns);
 
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
     public DataPathProgram DataPath => _dataPath;
@@ -87,6 +87,7 @@ public sealed partial class NetworkHost : IDisposable
             var host = new NetworkHost(options, ns, links, dataPath, uplinks, log);
             host.AttachUplinks();
             if (options.SocketHookCgroupPath() is { } cgroup) dataPath.AttachSocketHooks(cgroup);
+            BindGuard.Apply(dataPath, options.HoldHostPorts ? options.SocketHookCgroupPath() : null);
             return host;
         }
         catch

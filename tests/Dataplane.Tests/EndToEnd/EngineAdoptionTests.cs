@@ -35,13 +35,12 @@ public sealed class EngineAdoptionTests : IDisposable
             Namespace = _lab.Host.Name,
             DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096, SnatEntries = 2048 },
         });
-        _probe = _host.CreatePortProbe(hold: true);
+        _probe = _host.CreatePortProbe();
         _engine = new DataplaneEngine(_host, new PortPublisher(_host.PortMap, new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, _probe)));
     }
 
     public void Dispose()
     {
-        _probe?.Dispose();
         if (_host is not null)
         {
             _host.Uninstall();
