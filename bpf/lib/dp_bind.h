@@ -5,7 +5,8 @@
  * gets EADDRINUSE, with the kernel's own rules for held sockets: a specific
  * address conflicts with the same address or the wildcard, a wildcard with
  * every address of its family, and a dual-stack [::] also with IPv4. The
- * published-port maps are the only state. Only in the daemon's network
+ * published-port maps are the only state; a port the runtime holds itself
+ * (DP_PORTMAP_F_UNGUARDED) is left to the runtime. Only in the daemon's network
  * namespace; port 0 (the kernel picks one) is left to the kernel.
  */
 #ifndef DP_BIND_H
@@ -61,12 +62,23 @@ static __always_inline int dp_bind_refuse(struct bpf_sock_addr *ctx)
 	return 0; /* with the retval set, bind(2) fails with it instead of EPERM */
 }
 
+/* A published port the runtime does not hold itself. */
+static __always_inline int dp_guarded(const struct dp_portmap_val *v)
+{
+	return v && !(v->flags & DP_PORTMAP_F_UNGUARDED);
+}
+
+static __always_inline int dp_guarded6(const struct dp_portmap6_val *v)
+{
+	return v && !(v->flags & DP_PORTMAP_F_UNGUARDED);
+}
+
 static long dp_bind_walk_hostaddr(void *map, struct dp_hostaddr_key *key, struct dp_hostaddr *val,
 				  struct dp_bind_walk *w)
 {
 	struct dp_portmap_key k = { .addr = key->addr, .port = w->port, .proto = w->proto };
 
-	w->found = bpf_map_lookup_elem(&dp_portmap, &k) != NULL;
+	w->found = dp_guarded(bpf_map_lookup_elem(&dp_portmap, &k));
 	return w->found; /* 1 stops the walk */
 }
 
@@ -76,7 +88,7 @@ static long dp_bind_walk_hostaddr6(void *map, struct dp_hostaddr6_key *key, stru
 	struct dp_portmap6_key k = { .port = w->port, .proto = w->proto };
 
 	__builtin_memcpy(k.addr, key->addr, sizeof(k.addr));
-	w->found = bpf_map_lookup_elem(&dp_portmap6, &k) != NULL;
+	w->found = dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k));
 	return w->found;
 }
 
@@ -87,7 +99,7 @@ static __always_inline int dp_bind4_published(__be32 addr, __be16 port, __u8 pro
 {
 	struct dp_portmap_key k = { .addr = addr, .port = port, .proto = proto };
 
-	return bpf_map_lookup_elem(&dp_portmap, &k) != NULL;
+	return dp_guarded(bpf_map_lookup_elem(&dp_portmap, &k));
 }
 
 static __always_inline int dp_bind4_taken(__be32 addr, __be16 port, __u8 proto)
@@ -111,17 +123,17 @@ static __always_inline int dp_bind6_taken(const __be32 *addr, __be16 port, __u8 
 	int wildcard = !(addr[0] | addr[1] | addr[2] | addr[3]);
 
 	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
-	if (bpf_map_lookup_elem(&dp_portmap6, &k))
+	if (dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k)))
 		return 1;
 	if (wildcard) {
 		k.addr[3] = bpf_htonl(1); /* ::1 */
-		if (bpf_map_lookup_elem(&dp_portmap6, &k))
+		if (dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k)))
 			return 1;
 		bpf_for_each_map_elem(&dp_hostaddr6, dp_bind_walk_hostaddr6, &w, 0);
 		return w.found;
 	}
 	__builtin_memset(k.addr, 0, sizeof(k.addr));
-	return bpf_map_lookup_elem(&dp_portmap6, &k) != NULL;
+	return dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k));
 }
 
 static __always_inline int dp_bind4(struct bpf_sock_addr *ctx)

@@ -28,7 +28,7 @@ public sealed partial class ContainerEngine
                 var spec = SpecOf(c);
                 if (spec is null || RestoreEndpoint(spec))
                 {
-                    if (spec is not null) claims.Add(new PortPublisher.Claim(spec.Owner, spec.IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = spec.IPv6 });
+                    if (spec is not null) claims.Add(new PortPublisher.Claim(spec.Owner, spec.IPv4, PublishedPort.FromRecords(c.Ports).ToList()) { Endpoint6 = spec.IPv6 });
                     _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code), new ContainerLog(sandboxes.Directory(c.Id)));
                 }
                 else

@@ -46,8 +46,9 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
     public IDataPathCounters Counters => _dataPath.Maps;
 
-    /// <summary>The host-port check in the managed namespace (the bind guard, not the probe, reserves the ports).</summary>
-    public SocketPortProbe CreatePortProbe() => new(_ns);
+    /// <summary>The host-port check in the managed namespace; with <paramref name="hold"/> it also keeps published
+    /// ports from ephemeral use (the bind guard reserves them against binds).</summary>
+    public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
 
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
     public DataPathProgram DataPath => _dataPath;

@@ -12,10 +12,25 @@ namespace Dataplane.ControlPlane.Host;
 /// Looks at the sockets of the daemon's namespace for a publish request: one sock_diag dump per
 /// family and protocol (a port another process holds is refused, as Docker refuses it) and one trial
 /// bind per specific host address (one that is not the host's is refused with the kernel's reason).
-/// Costs the same for 1 or 50,000 ports and keeps no open file: the bind guard reserves the ports.
+/// Costs the same for 1 or 50,000 ports and keeps no open file: the bind guard reserves the ports
+/// against binds and, with <paramref name="hold"/>, ip_local_reserved_ports against ephemeral use.
 /// </summary>
-public sealed class SocketPortProbe(NetworkNamespace ns) : IHostPortProbe
+public sealed class SocketPortProbe(NetworkNamespace ns, bool hold = true) : IHostPortProbe
 {
+    private readonly EphemeralPortReservation? _ephemeral = hold ? new(ns) : null;
+
+    public void Published(IReadOnlyCollection<int> ports)
+    {
+        try
+        {
+            _ephemeral?.Set(ports);
+        }
+        catch (Exception e) when (e is InteropException or IOException or UnauthorizedAccessException)
+        {
+            // A read-only /proc/sys: the guard still refuses binds; only ephemeral picks go unguarded.
+        }
+    }
+
     public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted)
     {
         if (wanted.Count == 0) return HostPortView.Free;

@@ -43,12 +43,13 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             {
                 for (int i = 0; i < all.Count; i++)
                     result[i] ??= TakeFromRange(all[i], host);
+                if (reserve) _probe.Published(HeldPorts());
                 return result;
             }
             catch
             {
                 foreach (var published in result.Where(p => p is not null))
-                    Release(published);
+                    Unhold(published.HostIp, published.Container.Proto, published.HostPort);
                 throw;
             }
         }
@@ -69,14 +70,23 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                     throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
             foreach (var p in ports)
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
+            _probe.Published(HeldPorts());
         }
     }
 
-    public void Release(PublishedPort published)
+    public void Release(PublishedPort published) => ReleaseAll([published]);
+
+    public void ReleaseAll(IEnumerable<PublishedPort> published)
     {
         lock (_lock)
-            Unhold(published.HostIp, published.Container.Proto, published.HostPort);
+        {
+            foreach (var p in published)
+                Unhold(p.HostIp, p.Container.Proto, p.HostPort);
+            _probe.Published(HeldPorts());
+        }
     }
+
+    private List<int> HeldPorts() => [.. _held.Keys.Select(k => k.Item2).Distinct()];
 
     public bool IsHeld(IPAddress ip, Proto proto, int port)
     {

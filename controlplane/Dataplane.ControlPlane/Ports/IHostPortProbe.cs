@@ -12,6 +12,10 @@ public interface IHostPortProbe
 {
     /// <summary>The host as it is now, for ports of these addresses and protocols.</summary>
     HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted);
+
+    /// <summary>Every host port published now (any address and protocol), after each change: the host
+    /// keeps them from being picked as ephemeral local ports.</summary>
+    void Published(IReadOnlyCollection<int> ports);
 }
 
 /// <summary>A probe for tests and for callers that do not look at the host: every port is free.</summary>
@@ -20,4 +24,8 @@ public sealed class NoHostPortProbe : IHostPortProbe
     public static readonly NoHostPortProbe Instance = new();
 
     public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted) => HostPortView.Free;
+
+    public void Published(IReadOnlyCollection<int> ports)
+    {
+    }
 }

@@ -17,6 +17,11 @@ public class HostPortAllocatorTests
     {
         public int Calls { get; private set; }
 
+        /// <summary>What the host was last told is published.</summary>
+        public IReadOnlyCollection<int> Published { get; private set; } = [];
+
+        void IHostPortProbe.Published(IReadOnlyCollection<int> ports) => Published = ports;
+
         public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted)
         {
             Calls++;
@@ -158,6 +163,19 @@ public class HostPortAllocatorTests
         Assert.Equal(1, probe.Calls); // the fixed batch and the dynamic port from the same look
         Assert.Equal(49000, got[0].HostPort);
         Assert.Equal(Enumerable.Range(20000, 10_000), got.Skip(1).Select(p => p.HostPort));
+    }
+
+    [Fact]
+    public void Published_EveryChange_TheHostToldEveryHeldPortOnce()
+    {
+        var probe = new BusyProbe();
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
+        var web = a.AllocateAll([B("8080:80"), B("[::]:8080:80"), B("5353:53/udp")]);
+        Assert.Equal([5353, 8080], probe.Published.Order());
+        a.Adopt([new PublishedPort(IPAddress.Any, 9000, new ContainerPort(90, Proto.Tcp))]);
+        Assert.Equal([5353, 8080, 9000], probe.Published.Order());
+        a.ReleaseAll(web);
+        Assert.Equal([9000], probe.Published);
     }
 
     [Fact]

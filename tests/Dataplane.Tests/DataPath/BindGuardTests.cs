@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dataplane.ControlPlane.DataPath;
 using Dataplane.Tests.Support;
+using static Dataplane.Tests.DataPath.Frames;
 using static Dataplane.Tests.DataPath.TestWorld;
 
 namespace Dataplane.Tests.DataPath;
@@ -99,6 +100,15 @@ public sealed class BindGuardTests : DataPathTestBase
         Guard();
         Assert.Equal(SocketError.AddressAlreadyInUse, Bind("::", WebPort, dualStack: true));
         Assert.Equal(SocketError.Success, Bind("::", 8081, dualStack: true));
+    }
+
+    [PrivilegedFact]
+    public void Bind_PortTheRuntimeHoldsItself_LeftToTheRuntime()
+    {
+        O.Update(DataPathAbi.MapPortmap, new PortMapKey { PortBe = PortBe(7070), Proto = ProtoTcp },
+            new PortMapValue { CtrAddrBe = AddrBe(C1), CtrPortBe = PortBe(70), MappingId = 9, Flags = (uint)PortMapFlags.Unguarded });
+        Guard();
+        Assert.Equal(SocketError.Success, Bind("0.0.0.0", 7070));
     }
 
     [PrivilegedFact]

@@ -35,7 +35,7 @@ public sealed class EngineAdoptionTests : IDisposable
             Namespace = _lab.Host.Name,
             DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096, SnatEntries = 2048 },
         });
-        _probe = _host.CreatePortProbe();
+        _probe = _host.CreatePortProbe(hold: true);
         _engine = new DataplaneEngine(_host, new PortPublisher(_host.PortMap, new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, _probe)));
     }
 

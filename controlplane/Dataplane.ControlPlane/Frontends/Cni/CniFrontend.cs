@@ -131,7 +131,7 @@ public sealed class CniFrontend
                 {
                     _engine.AdoptNetwork(CniEngineSpecs.Network(a));
                     var endpoint = _engine.AdoptEndpoint(CniEngineSpecs.Endpoint(a));
-                    claims.Add(new PortPublisher.Claim(endpoint.Owner, endpoint.IPv4, a.Published.Select(CniEngineSpecs.FromCni).ToList()));
+                    claims.Add(new PortPublisher.Claim(endpoint.Owner, endpoint.IPv4, a.Published.Select(CniEngineSpecs.FromCni).ToList(), a.ReserveHostPorts));
                     kept.Add(a);
                 }
                 catch (Exception e) when (e is DataplaneException or Interop.InteropException)

@@ -150,7 +150,7 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
             if (isPortsOwner && container.Ports.Count > 0 && _claims is not null)
             {
                 _claims.Add(new PortPublisher.Claim(endpoint.Owner, spec.IPv4,
-                    container.Ports.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList()));
+                    container.Ports.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList(), ReserveHostPorts: false));
             }
             else if (isPortsOwner && container.Ports.Count > 0)
             {
