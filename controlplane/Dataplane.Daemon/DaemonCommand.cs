@@ -28,7 +28,7 @@ public static class DaemonCommand
         ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
         ["docker"] = "Docker mode: follow this Docker engine's networks, containers and published ports (default unix:///var/run/docker.sock); dockerd must run with iptables, ip6tables and userland-proxy off",
         ["metrics-addr"] = "Also serve Prometheus metrics on this TCP address, e.g. 127.0.0.1:9323 (default off; GET /metrics on the API socket always)",
-        ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
+        ["hold-host-ports"] = "Refuse binds to published host ports by processes of the socket cgroup, and keep them from ephemeral use (default true; false: only checked free when published)",
     };
 
     public static Command Build(Func<string, string?> environment)
