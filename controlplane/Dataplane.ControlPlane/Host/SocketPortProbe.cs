@@ -10,8 +10,9 @@ namespace Dataplane.ControlPlane.Host;
 
 /// <summary>
 /// Looks at the sockets of the daemon's namespace for a publish request: one sock_diag dump per
-/// family and protocol (a port another process holds is refused, as Docker refuses it) and one trial
-/// bind per specific host address (one that is not the host's is refused with the kernel's reason).
+/// family and protocol (a port another process listens on, or has bound for UDP, is refused as Docker
+/// refuses it) and one trial bind per specific host address (one that is not the host's is refused
+/// with the kernel's reason).
 /// Costs the same for 1 or 50,000 ports and keeps no open file: the bind guard reserves the ports
 /// against binds and, with <paramref name="hold"/>, ip_local_reserved_ports against ephemeral use.
 /// </summary>

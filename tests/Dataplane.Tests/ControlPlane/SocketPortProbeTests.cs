@@ -45,14 +45,15 @@ public sealed class SocketPortProbeTests : IDisposable
     }
 
     [PrivilegedFact]
-    public void Look_ListeningBoundAndUdpSockets_RefusedOnTheirPortsOnly()
+    public void Look_ListeningTcpAndBoundUdpSockets_RefusedOnTheirPortsOnly()
     {
         Other("0.0.0.0", 8080, SocketType.Stream, listen: true);
-        Other("127.0.0.1", 8081, SocketType.Stream); // bound, never listening (TCP_BOUND_INACTIVE)
+        Other("127.0.0.1", 8081, SocketType.Stream, listen: true);
+        Other("0.0.0.0", 8083, SocketType.Stream); // bound, never listening: not looked at (see SockDiag)
         Other("0.0.0.0", 5353, SocketType.Dgram);
-        Assert.Equal([Errno.EADDRINUSE, Errno.EADDRINUSE, Errno.EADDRINUSE, Errno.None, Errno.None, Errno.None],
+        Assert.Equal([Errno.EADDRINUSE, Errno.EADDRINUSE, Errno.EADDRINUSE, Errno.None, Errno.None, Errno.None, Errno.None],
             Refusals(Port("0.0.0.0", 8080), Port("127.0.0.1", 8081), Port("0.0.0.0", 5353, Proto.Udp),
-                Port("0.0.0.0", 8080, Proto.Udp), Port("0.0.0.0", 5353), Port("0.0.0.0", 8082)));
+                Port("0.0.0.0", 8080, Proto.Udp), Port("0.0.0.0", 5353), Port("0.0.0.0", 8082), Port("0.0.0.0", 8083)));
     }
 
     [PrivilegedFact]
