@@ -180,3 +180,18 @@ int dp_getpeername6(struct bpf_sock_addr *ctx)
 {
 	return dp_sock6_restore(ctx);
 }
+
+/* ---- host-port reservation (--hold-host-ports): see lib/dp_bind.h ---- */
+#include "dp_bind.h"
+
+SEC("cgroup/bind4")
+int dp_bind4_guard(struct bpf_sock_addr *ctx)
+{
+	return dp_bind4(ctx);
+}
+
+SEC("cgroup/bind6")
+int dp_bind6_guard(struct bpf_sock_addr *ctx)
+{
+	return dp_bind6(ctx);
+}

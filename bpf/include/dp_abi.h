@@ -212,6 +212,12 @@ struct dp_frag_val {
 };
 
 /* ---- published ports ---- */
+enum dp_portmap_flags {
+	/* The runtime holds the host port itself (reserveHostPorts false): the
+	 * bind guard (lib/dp_bind.h) lets binds to it through. */
+	DP_PORTMAP_F_UNGUARDED = 1 << 0,
+};
+
 /* addr = 0 means every local host address (dp_hostaddr). A mapping on
  * 127.0.0.0/8 is only seen by the cgroup socket hooks, never from the wire. */
 struct dp_portmap_key {
@@ -226,7 +232,7 @@ struct dp_portmap_val {
 	__be16 ctr_port;
 	__u16  pad;
 	__u32  mapping_id;    /* 1..DP_MAPPING_ID_MAX-1, index of dp_mapstats */
-	__u32  flags;         /* reserved, 0 */
+	__u32  flags;         /* enum dp_portmap_flags (dp_portmap6_val's too) */
 };
 
 /* ---- endpoints (containers), keyed by container address ---- */
@@ -318,6 +324,7 @@ struct dp_abi_constants {
 	enum dp_ct_timeout_default ct_timeout_default;
 	enum dp_ct_flags           ct_flags;
 	enum dp_network_flags      network_flags;
+	enum dp_portmap_flags      portmap_flags;
 	enum dp_family             family;
 };
 

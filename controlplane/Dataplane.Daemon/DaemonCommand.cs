@@ -30,7 +30,7 @@ public static class DaemonCommand
         ["metrics-addr"] = "Also serve Prometheus metrics on this TCP address, e.g. 127.0.0.1:9323 (default off; GET /metrics on the API socket always)",
         ["ipv6"] = "Enable IPv6 on the default bridge (dual-stack; needs --fixed-cidr-v6)",
         ["fixed-cidr-v6"] = "The default bridge's IPv6 subnet, e.g. fd00:dead:beef::/64",
-        ["hold-host-ports"] = "Keep a socket on every published host port so nothing else can bind it (default true; false: checked free, then not held, no open file per port)",
+        ["hold-host-ports"] = "Refuse binds to published host ports by processes of the socket cgroup, and keep them from ephemeral use (default true; false: only checked free when published)",
     };
 
     public static Command Build(Func<string, string?> environment)

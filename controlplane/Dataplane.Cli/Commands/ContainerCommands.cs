@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Dataplane.ControlPlane.Model;
-using System.Net;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Ports;
 
@@ -23,7 +22,7 @@ public static class ContainerCommands
             string container = parse.GetValue(name)!;
             ContainerPort? wanted = parse.GetValue(port) is { } p ? ContainerPort.Parse(p) : null;
             using var client = context.Connect(parse.GetValue(CliApp.Host));
-            var published = (await client.PortsAsync(container, ct)).Select(ToPublished).ToList();
+            var published = PublishedPort.FromRecords(await client.PortsAsync(container, ct)).ToList();
             var lines = wanted is { } w ? PortFormatting.PortLines(published, w, container) : PortFormatting.PortLines(published);
             foreach (var line in lines)
                 context.Out.WriteLine(line);
@@ -31,9 +30,6 @@ public static class ContainerCommands
         });
         return command;
     }
-
-    public static PublishedPort ToPublished(PortMappingRecord r) =>
-        new(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, ProtoNames.Parse(r.Proto)));
 
     private static Command Remove(CliContext context)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dataplane.Cli.Commands;
 using Dataplane.ControlPlane.Model;
 using Dataplane.ControlPlane.Ports;
 
@@ -59,8 +58,9 @@ public static class ContainerRows
     private static string Ports(ContainerRecord c)
     {
         if (c.State != ContainerState.Running) return ""; // moby releases a stopped container's ports, exposed ones included
-        var published = c.Ports.Select(ContainerCommands.ToPublished).ToList();
-        var exposedOnly = c.ExposedPorts.Select(ContainerPort.Parse).Where(e => published.All(p => p.Container != e)).ToList();
+        var published = PublishedPort.FromRecords(c.Ports).ToList();
+        var bound = published.Select(p => p.Container).ToHashSet();
+        var exposedOnly = ExposedPorts.FromRecords(c.ExposedPorts).Where(e => !bound.Contains(e)).ToList();
         return PortFormatting.PsColumn(published, exposedOnly);
     }
 }

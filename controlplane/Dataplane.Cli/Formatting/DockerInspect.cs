@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Dataplane.ControlPlane.Api;
 using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.Ports;
 
 namespace Dataplane.Cli.Formatting;
 
@@ -108,8 +109,8 @@ public static class DockerInspect
         if (c.ExposedPorts.Count > 0)
         {
             var exposed = new JsonObject();
-            foreach (var port in c.ExposedPorts)
-                exposed[port] = new JsonObject();
+            foreach (var port in ExposedPorts.FromRecords(c.ExposedPorts))
+                exposed[port.ToString()] = new JsonObject();
             config["ExposedPorts"] = exposed;
         }
         config["Env"] = DockerJson.Strings(c.Env);
@@ -121,14 +122,17 @@ public static class DockerInspect
     private static JsonObject PortBindings(IReadOnlyList<PortMappingRecord> ports)
     {
         var bindings = new JsonObject();
-        foreach (var group in ports.GroupBy(p => $"{p.ContainerPort}/{p.Proto}"))
+        foreach (var group in ByContainerPort(ports))
             bindings[group.Key] = new JsonArray([.. group.Select(Binding)]);
         return bindings;
     }
 
-    private static JsonNode Binding(PortMappingRecord p) => new JsonObject
+    private static IEnumerable<IGrouping<string, PublishedPort>> ByContainerPort(IReadOnlyList<PortMappingRecord> ports)
+        => PublishedPort.FromRecords(ports).GroupBy(p => $"{p.Container.Port}/{p.Proto.Name()}");
+
+    private static JsonNode Binding(PublishedPort p) => new JsonObject
     {
-        ["HostIp"] = p.HostIp,
+        ["HostIp"] = p.HostIp.ToString(),
         ["HostPort"] = p.HostPort.ToString(CultureInfo.InvariantCulture),
     };
 
@@ -137,9 +141,9 @@ public static class DockerInspect
         // Ports: every exposed port; null when it is not published (Docker's own convention). Empty
         // while stopped: moby releases them with the endpoint.
         var ports = new JsonObject();
-        foreach (var exposed in c.State == ContainerState.Running ? c.ExposedPorts : [])
-            ports[exposed] = null;
-        foreach (var group in c.Ports.GroupBy(p => $"{p.ContainerPort}/{p.Proto}"))
+        foreach (var exposed in c.State == ContainerState.Running ? ExposedPorts.FromRecords(c.ExposedPorts) : [])
+            ports[exposed.ToString()] = null;
+        foreach (var group in ByContainerPort(c.Ports))
             ports[group.Key] = new JsonArray([.. group.Select(Binding)]);
 
         var networks = new JsonObject();

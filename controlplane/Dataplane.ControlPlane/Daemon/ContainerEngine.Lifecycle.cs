@@ -153,7 +153,7 @@ public sealed partial class ContainerEngine
                 state.Put(c with
                 {
                     State = ContainerState.Running, Pid = process.Pid, ExitCode = null, StartedAt = DateTimeOffset.UtcNow,
-                    Ports = published.Select(p => p.ToRecord()).ToList(),
+                    Ports = PublishedPort.ToRecords(published),
                 });
             }
             CrashPoints.Reach("start:running");
@@ -166,6 +166,6 @@ public sealed partial class ContainerEngine
     private static IReadOnlyList<PortBinding> BindingsOf(ContainerRecord c)
     {
         var bindings = (c.Publish ?? []).SelectMany(PortSpecParser.Parse).ToList();
-        return ExposedPorts.WithPublishAll(c.ExposedPorts.Select(ContainerPort.Parse).ToList(), bindings, c.PublishAll);
+        return ExposedPorts.WithPublishAll(ExposedPorts.FromRecords(c.ExposedPorts).ToList(), bindings, c.PublishAll);
     }
 }

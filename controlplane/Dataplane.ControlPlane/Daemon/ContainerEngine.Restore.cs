@@ -28,7 +28,7 @@ public sealed partial class ContainerEngine
                 var specs = SpecsOf(c);
                 if (specs.All(RestoreEndpoint))
                 {
-                    if (specs.Count > 0) claims.Add(new PortPublisher.Claim(specs[0].Owner, specs[0].IPv4, c.Ports.Select(PublishedPort.FromRecord).ToList()) { Endpoint6 = specs[0].IPv6 });
+                    if (specs.Count > 0) claims.Add(new PortPublisher.Claim(specs[0].Owner, specs[0].IPv4, PublishedPort.FromRecords(c.Ports).ToList()) { Endpoint6 = specs[0].IPv6 });
                     _running[c.Id] = SandboxProcess.Adopt(c.Pid!.Value, code => OnExit(c.Id, code), new ContainerLog(sandboxes.Directory(c.Id)));
                 }
                 else

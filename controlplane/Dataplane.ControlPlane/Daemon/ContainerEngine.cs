@@ -99,7 +99,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
                 ? [new EndpointRecord(plan.Network!.Name, ip?.ToString(), mac, run.Aliases is { Count: > 0 } a ? a : null, ip6?.ToString(), "eth0")]
                 : [];
             record = new ContainerRecord(id, name, run.Mode.ToString(), endpoints, hostname, run.Dns.Select(d => d.ToString()).ToList(), run.ExtraHosts.Select(h => $"{h.Name}:{h.Address}").ToList(),
-                run.Links, run.Env, run.Exposed.Select(e => e.ToString()).ToList(), published.Select(p => p.ToRecord()).ToList(),
+                run.Links, run.Env, ExposedPorts.ToRecords(run.Exposed), PublishedPort.ToRecords(published),
                 run.Command, run.Detach, run.AutoRemove, ContainerState.Created, null, null, DateTimeOffset.UtcNow,
                 request.User, request.CapAdd, request.CapDrop, request.Privileged, Publish: request.Publish ?? [], PublishAll: request.PublishAll);
             state.Put(record);

@@ -33,8 +33,9 @@ public sealed record DaemonOptions(
     /// <summary>Map sizes and knobs fixed when the data path is loaded, and its pin directory.</summary>
     public DataPathOptions DataPath { get; init; } = new() { PinDirectory = DefaultPinDirectory };
 
-    /// <summary>Keep a socket on every published host port, as dockerd does, so no other process can
-    /// bind it. Off: a port is still checked free when published, but costs no open file afterwards.</summary>
+    /// <summary>No other process of the socket-hook cgroup can bind a published host port (the bind guard),
+    /// nor get it as an ephemeral port, as when dockerd keeps a socket on each. Off: a port is only
+    /// checked free when published.</summary>
     public bool HoldHostPorts { get; init; } = true;
 
     /// <summary>Prometheus metrics on TCP (e.g. 127.0.0.1:9323, as dockerd's metrics-addr); null: only GET /metrics on the API socket.</summary>

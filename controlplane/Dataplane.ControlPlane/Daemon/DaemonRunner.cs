@@ -37,7 +37,7 @@ public static class DaemonRunner
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
 
         // The engine, then each frontend restores what it owns before the ports are reconciled once for all.
-        using var probe = host.CreatePortProbe(options.HoldHostPorts);
+        var probe = host.CreatePortProbe(options.HoldHostPorts);
         var ports = new PortPublisher(host.PortMap, new HostPortAllocator(options.ParsePublishAllRange(), probe));
         var engine = new DataplaneEngine(host, ports);
         var networks = new NetworkEngine(state, engine);

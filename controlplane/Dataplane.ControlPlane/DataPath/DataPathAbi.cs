@@ -140,6 +140,14 @@ public enum CtFlags : byte
     Hairpin = 1 << 4,
 }
 
+/// <summary>enum dp_portmap_flags.</summary>
+[Flags]
+public enum PortMapFlags : uint
+{
+    None = 0,
+    Unguarded = 1 << 0, // the runtime holds the host port itself: the bind guard lets binds through
+}
+
 /// <summary>enum dp_network_flags.</summary>
 [Flags]
 public enum NetworkFlags : uint

@@ -6,7 +6,9 @@ namespace Dataplane.ControlPlane.DataPath;
 
 /// <summary>A published port bound to its endpoint's address, with the mapping id that tags its
 /// flows and indexes its counters: what one dp_portmap entry holds.</summary>
-public sealed record PortMapping(uint Id, PublishedPort Port, IPAddress ContainerAddress);
+/// <summary>A published port as the kernel holds it. Unguarded: the runtime holds the host port itself
+/// (reserveHostPorts false), so the bind guard leaves binds to it alone.</summary>
+public sealed record PortMapping(uint Id, PublishedPort Port, IPAddress ContainerAddress, bool Unguarded = false);
 
 /// <summary>
 /// Typed facade over the data path's maps: what the control plane writes (published ports,
@@ -149,6 +151,7 @@ public sealed partial class DataPathMaps(
         CtrAddrBe = NetOrder.AddrBe(m.ContainerAddress),
         CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port),
         MappingId = m.Id,
+        Flags = (uint)(m.Unguarded ? PortMapFlags.Unguarded : PortMapFlags.None),
     };
 
     /// <summary>Index of the first key already in the map, or -1.</summary>
@@ -203,7 +206,7 @@ public sealed partial class DataPathMaps(
         .Select(e => new PortMapping(e.Value.MappingId,
             new PublishedPort(NetOrder.Addr(e.Key.AddrBe), NetOrder.Port(e.Key.PortBe),
                 new ContainerPort(NetOrder.Port(e.Value.CtrPortBe), ProtoOf(e.Key.Proto) ?? Proto.Tcp)),
-            NetOrder.Addr(e.Value.CtrAddrBe)))
+            NetOrder.Addr(e.Value.CtrAddrBe), ((PortMapFlags)e.Value.Flags).HasFlag(PortMapFlags.Unguarded)))
         .ToList();
 
     // ---- endpoints, networks, host addresses, configuration ----

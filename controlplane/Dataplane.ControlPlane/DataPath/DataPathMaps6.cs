@@ -36,7 +36,10 @@ public sealed unsafe class DataPathMaps6(
     {
         ArgumentNullException.ThrowIfNull(m);
         if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax) throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
-        var v = new PortMap6Value { CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port), MappingId = m.Id };
+        var v = new PortMap6Value
+        {
+            CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port), MappingId = m.Id, Flags = (uint)(m.Unguarded ? PortMapFlags.Unguarded : PortMapFlags.None),
+        };
         NetOrder.Addr6Be(m.ContainerAddress, v.CtrAddrBe);
         var key = KeyOf(m.Port);
         lock (_publishing)
@@ -66,7 +69,7 @@ public sealed unsafe class DataPathMaps6(
         var host = NetOrder.Addr6(k.AddrBe);
         return new PortMapping(v.MappingId,
             new PublishedPort(host, NetOrder.Port(k.PortBe), new ContainerPort(NetOrder.Port(v.CtrPortBe), k.Proto == DataPathAbi.ProtoUdp ? Proto.Udp : Proto.Tcp)),
-            NetOrder.Addr6(v.CtrAddrBe));
+            NetOrder.Addr6(v.CtrAddrBe), ((PortMapFlags)v.Flags).HasFlag(PortMapFlags.Unguarded));
     }).ToList();
 
     // ---- endpoints, networks, host addresses ----

@@ -47,17 +47,17 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             if (bindings.FirstOrDefault(b => b.HostIp is { AddressFamily: AddressFamily.InterNetworkV6 }) is { } v6 && endpoint6 is null)
                 throw DataplaneException.Invalid($"cannot publish on [{v6.HostIp}]: the container has no IPv6 address (its network is IPv4 only)");
             IReadOnlyList<PublishedPort> ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
-            tx.Add("host ports", () => { foreach (var p in ports) hostPorts.Release(p); });
+            tx.Add("host ports", () => hostPorts.ReleaseAll(ports));
             if (endpoint6 is not null)
             {
                 var unbound = ports.Where((p, i) => bindings[i].HostIp is null).ToList();
                 var twins = hostPorts.AllocateAll(unbound.Select(p => new PortBinding(IPAddress.IPv6Any, new PortRange(p.HostPort, p.HostPort), p.Container)), reserveHostPorts);
-                tx.Add("IPv6 host ports", () => { foreach (var p in twins) hostPorts.Release(p); });
+                tx.Add("IPv6 host ports", () => hostPorts.ReleaseAll(twins));
                 ports = [.. ports, .. twins];
             }
             var mappings = new List<PortMapping>(ports.Count);
             tx.Add("mapping ids", () => { foreach (var m in mappings) _ids.Release(m.Id); });
-            foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, target.For(p)));
+            foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, target.For(p), Unguarded: !reserveHostPorts));
             map.AddPortMappings(mappings);
             var publication = Record(owner, endpoint);
             publication.Endpoint6 ??= endpoint6;
@@ -76,10 +76,8 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             if (!_byOwner.Remove(owner, out var publication)) return 0;
             int flushed = map.RemovePortMappings(publication.Mappings);
             foreach (var m in publication.Mappings)
-            {
                 _ids.Release(m.Id);
-                hostPorts.Release(m.Port);
-            }
+            hostPorts.ReleaseAll(publication.Mappings.Select(m => m.Port));
             return flushed;
         }
     }
@@ -108,7 +106,8 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
     /// On start, once for every frontend's claims together: a claimed port the kernel still holds for the
     /// same endpoint keeps its mapping id (its flows and counters stay its own); a claimed port the
     /// kernel lacks, or has pointing elsewhere, is published again; a port nobody claims is removed
-    /// with its flows. Host ports are reserved again; one someone took while we were down stays
+    /// with its flows. The ports stay reserved by their mappings (the bind guard reads them; a claim whose
+    /// runtime holds its ports itself is published unguarded); one someone took while we were down stays
     /// published (BPF translates before any socket sees it).
     /// </summary>
     public void Reconcile(IReadOnlyList<Claim> claims)
@@ -117,16 +116,17 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
         {
             // Keyed as the kernel keys them: host address, port and protocol.
             var kernel = map.PortMappings().ToDictionary(m => KeyOf(m.Port));
-            var missing = new List<(Publication Owner, PublishedPort Port)>();
+            var missing = new List<(Publication Owner, PublishedPort Port, bool Unguarded)>();
             foreach (var claim in claims)
             {
                 var publication = Record(claim.Owner, claim.Endpoint);
                 publication.Endpoint6 ??= claim.Endpoint6;
-                hostPorts.Adopt(claim.Ports, claim.ReserveHostPorts);
+                hostPorts.Adopt(claim.Ports);
                 foreach (var port in claim.Ports)
                 {
                     var key = KeyOf(port);
-                    if (kernel.TryGetValue(key, out var there) && there.Port == port && there.ContainerAddress.Equals(publication.For(port)))
+                    if (kernel.TryGetValue(key, out var there) && there.Port == port && there.ContainerAddress.Equals(publication.For(port))
+                        && there.Unguarded == !claim.ReserveHostPorts)
                     {
                         kernel.Remove(key);
                         _ids.Adopt(there.Id);
@@ -134,12 +134,12 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
                     }
                     else
                     {
-                        missing.Add((publication, port)); // a kernel entry pointing elsewhere stays in `kernel`: removed first
+                        missing.Add((publication, port, !claim.ReserveHostPorts)); // a kernel entry pointing elsewhere stays in `kernel`: removed first
                     }
                 }
             }
             map.RemovePortMappings([.. kernel.Values]);
-            var republished = missing.Select(m => (m.Owner, Mapping: new PortMapping(_ids.Take(), m.Port, m.Owner.For(m.Port)))).ToList();
+            var republished = missing.Select(m => (m.Owner, Mapping: new PortMapping(_ids.Take(), m.Port, m.Owner.For(m.Port), m.Unguarded))).ToList();
             map.AddPortMappings([.. republished.Select(r => r.Mapping)]);
             foreach (var (owner, mapping) in republished) owner.Mappings.Add(mapping);
         }

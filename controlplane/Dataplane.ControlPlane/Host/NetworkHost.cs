@@ -46,7 +46,8 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>Per-mapping and per-drop-reason counters (the demo, metrics, tests read them).</summary>
     public IDataPathCounters Counters => _dataPath.Maps;
 
-    /// <summary>The host-port check (and hold, unless <paramref name="hold"/> is off) in the managed namespace.</summary>
+    /// <summary>The host-port check in the managed namespace; with <paramref name="hold"/> it also keeps published
+    /// ports from ephemeral use (the bind guard reserves them against binds).</summary>
     public SocketPortProbe CreatePortProbe(bool hold) => new(_ns, hold);
 
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
@@ -88,6 +89,7 @@ public sealed partial class NetworkHost : IDisposable
             var host = new NetworkHost(options, ns, links, dataPath, uplinks, log);
             host.AttachUplinks();
             if (options.SocketHookCgroupPath() is { } cgroup) dataPath.AttachSocketHooks(cgroup);
+            BindGuard.Apply(dataPath, options.HoldHostPorts ? options.SocketHookCgroupPath() : null);
             return host;
         }
         catch

@@ -9,8 +9,10 @@ public enum ContainerState
     Exited,
 }
 
-/// <summary>A published port as persisted: HostIp "0.0.0.0" means every address.</summary>
-public sealed record PortMappingRecord(string HostIp, int HostPort, int ContainerPort, string Proto);
+/// <summary>Published ports as persisted: a run of <paramref name="Count"/> consecutive host ports from HostPort
+/// to as many container ports from ContainerPort (`-p 20000-29999:20000-29999` is one record). HostIp
+/// "0.0.0.0" means every address.</summary>
+public sealed record PortMappingRecord(string HostIp, int HostPort, int ContainerPort, string Proto, int Count = 1);
 
 /// <summary>A --link: the linked container's name and the alias it is known by.</summary>
 public sealed record LinkRecord(string Name, string Alias);
@@ -26,7 +28,8 @@ public sealed record EndpointRecord(string Network, string? IpAddress, string? M
 }
 
 /// <summary>A sandbox (container) as persisted. Publish and PublishAll are the -p/-P requested (what
-/// `start` publishes again); Ports, what is published now (nothing while stopped).</summary>
+/// `start` publishes again); Ports, what is published now (nothing while stopped), in runs;
+/// ExposedPorts in runs too (`10000-19999/tcp`, see Ports.ExposedPorts.ToRecords).</summary>
 public sealed record ContainerRecord(
     string Id,
     string Name,
@@ -80,7 +83,7 @@ public sealed record ContainerRecord(
 /// <summary>Everything the daemon persists, with a schema version for migrations (StateMigrations).</summary>
 public sealed record StateDocument(int SchemaVersion, IReadOnlyList<NetworkRecord> Networks, IReadOnlyList<ContainerRecord> Containers)
 {
-    public const int CurrentSchemaVersion = 2;
+    public const int CurrentSchemaVersion = 3;
 
     public static StateDocument Empty => new(CurrentSchemaVersion, [], []);
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Dataplane.ControlPlane.Ports;
 
 /// <summary>`--expose PORT[/PROTO]` (ranges allowed) and the `-P` expansion into bindings.</summary>
@@ -28,6 +30,24 @@ public static class ExposedPorts
                 result.Add(new PortBinding(null, null, port));
         return result;
     }
+
+    /// <summary>The persisted form, in order: each run of consecutive ports of one protocol as one
+    /// `FROM-TO/proto` (a lone port as `PORT/proto`, Docker's own form), as --expose takes them.</summary>
+    public static List<string> ToRecords(IEnumerable<ContainerPort> ports)
+    {
+        var runs = new List<(ContainerPort First, int Count)>();
+        foreach (var p in ports)
+        {
+            if (runs.Count > 0 && runs[^1].First.Proto == p.Proto && runs[^1].First.Port + runs[^1].Count == p.Port)
+                runs[^1] = (runs[^1].First, runs[^1].Count + 1);
+            else
+                runs.Add((p, 1));
+        }
+        return [.. runs.Select(r => r.Count == 1 ? r.First.ToString()
+            : string.Create(CultureInfo.InvariantCulture, $"{r.First.Port}-{r.First.Port + r.Count - 1}/{r.First.Proto.Name()}"))];
+    }
+
+    public static IEnumerable<ContainerPort> FromRecords(IEnumerable<string> records) => records.SelectMany(Parse);
 
     /// <summary>The exposed set of a container: --expose ports plus every -p container port.</summary>
     public static IReadOnlyList<ContainerPort> Union(IEnumerable<ContainerPort> exposed, IEnumerable<PortBinding> bindings) =>

@@ -21,33 +21,35 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     public PortRange DynamicRange { get; } = dynamicRange;
 
     /// <summary>
-    /// Allocates every binding of one container, or none of them. Fixed host ports are checked and
-    /// reserved together (one probe call for a 10,000-port range); ranges and dynamic ports follow.
-    /// With <paramref name="reserve"/> off the host's sockets are not asked (the runtime that owns the
-    /// container holds its ports itself): only conflicts with other publications are refused.
+    /// Allocates every binding of one container, or none of them, against one look at the host's
+    /// sockets (one probe call for a 10,000-port range). Fixed host ports are taken together; ranges and
+    /// dynamic ports follow. With <paramref name="reserve"/> off the host's sockets are not asked (the
+    /// runtime that owns the container holds its ports itself): only conflicts with other publications
+    /// are refused.
     /// </summary>
     public IReadOnlyList<PublishedPort> AllocateAll(IEnumerable<PortBinding> bindings, bool reserve = true)
     {
-        var probe = reserve ? _probe : NoHostPortProbe.Instance;
         var all = bindings.ToList();
         var result = new PublishedPort[all.Count];
         var fixedAt = Enumerable.Range(0, all.Count).Where(i => all[i].HostPorts is { IsSingle: true }).ToList();
         lock (_lock)
         {
+            var host = reserve ? _probe.Look(all.Select(b => (b.EffectiveHostIp, b.Container.Proto)).Distinct().ToList()) : HostPortView.Free;
             var fixedPorts = fixedAt.Select(i => new PublishedPort(all[i].EffectiveHostIp, all[i].HostPorts!.Value.Start, all[i].Container)).ToList();
-            TakeExact(fixedPorts, probe);
+            TakeExact(fixedPorts, host);
             for (int k = 0; k < fixedAt.Count; k++)
                 result[fixedAt[k]] = fixedPorts[k];
             try
             {
                 for (int i = 0; i < all.Count; i++)
-                    result[i] ??= TakeFromRange(all[i], probe);
+                    result[i] ??= TakeFromRange(all[i], host);
+                if (reserve) _probe.Published(HeldPorts());
                 return result;
             }
             catch
             {
                 foreach (var published in result.Where(p => p is not null))
-                    Release(published);
+                    Unhold(published.HostIp, published.Container.Proto, published.HostPort);
                 throw;
             }
         }
@@ -56,31 +58,35 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     public PublishedPort Allocate(PortBinding binding) => AllocateAll([binding])[0];
 
     /// <summary>
-    /// Marks ports as held that were published before a restart. With <paramref name="reserve"/> the host's
-    /// sockets are taken again where they are free; a port some process took meanwhile stays ours all the
-    /// same (the data path translates before any socket sees the packet).
+    /// Marks ports as held that were published before a restart. A port some process took meanwhile
+    /// stays ours all the same (the data path translates before any socket sees the packet).
     /// </summary>
-    public void Adopt(IReadOnlyList<PublishedPort> ports, bool reserve = true)
+    public void Adopt(IReadOnlyList<PublishedPort> ports)
     {
         lock (_lock)
         {
             foreach (var p in ports)
                 if (Conflicts(p.HostIp, p.Container.Proto, p.HostPort))
                     throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
-            if (reserve) _probe.TryReserve(ports);
             foreach (var p in ports)
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
+            _probe.Published(HeldPorts());
         }
     }
 
-    public void Release(PublishedPort published)
+    public void Release(PublishedPort published) => ReleaseAll([published]);
+
+    public void ReleaseAll(IEnumerable<PublishedPort> published)
     {
         lock (_lock)
         {
-            if (Unhold(published.HostIp, published.Container.Proto, published.HostPort))
-                _probe.Release(published);
+            foreach (var p in published)
+                Unhold(p.HostIp, p.Container.Proto, p.HostPort);
+            _probe.Published(HeldPorts());
         }
     }
+
+    private List<int> HeldPorts() => [.. _held.Keys.Select(k => k.Item2).Distinct()];
 
     public bool IsHeld(IPAddress ip, Proto proto, int port)
     {
@@ -88,7 +94,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             return Conflicts(ip, proto, port);
     }
 
-    private void TakeExact(IReadOnlyList<PublishedPort> ports, IHostPortProbe probe)
+    private void TakeExact(IReadOnlyList<PublishedPort> ports, HostPortView host)
     {
         var held = new List<PublishedPort>();
         try
@@ -100,15 +106,13 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
                 held.Add(p);
             }
-            var refused = probe.TryReserve(ports);
-            int busy = Array.FindIndex(refused, e => e != Interop.Errno.None);
-            if (busy < 0)
-                return;
-            for (int i = 0; i < ports.Count; i++)
-                if (refused[i] == Interop.Errno.None) probe.Release(ports[i]);
-            var p0 = ports[busy];
-            throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
-                $"failed to bind host port {Endpoint(p0.HostIp, p0.HostPort)}/{p0.Container.Proto.Name()}: {BindRefusal(refused[busy])}"));
+            foreach (var p in ports)
+            {
+                var refusal = host.Refusal(p);
+                if (refusal != Interop.Errno.None)
+                    throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
+                        $"failed to bind host port {Endpoint(p.HostIp, p.HostPort)}/{p.Container.Proto.Name()}: {BindRefusal(refusal)}"));
+            }
         }
         catch
         {
@@ -118,7 +122,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
     }
 
-    private PublishedPort TakeFromRange(PortBinding binding, IHostPortProbe probe)
+    private PublishedPort TakeFromRange(PortBinding binding, HostPortView host)
     {
         var (ip, proto) = (binding.EffectiveHostIp, binding.Container.Proto);
         bool round = binding.HostPorts is null;
@@ -129,7 +133,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             var candidate = new PublishedPort(ip, range.Start + ((start - range.Start + i) % range.Count), binding.Container);
             if (Conflicts(ip, proto, candidate.HostPort))
                 continue;
-            var refusal = probe.TryReserve([candidate])[0];
+            var refusal = host.Refusal(candidate);
             if (refusal == Interop.Errno.EADDRNOTAVAIL) // no port of that address will do
                 throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
                     $"failed to bind host port {Endpoint(ip, candidate.HostPort)}/{proto.Name()}: {BindRefusal(refusal)}"));
@@ -161,13 +165,10 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         ips.Add(ip);
     }
 
-    private bool Unhold(IPAddress ip, Proto proto, int port)
+    private void Unhold(IPAddress ip, Proto proto, int port)
     {
-        if (!_held.TryGetValue((proto, port), out var ips) || !ips.Remove(ip))
-            return false;
-        if (ips.Count == 0)
+        if (_held.TryGetValue((proto, port), out var ips) && ips.Remove(ip) && ips.Count == 0)
             _held.Remove((proto, port));
-        return true;
     }
 
     private static bool Overlap(IPAddress a, IPAddress b) =>

@@ -1,29 +1,31 @@
+using System.Net;
 using Dataplane.Interop;
 
 namespace Dataplane.ControlPlane.Ports;
 
 /// <summary>
-/// Asks the host whether some other process already holds a port. The daemon implements it by really
-/// binding (and keeping) a socket, so the port stays reserved for as long as the mapping lives.
-/// Ports come in batches: one container may publish 10,000 of them.
+/// Looks at the host's sockets, once per publish request however many ports it has: which ports
+/// another process holds and which addresses are not the host's. It reserves nothing: the published
+/// ports themselves are the reservation (see DataPath.BindGuard).
 /// </summary>
 public interface IHostPortProbe
 {
-    /// <summary>Takes every port it can; result[i] is the kernel's refusal of ports[i] (EADDRINUSE: another
-    /// process holds it; EADDRNOTAVAIL: its address is not on the host), Errno.None when it was taken.</summary>
-    Errno[] TryReserve(IReadOnlyList<PublishedPort> ports);
+    /// <summary>The host as it is now, for ports of these addresses and protocols.</summary>
+    HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted);
 
-    void Release(PublishedPort port);
+    /// <summary>Every host port published now (any address and protocol), after each change: the host
+    /// keeps them from being picked as ephemeral local ports.</summary>
+    void Published(IReadOnlyCollection<int> ports);
 }
 
-/// <summary>A probe for tests and for callers that do not hold real sockets: every port is free.</summary>
+/// <summary>A probe for tests and for callers that do not look at the host: every port is free.</summary>
 public sealed class NoHostPortProbe : IHostPortProbe
 {
     public static readonly NoHostPortProbe Instance = new();
 
-    public Errno[] TryReserve(IReadOnlyList<PublishedPort> ports) => new Errno[ports.Count];
+    public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted) => HostPortView.Free;
 
-    public void Release(PublishedPort port)
+    public void Published(IReadOnlyCollection<int> ports)
     {
     }
 }

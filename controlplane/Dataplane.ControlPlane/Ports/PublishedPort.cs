@@ -21,10 +21,36 @@ public sealed record PublishedPort(IPAddress HostIp, int HostPort, ContainerPort
         ? string.Create(CultureInfo.InvariantCulture, $"[{HostIp}]:{HostPort}")
         : string.Create(CultureInfo.InvariantCulture, $"{HostIp}:{HostPort}");
 
-    // The persisted and API form (Docker's text forms) and back: the only conversion between them.
+    // The persisted and API form (Docker's text forms, runs of ports) and back: the only conversion
+    // between them. Runs keep the ports' order, so the round trip gives back the same list.
 
-    public PortMappingRecord ToRecord() => new(HostIp.ToString(), HostPort, Container.Port, Proto.Name());
+    /// <summary>Ports in order, each run of them that continues the one before (same address and protocol,
+    /// host and container port one further) as one record.</summary>
+    public static List<PortMappingRecord> ToRecords(IEnumerable<PublishedPort> ports)
+    {
+        var records = new List<PortMappingRecord>();
+        PublishedPort? last = null;
+        foreach (var p in ports)
+        {
+            if (last is not null && p.Continues(last))
+                records[^1] = records[^1] with { Count = records[^1].Count + 1 };
+            else
+                records.Add(new(p.HostIp.ToString(), p.HostPort, p.Container.Port, p.Proto.Name()));
+            last = p;
+        }
+        return records;
+    }
 
-    public static PublishedPort FromRecord(PortMappingRecord r)
-        => new(IPAddress.Parse(r.HostIp), r.HostPort, new ContainerPort(r.ContainerPort, ProtoNames.Parse(r.Proto)));
+    public static IEnumerable<PublishedPort> FromRecords(IEnumerable<PortMappingRecord> records)
+    {
+        foreach (var r in records)
+        {
+            var (ip, proto) = (IPAddress.Parse(r.HostIp), ProtoNames.Parse(r.Proto));
+            for (int i = 0; i < r.Count; i++)
+                yield return new(ip, r.HostPort + i, new ContainerPort(r.ContainerPort + i, proto));
+        }
+    }
+
+    private bool Continues(PublishedPort before) => HostPort == before.HostPort + 1 && Container.Port == before.Container.Port + 1
+        && Proto == before.Proto && HostIp.Equals(before.HostIp);
 }

@@ -22,7 +22,7 @@ public static class SandboxFiles
         var run = plan.Run;
         var links = plan.Linked.Zip(run.Links, (c, l) => new LinkedContainer(c.Name, l.Alias, c.Hostname,
             IPAddress.Parse(c.IpAddress ?? throw DataplaneException.Conflict($"linked container {c.Name} has no IP address")),
-            c.ExposedPorts.Select(ContainerPort.Parse).ToList(), c.Env)).ToList();
+            ExposedPorts.FromRecords(c.ExposedPorts).ToList(), c.Env)).ToList();
         var env = links.SelectMany(l => LinkEnvironment.Build(name, l)).Concat(run.Env).ToList();
         string hosts = run.Mode.Kind switch
         {

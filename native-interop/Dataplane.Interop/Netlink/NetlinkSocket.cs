@@ -5,13 +5,13 @@ using static Dataplane.Interop.Native.Libc;
 namespace Dataplane.Interop.Netlink;
 
 /// <summary>
-/// A NETLINK_ROUTE socket. Every request asks for an ACK and is matched by sequence number; errors
+/// A netlink socket (NETLINK_ROUTE unless asked otherwise). Every request asks for an ACK and is matched by sequence number; errors
 /// carry the kernel's errno and its extended-ack text. The socket acts in the network namespace it
 /// was created in, whichever thread uses it later.
 /// </summary>
 public sealed unsafe partial class NetlinkSocket : IDisposable
 {
-    private const int NETLINK_ROUTE = 0;
+    public const int NETLINK_ROUTE = 0, NETLINK_SOCK_DIAG = 4;
     private const int SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
     private const int ReceiveBufferSize = 64 * 1024;
 
@@ -21,11 +21,15 @@ public sealed unsafe partial class NetlinkSocket : IDisposable
 
     private NetlinkSocket(FileDescriptorHandle fd) => _fd = fd;
 
-    /// <summary>Opens a socket in the calling thread's network namespace.</summary>
-    public static NetlinkSocket Open()
+    /// <summary>Opens a NETLINK_ROUTE socket in the calling thread's network namespace.</summary>
+    public static NetlinkSocket Open() => Open(NETLINK_ROUTE);
+
+    /// <summary>Opens a socket of the netlink <paramref name="protocol"/> in the calling thread's network namespace.</summary>
+    public static NetlinkSocket Open(int protocol)
     {
-        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        if (fd < 0) throw InteropException.FromLastError("open netlink socket", "NETLINK_ROUTE");
+        string what = protocol == NETLINK_ROUTE ? "NETLINK_ROUTE" : $"netlink protocol {protocol}";
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+        if (fd < 0) throw InteropException.FromLastError("open netlink socket", what);
         var handle = new FileDescriptorHandle(fd);
         int one = 1;
         setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(int));
@@ -37,7 +41,7 @@ public sealed unsafe partial class NetlinkSocket : IDisposable
         {
             if (bind(fd, a, 12) != 0)
             {
-                var e = InteropException.FromLastError("bind netlink socket", "NETLINK_ROUTE");
+                var e = InteropException.FromLastError("bind netlink socket", what);
                 handle.Dispose();
                 throw e;
             }

@@ -10,9 +10,8 @@ namespace Dataplane.Interop.Sockets;
 /// Holds a host port: a socket bound to it, without SO_REUSEADDR or SO_REUSEPORT, so the kernel
 /// refuses the port to every other bind (theirs may set both) and never picks it as an ephemeral
 /// source port. TCP sockets are bound, not listening: a connection that bypasses the data path is
-/// refused at once instead of waiting in an accept queue nobody serves. Plain socket(2) and bind(2):
-/// a container may publish 10,000 ports, and System.Net.Sockets costs ~2.5 us more a port than the
-/// kernel's own ~4 us.
+/// refused at once instead of waiting in an accept queue nobody serves. Plain socket(2) and bind(2).
+/// The daemon's port probe binds port 0 for a moment to learn whether an address is the host's.
 /// </summary>
 public static unsafe class PortHold
 {
@@ -32,9 +31,7 @@ public static unsafe class PortHold
         int fd = socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
-            var errno = (Errno)Marshal.GetLastPInvokeError();
-            throw new InteropException("open socket to hold port", $"{address}:{port}", errno,
-                errno == Errno.EMFILE ? "each held port is an open file: raise the open-file limit (LimitNOFILE) to publish this many" : null);
+            throw InteropException.FromLastError("open socket to hold port", $"{address}:{port}");
         }
         var handle = new FileDescriptorHandle(fd);
         Span<byte> sockaddr = stackalloc byte[28]; // sockaddr_in6; sockaddr_in uses the first 16

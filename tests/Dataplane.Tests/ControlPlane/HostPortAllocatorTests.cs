@@ -3,6 +3,7 @@ using System.Net;
 using Dataplane.ControlPlane;
 using Dataplane.ControlPlane.Ports;
 using Dataplane.Interop;
+using Dataplane.Interop.Netlink;
 
 namespace Dataplane.Tests.ControlPlane;
 
@@ -11,18 +12,22 @@ public class HostPortAllocatorTests
     /// <summary>An address the fake host does not have (TEST-NET-3, never used on the wire).</summary>
     private static readonly IPAddress NotLocal = IPAddress.Parse("203.0.113.9");
 
+    /// <summary>A host where another process listens on 0.0.0.0 at each busy port (TCP and UDP).</summary>
     private sealed class BusyProbe(params int[] busy) : IHostPortProbe
     {
-        public List<int> Released { get; } = [];
         public int Calls { get; private set; }
 
-        public Errno[] TryReserve(IReadOnlyList<PublishedPort> ports)
+        /// <summary>What the host was last told is published.</summary>
+        public IReadOnlyCollection<int> Published { get; private set; } = [];
+
+        void IHostPortProbe.Published(IReadOnlyCollection<int> ports) => Published = ports;
+
+        public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted)
         {
             Calls++;
-            return [.. ports.Select(p => busy.Contains(p.HostPort) ? Errno.EADDRINUSE : p.HostIp.Equals(NotLocal) ? Errno.EADDRNOTAVAIL : Errno.None)];
+            return new HostPortView(busy.SelectMany(p => new[] { new BoundSocket(IPAddress.Any, p, false, false), new BoundSocket(IPAddress.Any, p, true, false) }),
+                wanted.Select(w => w.Address).Where(a => a.Equals(NotLocal)));
         }
-
-        public void Release(PublishedPort port) => Released.Add(port.HostPort);
     }
 
     private static PortBinding B(string spec) => PortSpecParser.Parse(spec).Single();
@@ -116,7 +121,7 @@ public class HostPortAllocatorTests
         Assert.Equal("Bind for 0.0.0.0:9000 failed: port is already allocated",
             Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")])).Message);
         Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
-        Assert.Equal(1, probe.Calls); // only the first Allocate reached the host
+        Assert.Equal(2, probe.Calls); // one look per request
         Assert.Equal(8080, a.Allocate(B("8080:80")).HostPort);
     }
 
@@ -127,7 +132,6 @@ public class HostPortAllocatorTests
         var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
         Assert.Equal("failed to bind host port 0.0.0.0:9000/tcp: address already in use",
             Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("9000:90")])).Message);
-        Assert.Equal([8080], probe.Released);
         Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
     }
 
@@ -138,7 +142,6 @@ public class HostPortAllocatorTests
         var a = new HostPortAllocator(new PortRange(49000, 49000), probe);
         a.Allocate(B("1"));
         Assert.Throws<DataplaneException>(() => a.AllocateAll([B("8080:80"), B("81")]));
-        Assert.Equal([8080], probe.Released);
         Assert.False(a.IsHeld(IPAddress.Any, Proto.Tcp, 8080));
     }
 
@@ -152,14 +155,27 @@ public class HostPortAllocatorTests
     }
 
     [Fact]
-    public void AllocateAll_TenThousandFixedPorts_OneProbeCallInBindingOrder()
+    public void AllocateAll_TenThousandFixedPorts_OneLookAtTheHostInBindingOrder()
     {
         var probe = new BusyProbe();
         var a = new HostPortAllocator(new PortRange(49000, 49001), probe);
         var got = a.AllocateAll([B("80"), .. PortSpecParser.Parse("20000-29999:20000-29999")]);
-        Assert.Equal(2, probe.Calls); // the fixed batch, then the dynamic port
+        Assert.Equal(1, probe.Calls); // the fixed batch and the dynamic port from the same look
         Assert.Equal(49000, got[0].HostPort);
         Assert.Equal(Enumerable.Range(20000, 10_000), got.Skip(1).Select(p => p.HostPort));
+    }
+
+    [Fact]
+    public void Published_EveryChange_TheHostToldEveryHeldPortOnce()
+    {
+        var probe = new BusyProbe();
+        var a = new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, probe);
+        var web = a.AllocateAll([B("8080:80"), B("[::]:8080:80"), B("5353:53/udp")]);
+        Assert.Equal([5353, 8080], probe.Published.Order());
+        a.Adopt([new PublishedPort(IPAddress.Any, 9000, new ContainerPort(90, Proto.Tcp))]);
+        Assert.Equal([5353, 8080, 9000], probe.Published.Order());
+        a.ReleaseAll(web);
+        Assert.Equal([9000], probe.Published);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using System.Net;
 using Dataplane.ControlPlane.Model;
+using Dataplane.ControlPlane.Ports;
 using Dataplane.ControlPlane.State;
 
 namespace Dataplane.Tests.ControlPlane;
@@ -98,6 +100,45 @@ public sealed class StateStoreTests : IDisposable
         Assert.Null(doc.Containers[1].StartedAt);
         store.Save(doc);
         Assert.Equal(web.Endpoints, new StateStore(_dir).Load().Containers[0].Endpoints);
+    }
+
+    [Fact]
+    public void Load_Version2State_PortsAndExposedPortsMigratedToRuns()
+    {
+        var store = new StateStore(_dir);
+        // As a version-2 daemon wrote `run -p 20000-20002:20000-20002 -p 127.0.0.1:8080:80 -p 20003:20003/udp --expose 7000-7001`.
+        var ports = string.Join(", ", Enumerable.Range(20000, 3).Select(p => $$"""{"hostIp": "0.0.0.0", "hostPort": {{p}}, "containerPort": {{p}}, "proto": "tcp"}"""))
+            + """, {"hostIp": "127.0.0.1", "hostPort": 8080, "containerPort": 80, "proto": "tcp"}, {"hostIp": "0.0.0.0", "hostPort": 20003, "containerPort": 20003, "proto": "udp"}""";
+        File.WriteAllText(store.FilePath, $$"""
+            {"schemaVersion": 2, "networks": [], "containers": [
+              {"id": "ab", "name": "web", "networkMode": "bridge", "endpoints": [], "hostname": "web", "dns": [], "extraHosts": [], "links": [], "env": [],
+               "exposedPorts": ["80/tcp", "7000/tcp", "7001/tcp", "20000/tcp", "20001/tcp", "20002/tcp", "20003/udp"], "ports": [{{ports}}], "command": ["sleep", "9"],
+               "detached": true, "autoRemove": false, "state": "Running", "exitCode": null, "pid": 7, "created": "2026-12-03T16:00:00+00:00"}
+            ]}
+            """);
+        var web = store.Load().Containers[0];
+        Assert.Equal([new("0.0.0.0", 20000, 20000, "tcp", 3), new("127.0.0.1", 8080, 80, "tcp"), new PortMappingRecord("0.0.0.0", 20003, 20003, "udp")], web.Ports);
+        Assert.Equal(["80/tcp", "7000-7001/tcp", "20000-20002/tcp", "20003/udp"], web.ExposedPorts);
+    }
+
+    [Fact]
+    public void PortRecords_TenThousandPortsAndTwins_OneRecordPerRunSameListBack()
+    {
+        var v4 = Enumerable.Range(20000, 10_000).Select(p => new PublishedPort(IPAddress.Any, p, new ContainerPort(p, Proto.Tcp)));
+        var v6 = Enumerable.Range(20000, 10_000).Select(p => new PublishedPort(IPAddress.IPv6Any, p, new ContainerPort(p, Proto.Tcp)));
+        List<PublishedPort> ports = [.. v4, new(IPAddress.Loopback, 8080, new ContainerPort(80, Proto.Tcp)), new(IPAddress.Loopback, 8081, new ContainerPort(80, Proto.Tcp)), .. v6];
+        var records = PublishedPort.ToRecords(ports);
+        Assert.Equal([new("0.0.0.0", 20000, 20000, "tcp", 10_000), new("127.0.0.1", 8080, 80, "tcp"), new("127.0.0.1", 8081, 80, "tcp"), new PortMappingRecord("::", 20000, 20000, "tcp", 10_000)], records);
+        Assert.Equal(ports, PublishedPort.FromRecords(records));
+    }
+
+    [Fact]
+    public void ExposedRecords_RunsPerProtocolInOrder_SamePortsBack()
+    {
+        List<ContainerPort> exposed = [new(53, Proto.Tcp), new(53, Proto.Udp), new(54, Proto.Udp), .. Enumerable.Range(7000, 3).Select(p => new ContainerPort(p, Proto.Tcp))];
+        var records = ExposedPorts.ToRecords(exposed);
+        Assert.Equal(["53/tcp", "53-54/udp", "7000-7002/tcp"], records);
+        Assert.Equal(exposed, ExposedPorts.FromRecords(records));
     }
 
     [Fact]

@@ -95,6 +95,7 @@ public sealed partial class AbiTests
     [InlineData("dp_ct_state", "DP_CT_", typeof(CtState))]
     [InlineData("dp_ct_flags", "DP_CT_F_", typeof(CtFlags))]
     [InlineData("dp_network_flags", "DP_NET_F_", typeof(NetworkFlags))]
+    [InlineData("dp_portmap_flags", "DP_PORTMAP_F_", typeof(PortMapFlags))]
     [InlineData("dp_family", "DP_AF_", typeof(Family))]
     [InlineData("dp_fwd_path", "DP_FWD_", typeof(ForwardPath))]
     [InlineData("dp_event_type", "DP_EVENT_", typeof(EventType))]

@@ -43,6 +43,9 @@ public sealed class DockerModeCoexistenceTests(DockerModeLab d) : IClassFixture<
             Assert.True(ok == 0, started);
             var mapped = d.PortMap();
             Assert.Contains((8091, DataPathAbi.ProtoTcp), mapped);
+            // The bind guard reserves ports for processes of the daemon's --socket-cgroup (the root cgroup
+            // on a real host, where dockerd lives); here that is the lab's cgroup, so dockerd moves in.
+            File.WriteAllText(Path.Combine(d.Cgroup.Path, "cgroup.procs"), d.DockerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
             var (code, output) = d.Docker(["run", "-d", "--name", "clash-dk2", "-p", "8091:80", TinyImage.Name, .. Httpd]);
             Assert.True(code != 0, $"docker run took a host port a sandbox holds: {output}");

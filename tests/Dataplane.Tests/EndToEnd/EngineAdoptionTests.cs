@@ -41,7 +41,6 @@ public sealed class EngineAdoptionTests : IDisposable
 
     public void Dispose()
     {
-        _probe?.Dispose();
         if (_host is not null)
         {
             _host.Uninstall();
