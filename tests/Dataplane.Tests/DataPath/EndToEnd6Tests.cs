@@ -136,6 +136,28 @@ public sealed class EndToEnd6Tests : IDisposable
         Assert.True(_dp!.Maps.MappingCounters(Udp6.Id).Packets > 100);
     }
 
+    /// <summary>UDP datagrams larger than the MTU (4000 bytes: IPv6 fragments) in through a published port and
+    /// out through NAT66: every datagram arrives (iperf3's receiver counts no loss), no fragment dropped.</summary>
+    [PrivilegedFact]
+    public void Udp6_OversizeDatagrams_InThroughPublishedPortAndOutThroughNat66_NoneLost()
+    {
+        StartDataPath();
+        ulong FragmentDrops() => _dp!.Maps.Drops()[DropReason.FragNoState].Packets + _dp.Maps.Drops()[DropReason.Fragment].Packets;
+        var before = FragmentDrops();
+
+        var (inOk, inClient, _) = Iperf(null, HostV6.ToString(), PublishedPort, "-u -b 10M -l 4000");
+        Assert.True(inOk, inClient);
+        Assert.Matches(@" 0/[1-9]\d* \(0%\)\s+receiver", inClient);
+
+        var server = _lab.StartIn(_lab.External, "iperf3", $"-s -1 -p {ExternalPort}");
+        Lab.AwaitListener(_lab.External, ExternalPort);
+        var (outCode, outClient) = Lab.RunIn(_c1.Namespace, "iperf3", $"-c {ExternalV6} -p {ExternalPort} -u -b 10M -l 4000 -t 1 --connect-timeout 1500", TimeSpan.FromSeconds(12));
+        Assert.True(outCode == 0, outClient);
+        Assert.Matches(@" 0/[1-9]\d* \(0%\)\s+receiver", outClient);
+        Assert.Contains($"Accepted connection from {HostV6}", Lab.OutputOf(server));
+        Assert.Equal(before, FragmentDrops());
+    }
+
     /// <summary>One host port, published on 0.0.0.0 and [::]: each family reaches the container through its own mapping.</summary>
     [PrivilegedFact]
     public void SamePort_BothFamilies_EachAnsweredThroughItsMapping()
