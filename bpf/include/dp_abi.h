@@ -42,6 +42,10 @@ enum dp_limits {
 	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
 	DP_CT_RECENT             = 64,     /* flows remembered per CPU as early-drop candidates */
 	DP_CT6_MAX_DEFAULT       = 65536,  /* IPv6 conntrack entries; a flow uses two */
+	/* A replied UDP flow gets the replied timeout only from a packet this long
+	 * after its first one (nf_conntrack's stream_ts): a request and its
+	 * answer keep the unreplied one. */
+	DP_CT_UDP_STREAM_MS      = 2000,
 };
 
 /* Address families as the kernel numbers them (AF_INET, AF_INET6). */
@@ -161,7 +165,8 @@ struct dp_ct_val {
 	__u32  mapping_id;    /* published-port mapping that owns the flow, 0 = none */
 	__u8   state;         /* enum dp_ct_state */
 	__u8   flags;         /* enum dp_ct_flags */
-	__u8   pad[6];
+	__u8   pad[2];
+	__u32  created_ms;    /* CLOCK_MONOTONIC ms of the first packet, modulo 2^32 (ages up to 49 days) */
 };
 
 /* Per CPU: the original keys of the last DP_CT_RECENT flows created, a FIFO
@@ -483,7 +488,8 @@ struct dp_ct6_val {
 	__u32  mapping_id;
 	__u8   state;
 	__u8   flags;
-	__u8   pad[6];
+	__u8   pad[2];
+	__u32  created_ms;
 };
 
 /* addr all-zero = every local IPv6 address (dp_hostaddr6); ::1 only for the

@@ -67,6 +67,7 @@ static __always_inline int dp_flow_create(const struct dp_pkt *p, const struct d
 
 	fwd->state = dp_ct_initial_state(p);
 	fwd->last_seen_ns = bpf_ktime_get_ns();
+	fwd->created_ms = dp_ct_ms(fwd->last_seen_ns);
 	fwd->expires_ns = fwd->last_seen_ns + dp_ct_timeout(p->tuple.proto, fwd->state);
 	fwd->packets = 1;
 	fwd->bytes = p->len;

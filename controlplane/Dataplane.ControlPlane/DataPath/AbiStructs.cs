@@ -32,7 +32,9 @@ public unsafe struct CtValue
     public uint MappingId;
     public byte State;
     public byte Flags;
-    public fixed byte Pad[6];
+    public fixed byte Pad[2];
+    /// <summary>CLOCK_MONOTONIC milliseconds of the flow's first packet, modulo 2^32.</summary>
+    public uint CreatedMs;
 }
 
 /// <summary>Per CPU: the originals of the last flows created (early-drop candidates) and the scratch of flow

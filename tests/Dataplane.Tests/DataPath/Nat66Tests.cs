@@ -108,6 +108,35 @@ public sealed class Nat66Tests : DataPathTestBase
         AssertTranslated6(Uplink6(IcmpEcho(new Ip6(Remote6, Host), id, reply: true)), IcmpEcho(IntoContainer(Remote6, C3), 0x4242, reply: true));
     }
 
+    /// <summary>nf_conntrack's UDP timeouts on dp_ct6 too: answered at once, 30 s; still talking more than
+    /// 2 s after the first packet, 120 s.</summary>
+    [PrivilegedFact]
+    public void VethIn6_UdpReplied_UnrepliedTimeoutUntilTwoSecondsOld()
+    {
+        SeedUplinkAddress();
+        var fwd = Key(C3, Remote6, 5555, 53, Frames.ProtoUdp);
+        var r = Veth6(C3, Udp(FromContainer(C3, Remote6), 5555, 53));
+        var port = SPort6(r.Output);
+        var answer = Udp(new Ip6(Remote6, Host), 53, port);
+
+        AssertTranslated6(Uplink6(answer), Udp(IntoContainer(Remote6, C3), 53, 5555));
+        Assert.Equal((CtState.Replied, 30UL), Entry6(fwd));
+
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, fwd, out Ct6Value v));
+        var reply = Key(Remote6, Host, 53, port, Frames.ProtoUdp);
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, reply, out Ct6Value rv));
+        O6.Update(DataPathAbi.MapCt6, fwd, v with { CreatedMs = v.CreatedMs - 2_500 });
+        O6.Update(DataPathAbi.MapCt6, reply, rv with { CreatedMs = rv.CreatedMs - 2_500 });
+        AssertTranslated6(Uplink6(answer), Udp(IntoContainer(Remote6, C3), 53, 5555));
+        Assert.Equal((CtState.Replied, 120UL), Entry6(fwd));
+    }
+
+    private (CtState State, ulong TimeoutS) Entry6(Ct6Key key)
+    {
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, key, out Ct6Value v));
+        return ((CtState)v.State, (v.ExpiresNs - v.LastSeenNs) / 1_000_000_000);
+    }
+
     /// <summary>The reply entry is a port's claim: with two ports, a third flow to the same remote end is
     /// refused (counted, nothing left behind), one to another remote end reuses a port.</summary>
     [PrivilegedFact]
