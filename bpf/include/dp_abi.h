@@ -24,7 +24,6 @@
  * struct dp_abi_constants) and the ABI test compares them with the C# mirrors. */
 enum dp_limits {
 	DP_CT_MAX_DEFAULT        = 262144, /* entries; a flow uses two */
-	DP_SNAT_MAX_DEFAULT      = 131072,
 	DP_PORTMAP_MAX           = 16384,
 	DP_MAPPING_ID_MAX        = 16384,  /* mapping ids are 1..MAX-1; 0 = no mapping */
 	DP_ENDPOINT_MAX          = 16384,
@@ -127,7 +126,7 @@ enum dp_ct_timeout_default {
 enum dp_ct_flags {
 	DP_CT_F_REPLY      = 1 << 0, /* entry matches the reply direction */
 	DP_CT_F_DNAT       = 1 << 1, /* destination translated (published port) */
-	DP_CT_F_SNAT       = 1 << 2, /* source translated; the flow owns a dp_snat entry */
+	DP_CT_F_SNAT       = 1 << 2, /* source translated; its reply entry claims the port */
 	DP_CT_F_SEEN_REPLY = 1 << 3,
 	DP_CT_F_HAIRPIN    = 1 << 4, /* container -> published port of the host */
 };
@@ -150,8 +149,8 @@ struct dp_ct_key {
  * nat_* is the whole tuple after translation. The peer entry's key is the
  * reverse of it: {nat_daddr, nat_saddr, nat_dport, nat_sport, proto}.
  * Both entries carry the same state and expiry (updated together).
- * The dp_snat key a DP_CT_F_SNAT flow owns is {nat_saddr, nat_sport, proto}
- * in the original-direction entry, {daddr, dport, proto} of the reply key.
+ * A DP_CT_F_SNAT flow's reply entry is its claim on its source port: no
+ * other flow may have the same reply tuple (nf_nat's tuple uniqueness).
  */
 struct dp_ct_val {
 	__u64  expires_ns;    /* CLOCK_MONOTONIC; sweeper deletes when < now */
@@ -181,15 +180,6 @@ struct dp_ct_recent {
 	struct dp_ct_key scratch;    /* keys built while evicting */
 	struct dp_ct_key reply_key;  /* the reply entry being inserted */
 	struct dp_ct_val reply_val;
-};
-
-/* Masquerade port reservation: {host address, port or echo id, proto} -> the
- * original-direction conntrack key that owns it. */
-struct dp_snat_key {
-	__be32 addr;
-	__be16 port;
-	__u8   proto;
-	__u8   pad;
 };
 
 /* ---- fragments ----
@@ -328,7 +318,6 @@ struct dp_abi_constants {
 
 /* ---- map names (pinned by name under the instance's pin directory) ---- */
 #define DP_MAP_CT        "dp_ct"
-#define DP_MAP_SNAT      "dp_snat"
 #define DP_MAP_PORTMAP   "dp_portmap"
 #define DP_MAP_ENDPOINTS "dp_endpoints"
 #define DP_MAP_NETWORKS  "dp_networks"
@@ -343,7 +332,6 @@ struct dp_abi_constants {
 
 _Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
 _Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
-_Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
 _Static_assert(sizeof(struct dp_ct_recent) == 8 + 16 * (DP_CT_RECENT + 2) + 56, "dp_ct_recent");
 _Static_assert(sizeof(struct dp_frag_key) == 40, "dp_frag_key");
 _Static_assert(sizeof(struct dp_frag_val) == 16, "dp_frag_val");

@@ -51,15 +51,6 @@ public unsafe struct CtRecentValue
     public CtValue ReplyVal;
 }
 
-[BpfType("dp_snat_key"), StructLayout(LayoutKind.Sequential)]
-public struct SnatKey
-{
-    public uint AddrBe;
-    public ushort PortBe;
-    public byte Proto;
-    public byte Pad;
-}
-
 /// <summary>A datagram in flight as fragments: addresses 16 bytes wide (IPv4 in the first word), the
 /// identification as a 32-bit network-order value, family and protocol.</summary>
 [BpfType("dp_frag_key"), StructLayout(LayoutKind.Sequential)]

@@ -139,7 +139,6 @@ public sealed class ConntrackTests : DataPathTestBase
         Assert.Equal(Fwd, ConntrackEntry.PeerKey(Rev, rev));
         Assert.Equal(WebId, fwd.MappingId);
         Assert.Equal(WebId, rev.MappingId);
-        Assert.Null(ConntrackEntry.OwnedSnat(Fwd, fwd));
     }
 }
 
@@ -205,16 +204,18 @@ public sealed class ConntrackFullTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void Conntrack_MasqueradedUnrepliedFlowEvicted_ItsPortReservationReleased()
+    public void Conntrack_MasqueradedUnrepliedFlowEvicted_BothEntriesGoAndItsPortWithThem()
     {
         using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33000, WebPort, Syn)).Verdict); // self hairpin: DNAT + SNAT to the gateway
-        Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        var claim = UplinkTests.Key(C1, Gw1, 80, 33000, ProtoTcp); // its reply entry: port 33000 of the gateway, kept
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, claim, out CtValue _));
         Replied(40002);
 
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)).Verdict);
 
-        Assert.Empty(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, claim, out CtValue _));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C1, Gw1, 33000, WebPort, ProtoTcp), out CtValue _));
         Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
     }
 

@@ -59,7 +59,7 @@ public sealed class DataPathMapsTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void SweepConntrack_ExpiredFlows_RemovedWithTheirReservationLiveOnesKept()
+    public void SweepConntrack_ExpiredFlows_RemovedLiveOnesKept()
     {
         var o = O;
         FlowSeeder.Masqueraded(o, C3, 5555, Remote, 443, Host, 61000, ProtoTcp, expiresInNs: 0);
@@ -69,8 +69,9 @@ public sealed class DataPathMapsTests : DataPathTestBase
 
         Assert.Equal(2, removed);
         Assert.Equal(2, CtEntries);
-        var reservation = Assert.Single(o.Keys<SnatKey>(DataPathAbi.MapSnat));
-        Assert.Equal(NetOrder.PortBe(61001), reservation.PortBe);
+        Assert.True(o.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5556, 443, ProtoTcp), out CtValue live));
+        Assert.Equal(NetOrder.PortBe(61001), live.NatSPortBe);
+        Assert.False(o.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5555, 443, ProtoTcp), out CtValue _));
     }
 
     [PrivilegedFact]

@@ -81,7 +81,6 @@ public sealed class Nat66Tests : DataPathTestBase
         Assert.Equal(CtFlags.Snat, (CtFlags)fwd.Flags);
         Assert.Equal(2, Ct6Entries);
         Assert.Equal(0, CtEntries); // nothing in the IPv4 tables
-        Assert.Empty(O6.Keys<SnatKey>(DataPathAbi.MapSnat));
 
         var back = Uplink6(Tcp(new Ip6(Remote6, Host), 443, port, Syn | Ack));
         AssertTranslated6(back, Tcp(IntoContainer(Remote6, C3), 443, 5555, Syn | Ack));
