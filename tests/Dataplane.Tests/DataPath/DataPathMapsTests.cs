@@ -74,6 +74,20 @@ public sealed class DataPathMapsTests : DataPathTestBase
         Assert.False(o.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5555, 443, ProtoTcp), out CtValue _));
     }
 
+    /// <summary>dataplane_masquerade_ports_in_use: one per masqueraded flow (its original entry), not per entry,
+    /// and not the published ports' flows.</summary>
+    [PrivilegedFact]
+    public void ConntrackCounts_MasqueradedFlows_CountedOncePerFlow()
+    {
+        FlowSeeder.Masqueraded(O, C3, 5555, Remote, 443, Host, 5555, ProtoTcp);
+        FlowSeeder.Masqueraded(O, C3b, 5555, Remote, 443, Host, 61000, ProtoTcp);
+        Uplink(Tcp(new Ip(Client, Host), 40000, WebPort, Syn)); // a published port's flow: no source translated
+
+        var (total, _, masqueraded) = M.ConntrackCounts();
+
+        Assert.Equal((6, 2), (total, masqueraded));
+    }
+
     [PrivilegedFact]
     public void Drops_AfterDroppedPacket_ReportedByReason()
     {
