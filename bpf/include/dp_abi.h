@@ -24,7 +24,6 @@
  * struct dp_abi_constants) and the ABI test compares them with the C# mirrors. */
 enum dp_limits {
 	DP_CT_MAX_DEFAULT        = 262144, /* entries; a flow uses two */
-	DP_SNAT_MAX_DEFAULT      = 131072,
 	DP_PORTMAP_MAX           = 16384,
 	DP_MAPPING_ID_MAX        = 16384,  /* mapping ids are 1..MAX-1; 0 = no mapping */
 	DP_ENDPOINT_MAX          = 16384,
@@ -42,6 +41,10 @@ enum dp_limits {
 	DP_FRAG_LIFETIME_SEC     = 5,      /* later fragments must follow the first within this */
 	DP_CT_RECENT             = 64,     /* flows remembered per CPU as early-drop candidates */
 	DP_CT6_MAX_DEFAULT       = 65536,  /* IPv6 conntrack entries; a flow uses two */
+	/* A replied UDP flow gets the replied timeout only from a packet this long
+	 * after its first one (nf_conntrack's stream_ts): a request and its
+	 * answer keep the unreplied one. */
+	DP_CT_UDP_STREAM_MS      = 2000,
 };
 
 /* Address families as the kernel numbers them (AF_INET, AF_INET6). */
@@ -123,7 +126,7 @@ enum dp_ct_timeout_default {
 enum dp_ct_flags {
 	DP_CT_F_REPLY      = 1 << 0, /* entry matches the reply direction */
 	DP_CT_F_DNAT       = 1 << 1, /* destination translated (published port) */
-	DP_CT_F_SNAT       = 1 << 2, /* source translated; the flow owns a dp_snat entry */
+	DP_CT_F_SNAT       = 1 << 2, /* source translated; its reply entry claims the port */
 	DP_CT_F_SEEN_REPLY = 1 << 3,
 	DP_CT_F_HAIRPIN    = 1 << 4, /* container -> published port of the host */
 };
@@ -146,8 +149,8 @@ struct dp_ct_key {
  * nat_* is the whole tuple after translation. The peer entry's key is the
  * reverse of it: {nat_daddr, nat_saddr, nat_dport, nat_sport, proto}.
  * Both entries carry the same state and expiry (updated together).
- * The dp_snat key a DP_CT_F_SNAT flow owns is {nat_saddr, nat_sport, proto}
- * in the original-direction entry, {daddr, dport, proto} of the reply key.
+ * A DP_CT_F_SNAT flow's reply entry is its claim on its source port: no
+ * other flow may have the same reply tuple (nf_nat's tuple uniqueness).
  */
 struct dp_ct_val {
 	__u64  expires_ns;    /* CLOCK_MONOTONIC; sweeper deletes when < now */
@@ -161,7 +164,8 @@ struct dp_ct_val {
 	__u32  mapping_id;    /* published-port mapping that owns the flow, 0 = none */
 	__u8   state;         /* enum dp_ct_state */
 	__u8   flags;         /* enum dp_ct_flags */
-	__u8   pad[6];
+	__u8   pad[2];
+	__u32  created_ms;    /* CLOCK_MONOTONIC ms of the first packet, modulo 2^32 (ages up to 49 days) */
 };
 
 /* Per CPU: the original keys of the last DP_CT_RECENT flows created, a FIFO
@@ -176,15 +180,6 @@ struct dp_ct_recent {
 	struct dp_ct_key scratch;    /* keys built while evicting */
 	struct dp_ct_key reply_key;  /* the reply entry being inserted */
 	struct dp_ct_val reply_val;
-};
-
-/* Masquerade port reservation: {host address, port or echo id, proto} -> the
- * original-direction conntrack key that owns it. */
-struct dp_snat_key {
-	__be32 addr;
-	__be16 port;
-	__u8   proto;
-	__u8   pad;
 };
 
 /* ---- fragments ----
@@ -330,7 +325,6 @@ struct dp_abi_constants {
 
 /* ---- map names (pinned by name under the instance's pin directory) ---- */
 #define DP_MAP_CT        "dp_ct"
-#define DP_MAP_SNAT      "dp_snat"
 #define DP_MAP_PORTMAP   "dp_portmap"
 #define DP_MAP_ENDPOINTS "dp_endpoints"
 #define DP_MAP_NETWORKS  "dp_networks"
@@ -345,7 +339,6 @@ struct dp_abi_constants {
 
 _Static_assert(sizeof(struct dp_ct_key) == 16, "dp_ct_key");
 _Static_assert(sizeof(struct dp_ct_val) == 56, "dp_ct_val");
-_Static_assert(sizeof(struct dp_snat_key) == 8, "dp_snat_key");
 _Static_assert(sizeof(struct dp_ct_recent) == 8 + 16 * (DP_CT_RECENT + 2) + 56, "dp_ct_recent");
 _Static_assert(sizeof(struct dp_frag_key) == 40, "dp_frag_key");
 _Static_assert(sizeof(struct dp_frag_val) == 16, "dp_frag_val");
@@ -490,7 +483,8 @@ struct dp_ct6_val {
 	__u32  mapping_id;
 	__u8   state;
 	__u8   flags;
-	__u8   pad[6];
+	__u8   pad[2];
+	__u32  created_ms;
 };
 
 /* addr all-zero = every local IPv6 address (dp_hostaddr6); ::1 only for the

@@ -53,6 +53,22 @@ static __always_inline __u64 dp_ct_timeout(__u8 proto, __u8 state)
 	return (__u64)s * DP_NS_PER_SEC;
 }
 
+static __always_inline __u32 dp_ct_ms(__u64 ns)
+{
+	return (__u32)(ns / 1000000);
+}
+
+/* The state whose timeout a flow gets now: a replied UDP flow no older than
+ * DP_CT_UDP_STREAM_MS is a request and its answer, and keeps the unreplied
+ * timeout (nf_conntrack_proto_udp's stream_ts). */
+static __always_inline __u8 dp_ct_timeout_state(__u8 proto, __u8 state, __u32 created_ms, __u64 now)
+{
+	if (proto == IPPROTO_UDP && state == DP_CT_REPLIED &&
+	    (__u32)(dp_ct_ms(now) - created_ms) <= DP_CT_UDP_STREAM_MS)
+		return DP_CT_UNREPLIED;
+	return state;
+}
+
 /* TCP: next state from the current one, the packet's direction and flags. */
 static __always_inline __u8 dp_ct_tcp_next(__u8 state, int reply, __u8 flags)
 {
@@ -145,7 +161,8 @@ static __always_inline void dp_ct_touch(const struct dp_pkt *p, struct dp_ct_val
 	int reply = v->flags & DP_CT_F_REPLY;
 	__u8 state = dp_ct_next(p, v->state, reply);
 	__u64 now = bpf_ktime_get_ns();
-	__u64 expires = now + dp_ct_timeout(p->tuple.proto, state);
+	__u64 expires = now + dp_ct_timeout(p->tuple.proto,
+					    dp_ct_timeout_state(p->tuple.proto, state, v->created_ms, now));
 	struct dp_ct_key pk;
 	struct dp_ct_val *peer;
 

@@ -62,7 +62,8 @@ static __always_inline void dp_ct6_touch(const struct dp_pkt6 *p, struct dp_ct6_
 	int reply = v->flags & DP_CT_F_REPLY;
 	__u8 state = dp_ct6_next(p, v->state, reply);
 	__u64 now = bpf_ktime_get_ns();
-	__u64 expires = now + dp_ct6_timeout(p->tuple.proto, state);
+	__u64 expires = now + dp_ct6_timeout(p->tuple.proto,
+					     dp_ct_timeout_state(p->tuple.proto, state, v->created_ms, now));
 	struct dp_ct6_key pk;
 	struct dp_ct6_val *peer;
 

@@ -20,13 +20,12 @@
 
 #define DP_CT_EARLY_DROP_TRIES 8 /* candidates looked at per full-table insert */
 
-/* Evict one unreplied flow (both entries, and its masquerade reservation).
+/* Evict one unreplied flow (both entries: a masqueraded one's port goes with its reply entry).
  * A global function: the verifier checks it once, not at every insert. */
 __noinline int dp_ct_early_drop(void)
 {
 	__u32 zero = 0, i;
 	struct dp_ct_recent *r = bpf_map_lookup_elem(&dp_ct_recent, &zero);
-	struct dp_snat_key *sk;
 	struct dp_ct_key *k;
 	struct dp_ct_val *v;
 
@@ -44,14 +43,6 @@ __noinline int dp_ct_early_drop(void)
 		if (!v || (v->flags & (DP_CT_F_SEEN_REPLY | DP_CT_F_REPLY)) ||
 		    (v->state != DP_CT_SYN_SENT && v->state != DP_CT_UNREPLIED))
 			continue;
-		if (v->flags & DP_CT_F_SNAT) {
-			sk = (struct dp_snat_key *)&r->scratch;
-			__builtin_memset(sk, 0, sizeof(*sk));
-			sk->addr = v->nat_saddr;
-			sk->port = v->nat_sport;
-			sk->proto = k->proto;
-			bpf_map_delete_elem(&dp_snat, sk);
-		}
 		dp_ct_peer_key(&r->scratch, v, k->proto);
 		bpf_map_delete_elem(&dp_ct, &r->scratch);
 		bpf_map_delete_elem(&dp_ct, k);

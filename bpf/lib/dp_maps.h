@@ -24,14 +24,6 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct dp_snat_key);
-	__type(value, struct dp_ct_key);
-	__uint(max_entries, DP_SNAT_MAX_DEFAULT);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} dp_snat SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct dp_portmap_key);
 	__type(value, struct dp_portmap_val);
 	__uint(max_entries, DP_PORTMAP_MAX);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * Flow creation and translation: DNAT of published ports, masquerade with
- * BPF-allocated source ports, and applying a flow's translation to a packet.
+ * source ports claimed here, and applying a flow's translation to a packet.
  */
 #ifndef DP_NAT_H
 #define DP_NAT_H
@@ -52,47 +52,79 @@ static __always_inline void dp_snat_range(__u32 *lo, __u32 *n)
 }
 
 /*
- * Insert a new flow. *fwd holds the translated tuple; with alloc the source
- * port (ICMP: echo id) is chosen here: random start, linear probing, each
- * candidate reserved in dp_snat with BPF_NOEXIST before the conntrack pair
- * is inserted; any failure undoes the reservation. Returns 0, -EEXIST (the
- * flow appeared on another CPU meanwhile) or a drop reason.
+ * A host socket would receive the replies of a flow masqueraded to
+ * {laddr, lport} towards {raddr, rport} (a connected or listening one, a
+ * TIME_WAIT one): that port is not ours to take. nf_conntrack sees the host's
+ * own flows; we see its sockets. A global function: verified once, not at
+ * every probe.
  */
-static __always_inline int dp_flow_create(const struct dp_pkt *p, const struct dp_ct_key *orig,
-					  struct dp_ct_val *fwd, int alloc)
+__noinline int dp_port_has_socket(struct __sk_buff *skb, __be32 raddr, __be32 laddr, __u32 ports, __u32 proto)
 {
-	struct dp_snat_key sk = {};
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+
+	t.ipv4.saddr = raddr;
+	t.ipv4.daddr = laddr;
+	t.ipv4.sport = (__be16)(ports >> 16);
+	t.ipv4.dport = (__be16)ports;
+	if (proto == IPPROTO_TCP)
+		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else if (proto == IPPROTO_UDP)
+		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else
+		return 0;
+	if (!sk)
+		return 0;
+	bpf_sk_release(sk);
+	return 1;
+}
+
+/* Claim source port (ICMP: echo id) port for a flow: free when no host socket
+ * would take its replies and its reply entry can be inserted. Returns 0,
+ * -EEXIST, DP_DROP_CT_COLLISION (taken: try another) or a drop reason. */
+static __always_inline int dp_flow_claim(struct __sk_buff *skb, const struct dp_ct_key *orig,
+					 struct dp_ct_val *fwd, __be16 port)
+{
+	fwd->nat_sport = port;
+	if (dp_port_has_socket(skb, fwd->nat_daddr, fwd->nat_saddr,
+			       (__u32)fwd->nat_dport << 16 | port, orig->proto))
+		return DP_DROP_CT_COLLISION;
+	return dp_ct_insert_pair(orig, fwd);
+}
+
+/*
+ * Insert a new flow. *fwd holds the translated tuple; with alloc the source
+ * port (ICMP: echo id) is chosen here as Linux chooses it: the flow's own when
+ * free, else the masquerade range from a random start, a bounded number of
+ * probes. A port is free when the flow's reply tuple is (nf_nat's tuple
+ * uniqueness): the reply entry, inserted with BPF_NOEXIST, is the claim, so a
+ * port is reused towards other remote ends. Returns 0, -EEXIST (the flow
+ * appeared on another CPU meanwhile) or a drop reason.
+ */
+static __always_inline int dp_flow_create(struct __sk_buff *skb, const struct dp_pkt *p,
+					  const struct dp_ct_key *orig, struct dp_ct_val *fwd, int alloc)
+{
 	__u32 lo, n, start, i;
 	int rc;
 
 	fwd->state = dp_ct_initial_state(p);
 	fwd->last_seen_ns = bpf_ktime_get_ns();
+	fwd->created_ms = dp_ct_ms(fwd->last_seen_ns);
 	fwd->expires_ns = fwd->last_seen_ns + dp_ct_timeout(p->tuple.proto, fwd->state);
 	fwd->packets = 1;
 	fwd->bytes = p->len;
 	if (!alloc)
 		return dp_ct_insert_pair(orig, fwd);
 
+	rc = dp_flow_claim(skb, orig, fwd, orig->sport);
+	if (rc != DP_DROP_CT_COLLISION)
+		return rc;
 	dp_snat_range(&lo, &n);
 	start = bpf_get_prandom_u32();
-	sk.addr = fwd->nat_saddr;
-	sk.proto = p->tuple.proto;
 	for (i = 0; i < DP_SNAT_PROBES_MAX; i++) {
-		long err;
-
 		if (i >= dp_snat_probes || i >= n)
 			break;
-		sk.port = bpf_htons((__u16)(lo + (start + i) % n));
-		err = bpf_map_update_elem(&dp_snat, &sk, orig, BPF_NOEXIST);
-		if (err == -DP_EEXIST)
-			continue;
-		if (err)
-			return DP_DROP_SNAT_EXHAUSTED; /* dp_snat itself is full */
-		fwd->nat_sport = sk.port;
-		rc = dp_ct_insert_pair(orig, fwd);
-		if (!rc)
-			return 0;
-		bpf_map_delete_elem(&dp_snat, &sk);
+		rc = dp_flow_claim(skb, orig, fwd, bpf_htons((__u16)(lo + (start + i) % n)));
 		if (rc != DP_DROP_CT_COLLISION)
 			return rc;
 	}
@@ -141,7 +173,7 @@ static __always_inline int dp_dnat_new(struct __sk_buff *skb, const struct dp_pk
 	fwd.nat_dport = pm->ctr_port;
 	fwd.mapping_id = pm->mapping_id;
 	fwd.flags = DP_CT_F_DNAT | flags | (snat_addr ? DP_CT_F_SNAT : 0);
-	rc = dp_flow_create(p, k, &fwd, snat_addr != 0);
+	rc = dp_flow_create(skb, p, k, &fwd, snat_addr != 0);
 	rc = dp_flow_start(skb, p, k, &fwd, rc);
 	if (rc)
 		return rc;
@@ -184,7 +216,7 @@ static __always_inline int dp_masq_new(struct __sk_buff *skb, const struct dp_pk
 	fwd.nat_daddr = k->daddr;
 	fwd.nat_dport = k->dport;
 	fwd.flags = DP_CT_F_SNAT;
-	rc = dp_flow_create(p, k, &fwd, 1);
+	rc = dp_flow_create(skb, p, k, &fwd, 1);
 	rc = dp_flow_start(skb, p, k, &fwd, rc);
 	if (rc)
 		return rc;

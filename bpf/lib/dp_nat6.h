@@ -113,6 +113,7 @@ static __always_inline int dp6_flow_create(const struct dp_pkt6 *p, struct dp_ct
 
 	fwd->state = p->tuple.proto == IPPROTO_TCP ? DP_CT_SYN_SENT : DP_CT_UNREPLIED;
 	fwd->last_seen_ns = bpf_ktime_get_ns();
+	fwd->created_ms = dp_ct_ms(fwd->last_seen_ns);
 	fwd->expires_ns = fwd->last_seen_ns + dp_ct6_timeout(p->tuple.proto, fwd->state);
 	fwd->packets = 1;
 	fwd->bytes = p->len;

@@ -23,7 +23,7 @@ public static class DaemonCommand
         ["xdp"] = "Also attach the XDP fast path to the uplinks (NICs with complete checksums only)",
         ["conntrack-entries"] = "Conntrack table size, two entries per flow (default 262144)",
         ["conntrack-timeouts"] = "Conntrack lifetimes in seconds, e.g. tcp-established=86400,udp=60 (defaults: nf_conntrack's)",
-        ["snat-entries"] = "Masquerade port reservations (default 131072)",
+        ["snat-entries"] = "Obsolete, ignored (masquerade ports are claimed in the conntrack table)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
         ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
         ["docker"] = "Docker mode: follow this Docker engine's networks, containers and published ports (default unix:///var/run/docker.sock); dockerd must run with iptables, ip6tables and userland-proxy off",

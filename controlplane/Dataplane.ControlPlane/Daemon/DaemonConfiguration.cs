@@ -23,6 +23,9 @@ public static class DaemonConfiguration
         "ipv6", "fixed-cidr-v6",
     ];
 
+    /// <summary>Kept a known key so old configurations still start.</summary>
+    public const string SnatEntriesObsolete = "snat-entries is obsolete and ignored: a masqueraded flow's port is claimed by its conntrack entry, per remote end";
+
     public static IConfiguration Build(string? file, Func<string, string?> environment, IReadOnlyDictionary<string, string?> commandLine)
     {
         var fromEnvironment = Keys
@@ -57,7 +60,6 @@ public static class DaemonConfiguration
             {
                 PinDirectory = c["pin-dir"] ?? dp.PinDirectory,
                 ConntrackEntries = c["conntrack-entries"] is { } ct ? Parse("conntrack-entries", ct, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.ConntrackEntries,
-                SnatEntries = c["snat-entries"] is { } snat ? Parse("snat-entries", snat, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.SnatEntries,
                 SnatPortMin = snatMin,
                 SnatPortMax = snatMax,
                 ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : dp.ConntrackTimeouts,
@@ -65,6 +67,7 @@ public static class DaemonConfiguration
             },
             HoldHostPorts = c["hold-host-ports"] is { } hold ? Parse("hold-host-ports", hold, bool.Parse) : d.HoldHostPorts,
             Docker = c["docker"],
+            ConfigurationWarnings = c["snat-entries"] is null ? [] : [SnatEntriesObsolete],
             MetricsAddress = c["metrics-addr"] is { Length: > 0 } metrics ? Parse("metrics-addr", metrics, s => Observability.MetricsListener.ParseEndpoint(s).ToString()) : null,
         };
         options.ParsePublishAllRange();

@@ -44,6 +44,9 @@ public sealed record DaemonOptions(
     /// <summary>Docker mode: the Docker engine to follow (unix:///var/run/docker.sock when given empty); null: off.</summary>
     public string? Docker { get; init; }
 
+    /// <summary>What the configuration asked for that is no longer done (obsolete keys), logged at start.</summary>
+    public IReadOnlyList<string> ConfigurationWarnings { get; init; } = [];
+
     public PortRange ParsePublishAllRange() => PortRange.TryParse(PublishAllRange) is { IsSingle: false } r
         ? r
         : throw DataplaneException.Invalid($"invalid port range for -P: {PublishAllRange}");

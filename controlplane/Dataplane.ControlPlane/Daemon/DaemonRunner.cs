@@ -35,6 +35,7 @@ public static class DaemonRunner
         var state = new DaemonState(new StateStore(options.StateDirectory));
         using var host = NetworkHost.Start(options, log);
         if (host.ForwardingWarning is { } warning) log.LogWarning("{Warning}", warning);
+        foreach (var obsolete in options.ConfigurationWarnings) log.LogWarning("{Warning}", obsolete);
 
         // The engine, then each frontend restores what it owns before the ports are reconciled once for all.
         var probe = host.CreatePortProbe(options.HoldHostPorts);

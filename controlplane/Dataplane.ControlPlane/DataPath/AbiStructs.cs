@@ -32,7 +32,9 @@ public unsafe struct CtValue
     public uint MappingId;
     public byte State;
     public byte Flags;
-    public fixed byte Pad[6];
+    public fixed byte Pad[2];
+    /// <summary>CLOCK_MONOTONIC milliseconds of the flow's first packet, modulo 2^32.</summary>
+    public uint CreatedMs;
 }
 
 /// <summary>Per CPU: the originals of the last flows created (early-drop candidates) and the scratch of flow
@@ -47,15 +49,6 @@ public unsafe struct CtRecentValue
     public CtKey Scratch;
     public CtKey ReplyKey;
     public CtValue ReplyVal;
-}
-
-[BpfType("dp_snat_key"), StructLayout(LayoutKind.Sequential)]
-public struct SnatKey
-{
-    public uint AddrBe;
-    public ushort PortBe;
-    public byte Proto;
-    public byte Pad;
 }
 
 /// <summary>A datagram in flight as fragments: addresses 16 bytes wide (IPv4 in the first word), the

@@ -31,7 +31,9 @@ public unsafe struct Ct6Value
     public uint MappingId;
     public byte State;
     public byte Flags;
-    public fixed byte Pad[6];
+    public fixed byte Pad[2];
+    /// <summary>CLOCK_MONOTONIC milliseconds of the flow's first packet, modulo 2^32.</summary>
+    public uint CreatedMs;
 }
 
 [BpfType("dp_portmap6_key"), StructLayout(LayoutKind.Sequential)]

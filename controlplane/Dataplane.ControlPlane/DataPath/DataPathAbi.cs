@@ -6,7 +6,6 @@ public static partial class DataPathAbi
     public const string ObjectResource = "bpf/dp_nat.bpf.o";
 
     public const string MapCt = "dp_ct";
-    public const string MapSnat = "dp_snat";
     public const string MapPortmap = "dp_portmap";
     public const string MapEndpoints = "dp_endpoints";
     public const string MapNetworks = "dp_networks";
@@ -44,7 +43,6 @@ public static partial class DataPathAbi
     public const string KnobSnatProbes = "dp_snat_probes";
 
     public const int CtMaxDefault = 262144;
-    public const int SnatMaxDefault = 131072;
     public const int MappingIdMax = 16384;
     public const int DropSlots = 32;
     public const ushort SnatPortMinDefault = 61000;

@@ -32,73 +32,63 @@ public sealed partial class DataPathMaps
     }
 
     /// <summary>Entries by protocol and state, counted in one walk without copying the table (a scrape's
-    /// view of a full table): counts[proto][state & 15]; proto is the IP protocol number.</summary>
-    public (int Total, Dictionary<byte, int[]> ByProtoState) ConntrackCounts()
+    /// view of a full table): counts[proto][state & 15]; proto is the IP protocol number. Masqueraded:
+    /// flows whose source was translated, each holding a source port towards its remote end.</summary>
+    public (int Total, Dictionary<byte, int[]> ByProtoState, int Masqueraded) ConntrackCounts()
     {
         var entries = conntrack.Entries();
         var counts = new Dictionary<byte, int[]>();
+        int masqueraded = 0;
         foreach (var (k, v) in entries)
         {
             if (!counts.TryGetValue(k.Proto, out var byState)) counts[k.Proto] = byState = new int[16];
             byState[v.State & 15]++;
+            if (((CtFlags)v.Flags & (CtFlags.Snat | CtFlags.Reply)) == CtFlags.Snat) masqueraded++;
         }
-        return (entries.Count, counts);
+        return (entries.Count, counts, masqueraded);
     }
 
     /// <summary>Every flow (pairs of entries), as `conntrack ls` shows them.</summary>
     public IReadOnlyList<ConntrackFlow> ConntrackFlows() => DataPath.ConntrackFlows.Pair(ConntrackEntries());
 
-    /// <summary>Removes the flows <paramref name="match"/> selects: both directions and the masquerade
-    /// reservation, with one batch delete a map. Returns the number of flows removed.</summary>
+    /// <summary>Removes the flows <paramref name="match"/> selects, both directions with one batch delete.
+    /// Returns the number of flows removed.</summary>
     public int FlushFlows(Func<ConntrackFlow, bool> match)
     {
         var flows = ConntrackFlows().Where(match).ToList();
         if (flows.Count == 0) return 0;
         var keys = new List<CtKey>(flows.Count * 2);
-        var reservations = new List<SnatKey>();
         foreach (var f in flows)
         {
             keys.Add(f.OriginalKey);
             keys.Add(ConntrackEntry.PeerKey(f.OriginalKey, f.OriginalValue));
-            if (ConntrackEntry.OwnedSnat(f.OriginalKey, f.OriginalValue) is { } r) reservations.Add(r);
         }
         conntrack.DeleteBatch([.. keys]);
-        snat.DeleteBatch([.. reservations]);
         return flows.Count;
     }
-
-    /// <summary>Masquerade reservations: {host address, port, proto} -> the original key of the flow that owns it.</summary>
-    public IReadOnlyList<(SnatKey Key, CtKey Owner)> SnatReservations() => snat.Entries().Select(e => (e.Key, e.Value)).ToList();
 
     private int RemoveFlow(in CtKey key, in CtValue value)
     {
         int removed = conntrack.Delete(key) ? 1 : 0;
         if (conntrack.Delete(ConntrackEntry.PeerKey(key, value))) removed++;
-        if (ConntrackEntry.OwnedSnat(key, value) is { } reservation) snat.Delete(reservation);
         return removed;
     }
 
-    /// <summary>Both directions and the masquerade reservation of every flow the mappings own, each
-    /// once, then one batch delete a map (a full 262,144-entry table: ~0.4 s, a quarter of it the walk).</summary>
+    /// <summary>Both directions of every flow the mappings own, each once, then one batch delete (a full 262,144-entry table: ~0.4 s, a quarter of it the walk).</summary>
     private int FlushMappings(IReadOnlySet<uint> mappingIds)
     {
         var entries = conntrack.Entries();
         var flows = new Dictionary<(ulong, ulong), CtKey>(entries.Count);
-        var reservations = new Dictionary<ulong, SnatKey>();
         foreach (var (key, v) in entries)
         {
             if (!mappingIds.Contains(v.MappingId)) continue;
             var peer = ConntrackEntry.PeerKey(key, v); // also when the snapshot missed it
             flows.TryAdd(Packed(key), key);
             flows.TryAdd(Packed(peer), peer);
-            if (ConntrackEntry.OwnedSnat(key, v) is { } r) reservations.TryAdd(Packed(r), r);
         }
-        snat.DeleteBatch([.. reservations.Values]);
         return conntrack.DeleteBatch([.. flows.Values]);
     }
 
     private static unsafe (ulong, ulong) Packed(in CtKey k)
         => (k.SAddrBe | (ulong)k.DAddrBe << 32, k.SPortBe | (ulong)k.DPortBe << 16 | (ulong)k.Proto << 32 | (ulong)k.Pad[0] << 40 | (ulong)k.Pad[1] << 48 | (ulong)k.Pad[2] << 56);
-
-    private static ulong Packed(in SnatKey k) => k.AddrBe | (ulong)k.PortBe << 32 | (ulong)k.Proto << 48 | (ulong)k.Pad << 56;
 }

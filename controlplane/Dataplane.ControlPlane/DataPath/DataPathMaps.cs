@@ -17,7 +17,6 @@ public sealed record PortMapping(uint Id, PublishedPort Port, IPAddress Containe
 /// </summary>
 public sealed partial class DataPathMaps(
     IBpfMap<CtKey, CtValue> conntrack,
-    IBpfMap<SnatKey, CtKey> snat,
     IBpfMap<PortMapKey, PortMapValue> portmap,
     IBpfMap<EndpointKey, EndpointValue> endpoints,
     IBpfMap<NetworkKey, NetworkValue> networks,

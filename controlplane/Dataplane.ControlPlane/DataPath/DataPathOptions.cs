@@ -9,8 +9,6 @@ public sealed record DataPathOptions
     /// <summary>Conntrack entries (a flow uses two). A full table refuses new flows, never evicts.</summary>
     public uint ConntrackEntries { get; init; } = DataPathAbi.CtMaxDefault;
 
-    public uint SnatEntries { get; init; } = DataPathAbi.SnatMaxDefault;
-
     /// <summary>Published ports the maps hold, every container's together; mapping ids run 1..this.
     /// Each costs a per-CPU counter slot (16 bytes a CPU) besides its dp_portmap entry.</summary>
     public uint PublishedPorts { get; init; } = DataPathAbi.MappingIdMax - 1;

@@ -23,7 +23,6 @@ public sealed class DataPathProgram : IDisposable
         Options = options;
         Maps = new DataPathMaps(
             new KernelMap<CtKey, CtValue>(obj.Map(DataPathAbi.MapCt)),
-            new KernelMap<SnatKey, CtKey>(obj.Map(DataPathAbi.MapSnat)),
             new KernelMap<PortMapKey, PortMapValue>(obj.Map(DataPathAbi.MapPortmap)),
             new KernelMap<EndpointKey, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints)),
             new KernelMap<NetworkKey, NetworkValue>(obj.Map(DataPathAbi.MapNetworks)),
@@ -58,7 +57,6 @@ public sealed class DataPathProgram : IDisposable
         try
         {
             obj.Map(DataPathAbi.MapCt).SetMaxEntries(options.ConntrackEntries);
-            obj.Map(DataPathAbi.MapSnat).SetMaxEntries(options.SnatEntries);
             obj.Map(DataPathAbi.MapPortmap).SetMaxEntries(options.PublishedPorts);
             obj.Map(DataPathAbi.MapMappingStats).SetMaxEntries(options.PublishedPorts + 1); // id 0 = no mapping
             obj.Load();

@@ -94,7 +94,6 @@ public sealed class DataPathReader(BpfObject obj)
     private static int Count(BpfMap map) => map.Name switch
     {
         DataPathAbi.MapCt => map.Entries<CtKey, CtValue>().Count,
-        DataPathAbi.MapSnat => map.Entries<SnatKey, CtKey>().Count,
         DataPathAbi.MapPortmap => map.Entries<PortMapKey, PortMapValue>().Count,
         DataPathAbi.MapFrag => map.Entries<Opaque40, Opaque16>().Count,
         DataPathAbi.MapCt6 => map.Keys<Ct6Key>().Count,

@@ -52,7 +52,7 @@ public sealed class DataplaneMetrics
         _gcDeleted = f.CreateCounter("dataplane_conntrack_gc_deleted_total", "Conntrack entries the sweeper removed (expired flows, both directions).");
         _gcSeconds = f.CreateCounter("dataplane_conntrack_gc_duration_seconds_total", "Time spent sweeping conntrack.");
         _gcInterval = f.CreateGauge("dataplane_conntrack_gc_interval_seconds", "Interval to the next sweep (adapts to how many entries expired).");
-        _snatInUse = f.CreateGauge("dataplane_masquerade_ports_in_use", "Masquerade source ports reserved (dp_snat entries; one per masqueraded flow).");
+        _snatInUse = f.CreateGauge("dataplane_masquerade_ports_in_use", "Masqueraded flows (IPv4 conntrack flows whose source was translated; each holds a source port towards its remote end).");
         _snatRange = f.CreateGauge("dataplane_masquerade_port_range_size", "Ports in the masquerade range per host address and protocol.");
         _snatExhausted = f.CreateCounter("dataplane_masquerade_exhausted_total", "New masqueraded flows refused because no source port was free (drop reason snat_exhausted).");
         _events = f.CreateCounter("dataplane_monitor_events_total", "Drop/trace events for `dataplane monitor`, by outcome (emitted, rate_limited, lost: ring buffer full).", "outcome");
@@ -163,7 +163,8 @@ public sealed class DataplaneMetrics
 
     private int CollectConntrack()
     {
-        var (total, counts) = _maps.ConntrackCounts();
+        var (total, counts, masqueraded) = _maps.ConntrackCounts();
+        _snatInUse.Set(masqueraded);
         _ctSeries.BeginScrape();
         foreach (var (proto, byState) in counts)
         {
@@ -191,7 +192,6 @@ public sealed class DataplaneMetrics
             if (fill.Entries is not { } n) continue;
             _mapEntries.WithLabels(fill.Name).Set(n);
             _mapPressure.WithLabels(fill.Name).Set(fill.MaxEntries > 0 ? (double)n / fill.MaxEntries : 0);
-            if (fill.Name == DataPathAbi.MapSnat) _snatInUse.Set(n);
         }
     }
 

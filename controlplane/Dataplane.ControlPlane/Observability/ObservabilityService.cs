@@ -97,14 +97,12 @@ public sealed class ObservabilityService : IDisposable
     public async Task<IReadOnlyList<NatReservationRecord>> NatAsync(CancellationToken ct)
     {
         var names = await ContainerNamesAsync(ct);
-        return _dataPath.Maps.SnatReservations()
-            .Select(r =>
-            {
-                var source = NetOrder.Addr(r.Owner.SAddrBe);
-                return new NatReservationRecord(Names.Proto(r.Key.Proto), NetOrder.Addr(r.Key.AddrBe).ToString(), NetOrder.Port(r.Key.PortBe),
-                    source.ToString(), NetOrder.Port(r.Owner.SPortBe), NetOrder.Addr(r.Owner.DAddrBe).ToString(), NetOrder.Port(r.Owner.DPortBe),
-                    names.TryGetValue(source, out var n) ? n : null);
-            })
+        // A masqueraded flow's port is where its replies come back to: the reply tuple's destination.
+        return _dataPath.Maps.ConntrackFlows()
+            .Where(f => (f.Flags & CtFlags.Snat) != 0)
+            .Select(f => new NatReservationRecord(Names.Proto(f.Proto), f.Reply.Destination.ToString(), f.Reply.DestinationPort,
+                f.Original.Source.ToString(), f.Original.SourcePort, f.Original.Destination.ToString(), f.Original.DestinationPort,
+                names.TryGetValue(f.Original.Source, out var n) ? n : null))
             .OrderBy(r => r.Address, StringComparer.Ordinal).ThenBy(r => r.Proto, StringComparer.Ordinal).ThenBy(r => r.Port)
             .ToList();
     }

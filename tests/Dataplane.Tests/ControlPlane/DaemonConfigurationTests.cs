@@ -41,6 +41,17 @@ public sealed class DaemonConfigurationTests : IDisposable
         Assert.Null(o.Uplinks);
     }
 
+    /// <summary>Old configurations still start: the key is accepted, ignored, and said to be.</summary>
+    [Fact]
+    public void SnatEntries_Obsolete_AcceptedWithAWarning()
+    {
+        File.WriteAllText(_file, """{ "snat-entries": "131072" }""");
+        var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s");
+        Assert.Equal([DaemonConfiguration.SnatEntriesObsolete], o.ConfigurationWarnings);
+        File.WriteAllText(_file, "{}");
+        Assert.Empty(DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, _ => null, NoFlags), "/s").ConfigurationWarnings);
+    }
+
     [Fact]
     public void Layers_FileThenEnvironmentThenFlags_LaterWins()
     {

@@ -22,22 +22,6 @@ public sealed class ConntrackEntryTests
     }
 
     [Fact]
-    public void OwnedSnat_FromEitherDirection_IsTheSameReservation()
-    {
-        var reply = ConntrackEntry.PeerKey(Orig, OrigVal);
-        var replyVal = OrigVal with { Flags = (byte)(CtFlags.Snat | CtFlags.Reply) };
-        var a = ConntrackEntry.OwnedSnat(Orig, OrigVal);
-        var b = ConntrackEntry.OwnedSnat(reply, replyVal);
-        Assert.NotNull(a);
-        Assert.Equal(a, b);
-        Assert.Equal(61000, NetOrder.Port(a!.Value.PortBe));
-    }
-
-    [Fact]
-    public void OwnedSnat_DnatOnlyFlow_None()
-        => Assert.Null(ConntrackEntry.OwnedSnat(Orig, OrigVal with { Flags = (byte)CtFlags.Dnat }));
-
-    [Fact]
     public void IsExpired_ComparesMonotonicNanoseconds()
     {
         Assert.True(ConntrackEntry.IsExpired(new CtValue { ExpiresNs = 10 }, 11));

@@ -65,17 +65,38 @@ public sealed class ConntrackTests : DataPathTestBase
         AssertBoth(CtState.CloseWait, 60);
     }
 
+    /// <summary>Makes a flow look <paramref name="ageMs"/> older, both entries (the data path reads the
+    /// creation time of the entry a packet hits).</summary>
+    private void Age(CtKey key, uint ageMs)
+    {
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, key, out CtValue v));
+        var peer = ConntrackEntry.PeerKey(key, v);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, peer, out CtValue pv));
+        O.Update(DataPathAbi.MapCt, key, v with { CreatedMs = v.CreatedMs - ageMs });
+        O.Update(DataPathAbi.MapCt, peer, pv with { CreatedMs = pv.CreatedMs - ageMs });
+    }
+
+    /// <summary>As nf_conntrack: a request and its answer keep the unreplied timeout (30 s); a flow still
+    /// talking more than 2 s after its first packet gets the replied one (120 s).</summary>
     [PrivilegedFact]
-    public void Conntrack_Udp_UnrepliedThenReplied()
+    public void Conntrack_Udp_RepliedQuickly_UnrepliedTimeoutUntilTwoSecondsOld()
     {
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C3, Host), 7000, DnsPort)).Verdict);
         var fwd = UplinkTests.Key(C3, Host, 7000, DnsPort, ProtoUdp);
         Assert.Equal((CtState.Unreplied, 30UL), Entry(fwd));
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
-        Assert.Equal((CtState.Replied, 120UL), Entry(fwd));
+        Assert.Equal((CtState.Replied, 30UL), Entry(fwd));
         Assert.True(O.TryLookup(DataPathAbi.MapCt, fwd, out CtValue v));
         Assert.True(((CtFlags)v.Flags).HasFlag(CtFlags.SeenReply));
         Assert.Equal(1UL, v.Packets);
+
+        Age(fwd, 1_500); // 1.5 s old: still a request/response exchange
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C3, Host), 7000, DnsPort)).Verdict);
+        Assert.Equal((CtState.Replied, 30UL), Entry(fwd));
+
+        Age(fwd, 1_000); // 2.5 s old: a stream
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
+        Assert.Equal((CtState.Replied, 120UL), Entry(fwd));
     }
 
     /// <summary>The daemon's --conntrack-timeouts land in dp_config; the data path applies them to the next packet.</summary>
@@ -102,6 +123,9 @@ public sealed class ConntrackTests : DataPathTestBase
         var fwd = UplinkTests.Key(C3, Host, 7000, DnsPort, ProtoUdp);
         Assert.Equal((CtState.Unreplied, 5UL), Entry(fwd));
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
+        Assert.Equal((CtState.Replied, 5UL), Entry(fwd)); // answered at once: still the unreplied timeout
+        Age(fwd, 3_000);
+        Assert.Equal(DpNatObject.TcActRedirect, Veth(Udp(new Ip(C2, C3), 53, 7000)).Verdict);
         Assert.Equal((CtState.Replied, 9UL), Entry(fwd));
     }
 
@@ -115,7 +139,6 @@ public sealed class ConntrackTests : DataPathTestBase
         Assert.Equal(Fwd, ConntrackEntry.PeerKey(Rev, rev));
         Assert.Equal(WebId, fwd.MappingId);
         Assert.Equal(WebId, rev.MappingId);
-        Assert.Null(ConntrackEntry.OwnedSnat(Fwd, fwd));
     }
 }
 
@@ -181,16 +204,18 @@ public sealed class ConntrackFullTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void Conntrack_MasqueradedUnrepliedFlowEvicted_ItsPortReservationReleased()
+    public void Conntrack_MasqueradedUnrepliedFlowEvicted_BothEntriesGoAndItsPortWithThem()
     {
         using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33000, WebPort, Syn)).Verdict); // self hairpin: DNAT + SNAT to the gateway
-        Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        var claim = UplinkTests.Key(C1, Gw1, 80, 33000, ProtoTcp); // its reply entry: port 33000 of the gateway, kept
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, claim, out CtValue _));
         Replied(40002);
 
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)).Verdict);
 
-        Assert.Empty(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, claim, out CtValue _));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C1, Gw1, 33000, WebPort, ProtoTcp), out CtValue _));
         Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
     }
 

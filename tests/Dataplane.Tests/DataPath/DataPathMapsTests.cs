@@ -59,7 +59,7 @@ public sealed class DataPathMapsTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void SweepConntrack_ExpiredFlows_RemovedWithTheirReservationLiveOnesKept()
+    public void SweepConntrack_ExpiredFlows_RemovedLiveOnesKept()
     {
         var o = O;
         FlowSeeder.Masqueraded(o, C3, 5555, Remote, 443, Host, 61000, ProtoTcp, expiresInNs: 0);
@@ -69,8 +69,23 @@ public sealed class DataPathMapsTests : DataPathTestBase
 
         Assert.Equal(2, removed);
         Assert.Equal(2, CtEntries);
-        var reservation = Assert.Single(o.Keys<SnatKey>(DataPathAbi.MapSnat));
-        Assert.Equal(NetOrder.PortBe(61001), reservation.PortBe);
+        Assert.True(o.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5556, 443, ProtoTcp), out CtValue live));
+        Assert.Equal(NetOrder.PortBe(61001), live.NatSPortBe);
+        Assert.False(o.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5555, 443, ProtoTcp), out CtValue _));
+    }
+
+    /// <summary>dataplane_masquerade_ports_in_use: one per masqueraded flow (its original entry), not per entry,
+    /// and not the published ports' flows.</summary>
+    [PrivilegedFact]
+    public void ConntrackCounts_MasqueradedFlows_CountedOncePerFlow()
+    {
+        FlowSeeder.Masqueraded(O, C3, 5555, Remote, 443, Host, 5555, ProtoTcp);
+        FlowSeeder.Masqueraded(O, C3b, 5555, Remote, 443, Host, 61000, ProtoTcp);
+        Uplink(Tcp(new Ip(Client, Host), 40000, WebPort, Syn)); // a published port's flow: no source translated
+
+        var (total, _, masqueraded) = M.ConntrackCounts();
+
+        Assert.Equal((6, 2), (total, masqueraded));
     }
 
     [PrivilegedFact]

@@ -11,13 +11,13 @@ public sealed class DataPathProgramTests : IDisposable
 
     public void Dispose() => DataPathProgram.RemovePins(_pins);
 
-    private DataPathProgram Load() => DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512 }, netnsCookie: 0);
+    private DataPathProgram Load() => DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024 }, netnsCookie: 0);
 
     [PrivilegedFact]
     public void Load_FromEmbeddedObject_PinsEveryMapByName()
     {
         using var dp = Load();
-        foreach (var map in new[] { DataPathAbi.MapCt, DataPathAbi.MapSnat, DataPathAbi.MapPortmap, DataPathAbi.MapEndpoints, DataPathAbi.MapNetworks, DataPathAbi.MapConfig, DataPathAbi.MapDrops })
+        foreach (var map in new[] { DataPathAbi.MapCt, DataPathAbi.MapPortmap, DataPathAbi.MapEndpoints, DataPathAbi.MapNetworks, DataPathAbi.MapConfig, DataPathAbi.MapDrops })
             Assert.True(File.Exists(Path.Combine(_pins, map)), $"{map} is not pinned");
         Assert.Equal(1024, dp.Object.Map(DataPathAbi.MapCt).MaxEntries);
     }
@@ -38,7 +38,7 @@ public sealed class DataPathProgramTests : IDisposable
     [PrivilegedFact]
     public void PublishedPorts_SizesThePortMapAndTheCounters_IdsBeyondRefused()
     {
-        using var dp = DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512, PublishedPorts = 100 }, netnsCookie: 0);
+        using var dp = DataPathProgram.Load(new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, PublishedPorts = 100 }, netnsCookie: 0);
         Assert.Equal(100, dp.Object.Map(DataPathAbi.MapPortmap).MaxEntries);
         Assert.Equal(101, dp.Object.Map(DataPathAbi.MapMappingStats).MaxEntries);
         Assert.Equal(101u, dp.Maps.MappingIdLimit);
@@ -57,7 +57,7 @@ public sealed class DataPathProgramTests : IDisposable
             first.Maps.AddPortMapping(mapping);
 
         Assert.Throws<Dataplane.Interop.InteropException>(() => DataPathProgram.Load(
-            new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, SnatEntries = 512, PublishedPorts = 100 }, netnsCookie: 0));
+            new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, PublishedPorts = 100 }, netnsCookie: 0));
 
         using var again = Load(); // the original sizes still load, with the published port
         Assert.True(again.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(DataPathMaps.KeyOf(mapping.Port), out _));

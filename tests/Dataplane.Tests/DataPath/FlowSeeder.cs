@@ -6,7 +6,7 @@ namespace Dataplane.Tests.DataPath;
 /// <summary>Seeds conntrack pairs exactly as the BPF side creates them.</summary>
 internal static class FlowSeeder
 {
-    /// <summary>Both entries and the reservation of a masqueraded flow ctr:sport -> dst:dport
+    /// <summary>Both entries of a masqueraded flow ctr:sport -> dst:dport
     /// leaving as host:hostPort (ICMP echo: sport is the echo id, dport 0).</summary>
     public static void Masqueraded(DpNatObject o, string ctr, ushort sport, string dst, ushort dport, string host, ushort hostPort,
         byte proto, ulong expiresInNs = 60_000_000_000)
@@ -26,6 +26,5 @@ internal static class FlowSeeder
         var orig = UplinkTests.Key(ctr, dst, sport, dport, proto);
         o.Update(DataPathAbi.MapCt, orig, fwd);
         o.Update(DataPathAbi.MapCt, ConntrackEntry.PeerKey(orig, fwd), rev);
-        o.Update(DataPathAbi.MapSnat, new SnatKey { AddrBe = AddrBe(host), PortBe = PortBe(hostPort), Proto = proto }, orig);
     }
 }

@@ -97,12 +97,12 @@ public sealed class FragmentTests : DataPathTestBase
         O.Update(DataPathAbi.MapIfAddr, new IfAddrKey { Ifindex = (uint)_ns.UplinkIfindex }, new IfAddrValue { AddrBe = AddrBe(Host) });
 
         var first = _ns.Run(() => Veth(Udp(Wire(C3, Remote, MoreFragments), 5555, 53, payload: 64)));
-        AssertTranslated(first, Udp(ToRouter(Host, Remote, MoreFragments), 62000, 53, payload: 64));
+        AssertTranslated(first, Udp(ToRouter(Host, Remote, MoreFragments), 5555, 53, payload: 64)); // its own port: free
         var later = _ns.Run(() => Veth(Later(Wire(C3, Remote, 0))));
         AssertTranslated(later, Later(ToRouter(Host, Remote, 0)));
 
         // The reply comes back fragmented too.
-        AssertTranslated(Uplink(Udp(Wire(Remote, Host, MoreFragments), 53, 62000, payload: 64)), Udp(Into(Remote, C3, MoreFragments), 53, 5555, payload: 64));
+        AssertTranslated(Uplink(Udp(Wire(Remote, Host, MoreFragments), 53, 5555, payload: 64)), Udp(Into(Remote, C3, MoreFragments), 53, 5555, payload: 64));
         AssertTranslated(Uplink(Later(Wire(Remote, Host, 0))), Later(Into(Remote, C3, 0)));
     }
 

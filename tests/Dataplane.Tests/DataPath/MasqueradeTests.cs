@@ -20,18 +20,56 @@ public sealed class MasqueradeTests : DataPathTestBase
     private static Ip ToRouter(string src, string dst) => new(src, dst, 63, EthDst: FibNamespace.RouterMac, EthSrc: FibNamespace.UplinkMac);
 
     [PrivilegedFact]
-    public void VethIn_NewTcpFlowToOutside_MasqueradedToUplinkAddressAndRedirectedToRouter()
+    public void VethIn_NewTcpFlowToOutside_MasqueradedToUplinkAddressKeepingItsPort()
     {
         SeedUplinkAddress();
         var r = VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn));
 
-        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        AssertTranslated(r, Tcp(ToRouter(Host, Remote), 5555, 443, Syn)); // as Linux: the source port kept while free
+
+        var back = Uplink(Tcp(new Ip(Remote, Host), 443, 5555, Syn | Ack));
+        AssertTranslated(back, Tcp(IntoContainer(Remote, C3), 443, 5555, Syn | Ack));
+    }
+
+    /// <summary>Two containers, one source port, one remote end: the second flow's reply tuple would be the
+    /// first's, so it gets a port of the range; both replies find their container.</summary>
+    [PrivilegedFact]
+    public void VethIn_SourcePortTakenTowardsTheSameRemote_PortFromTheRange()
+    {
+        SeedUplinkAddress();
+        AssertTranslated(VethInNs(Tcp(new Ip(C3, Remote), 5555, 443, Syn)), Tcp(ToRouter(Host, Remote), 5555, 443, Syn));
+
+        var r = VethInNs(Tcp(new Ip(C3b, Remote), 5555, 443, Syn));
         var port = Frames.SPort(r.Output);
         Assert.InRange(port, (ushort)62000, (ushort)62001);
         AssertTranslated(r, Tcp(ToRouter(Host, Remote), port, 443, Syn));
 
-        var back = Uplink(Tcp(new Ip(Remote, Host), 443, port, Syn | Ack));
-        AssertTranslated(back, Tcp(IntoContainer(Remote, C3), 443, 5555, Syn | Ack));
+        AssertTranslated(Uplink(Tcp(new Ip(Remote, Host), 443, 5555, Syn | Ack)), Tcp(IntoContainer(Remote, C3), 443, 5555, Syn | Ack));
+        AssertTranslated(Uplink(Tcp(new Ip(Remote, Host), 443, port, Syn | Ack)), Tcp(IntoContainer(Remote, C3b), 443, 5555, Syn | Ack));
+    }
+
+    /// <summary>A host socket on the container's source port (here a UDP one bound to every address, a TCP
+    /// listener) would receive the replies: the port is not kept.</summary>
+    [PrivilegedTheory]
+    [InlineData(ProtoUdp)]
+    [InlineData(ProtoTcp)]
+    public void VethIn_SourcePortHeldByAHostSocket_PortFromTheRange(byte proto)
+    {
+        SeedUplinkAddress();
+        using var socket = _ns.Run(() =>
+        {
+            var s = proto == ProtoUdp
+                ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)
+                : new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 5557));
+            if (proto == ProtoTcp) s.Listen();
+            return s;
+        });
+
+        var r = VethInNs(proto == ProtoUdp ? Udp(new Ip(C3, Remote), 5557, 53) : Tcp(new Ip(C3, Remote), 5557, 53, Syn));
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        Assert.InRange(Frames.SPort(r.Output), (ushort)62000, (ushort)62001);
     }
 
     [PrivilegedFact]
@@ -89,25 +127,34 @@ public sealed class MasqueradeTests : DataPathTestBase
         var r = VethInNs(IcmpEcho(new Ip(C3, Remote), 0x4242, reply: false));
 
         Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
-        var id = Frames.IcmpId(r.Output);
+        AssertTranslated(r, IcmpEcho(ToRouter(Host, Remote), 0x4242, reply: false)); // its own id: free
+        AssertTranslated(Uplink(IcmpEcho(new Ip(Remote, Host), 0x4242, reply: true)), IcmpEcho(IntoContainer(Remote, C3), 0x4242, reply: true));
+
+        var again = VethInNs(IcmpEcho(new Ip(C3b, Remote), 0x4242, reply: false)); // the same id towards the same host: taken
+        var id = Frames.IcmpId(again.Output);
         Assert.InRange(id, (ushort)62000, (ushort)62001);
-        AssertTranslated(r, IcmpEcho(ToRouter(Host, Remote), id, reply: false));
-        AssertTranslated(Uplink(IcmpEcho(new Ip(Remote, Host), id, reply: true)), IcmpEcho(IntoContainer(Remote, C3), 0x4242, reply: true));
+        AssertTranslated(again, IcmpEcho(ToRouter(Host, Remote), id, reply: false));
+        AssertTranslated(Uplink(IcmpEcho(new Ip(Remote, Host), id, reply: true)), IcmpEcho(IntoContainer(Remote, C3b), 0x4242, reply: true));
     }
 
     [PrivilegedFact]
-    public void VethIn_SnatPortsExhausted_DroppedWithReasonAndNothingLeaked()
+    /// <summary>Ports are unique per remote end (nf_nat's tuple uniqueness): four containers sending from one
+    /// port to one DNS server take that port and the range's two; the fourth is refused (counted, nothing left
+    /// behind), while a flow to another server still keeps its port.</summary>
+    public void VethIn_PortsExhaustedTowardsOneRemote_DroppedButAnotherRemoteStillServed()
     {
         SeedUplinkAddress();
-        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 1, 53)).Verdict);
-        Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 2, 53)).Verdict);
+        foreach (var c in new[] { C3, C3b, C1 })
+            Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(c, Remote), 1, 53)).Verdict);
 
-        var f = Udp(new Ip(C3, Remote), 3, 53);
+        var f = Udp(new Ip(C2, Remote), 1, 53);
         AssertUntouched(VethInNs(f), f, DpNatObject.TcActShot);
-
         Assert.Equal(1UL, O.Drops(DropReason.SnatExhausted).Packets);
-        Assert.Equal(4, CtEntries);
-        Assert.Equal(2, O.Keys<SnatKey>(DataPathAbi.MapSnat).Count);
+        Assert.Equal(6, CtEntries);
+
+        const string otherRemote = "198.18.5.6";
+        AssertTranslated(VethInNs(Udp(new Ip(C2, otherRemote), 1, 53)), Udp(ToRouter(Host, otherRemote), 1, 53));
+        Assert.Equal(8, CtEntries);
     }
 
     [PrivilegedFact]
@@ -121,19 +168,20 @@ public sealed class MasqueradeTests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void VethIn_ReplyTupleTakenForEveryPort_ReservationsAndFirstEntriesRolledBack()
+    public void VethIn_ReplyTupleTakenForEveryPort_FirstEntriesRolledBack()
     {
         SeedUplinkAddress();
         Assert.Equal(DpNatObject.TcActRedirect, VethInNs(Udp(new Ip(C3, Remote), 1, 53)).Verdict);
-        // The reply tuple of every candidate port is already taken: each probe reserves the port,
-        // inserts the first entry, fails on the second, and must undo both.
-        foreach (ushort p in new ushort[] { 62000, 62001 })
+        // The reply tuple of every candidate port (its own, the range's) is already taken: each probe
+        // inserts the first entry, fails on the second, and must undo the first.
+        foreach (ushort p in new ushort[] { 9, 62000, 62001 })
             O.Update(DataPathAbi.MapCt, UplinkTests.Key(Remote, Host, 53, p, ProtoUdp), new CtValue());
 
         var f = Udp(new Ip(C3, Remote), 9, 53);
         Assert.Equal(DpNatObject.TcActShot, VethInNs(f).Verdict);
 
-        Assert.Single(O.Keys<SnatKey>(DataPathAbi.MapSnat));
+        Assert.Equal(1UL, O.Drops(DropReason.SnatExhausted).Packets);
+        Assert.Equal(5, CtEntries);
         Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 9, 53, ProtoUdp), out CtValue _));
     }
 

@@ -81,7 +81,6 @@ public sealed class Nat66Tests : DataPathTestBase
         Assert.Equal(CtFlags.Snat, (CtFlags)fwd.Flags);
         Assert.Equal(2, Ct6Entries);
         Assert.Equal(0, CtEntries); // nothing in the IPv4 tables
-        Assert.Empty(O6.Keys<SnatKey>(DataPathAbi.MapSnat));
 
         var back = Uplink6(Tcp(new Ip6(Remote6, Host), 443, port, Syn | Ack));
         AssertTranslated6(back, Tcp(IntoContainer(Remote6, C3), 443, 5555, Syn | Ack));
@@ -106,6 +105,35 @@ public sealed class Nat66Tests : DataPathTestBase
         Assert.InRange(id, (ushort)62000, (ushort)62001);
         AssertTranslated6(r, IcmpEcho(ToRouter(Host, Remote6), id, reply: false));
         AssertTranslated6(Uplink6(IcmpEcho(new Ip6(Remote6, Host), id, reply: true)), IcmpEcho(IntoContainer(Remote6, C3), 0x4242, reply: true));
+    }
+
+    /// <summary>nf_conntrack's UDP timeouts on dp_ct6 too: answered at once, 30 s; still talking more than
+    /// 2 s after the first packet, 120 s.</summary>
+    [PrivilegedFact]
+    public void VethIn6_UdpReplied_UnrepliedTimeoutUntilTwoSecondsOld()
+    {
+        SeedUplinkAddress();
+        var fwd = Key(C3, Remote6, 5555, 53, Frames.ProtoUdp);
+        var r = Veth6(C3, Udp(FromContainer(C3, Remote6), 5555, 53));
+        var port = SPort6(r.Output);
+        var answer = Udp(new Ip6(Remote6, Host), 53, port);
+
+        AssertTranslated6(Uplink6(answer), Udp(IntoContainer(Remote6, C3), 53, 5555));
+        Assert.Equal((CtState.Replied, 30UL), Entry6(fwd));
+
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, fwd, out Ct6Value v));
+        var reply = Key(Remote6, Host, 53, port, Frames.ProtoUdp);
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, reply, out Ct6Value rv));
+        O6.Update(DataPathAbi.MapCt6, fwd, v with { CreatedMs = v.CreatedMs - 2_500 });
+        O6.Update(DataPathAbi.MapCt6, reply, rv with { CreatedMs = rv.CreatedMs - 2_500 });
+        AssertTranslated6(Uplink6(answer), Udp(IntoContainer(Remote6, C3), 53, 5555));
+        Assert.Equal((CtState.Replied, 120UL), Entry6(fwd));
+    }
+
+    private (CtState State, ulong TimeoutS) Entry6(Ct6Key key)
+    {
+        Assert.True(O6.TryLookup(DataPathAbi.MapCt6, key, out Ct6Value v));
+        return ((CtState)v.State, (v.ExpiresNs - v.LastSeenNs) / 1_000_000_000);
     }
 
     /// <summary>The reply entry is a port's claim: with two ports, a third flow to the same remote end is

@@ -28,30 +28,12 @@ public sealed class VethTests : DataPathTestBase
         Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
         InternetChecksum.AssertValid(r.Output);
         Assert.Equal((Gw1, C1, (ushort)80), (Frames.Src(r.Output), Frames.Dst(r.Output), Frames.DPort(r.Output)));
-        var port = Frames.SPort(r.Output);
-        Assert.InRange(port, (ushort)61000, (ushort)61001);
-        AssertTranslated(r, Tcp(IntoContainer(Gw1, C1), port, 80, Syn));
-        Assert.True(O.TryLookup(DataPathAbi.MapSnat, new SnatKey { AddrBe = AddrBe(Gw1), PortBe = PortBe(port), Proto = ProtoTcp }, out CtKey owner));
-        Assert.Equal(AddrBe(C1), owner.SAddrBe);
+        AssertTranslated(r, Tcp(IntoContainer(Gw1, C1), 33000, 80, Syn)); // its own port: the reply tuple is free
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C1, Gw1, 80, 33000, ProtoTcp), out CtValue claim));
+        Assert.Equal((CtFlags.Dnat | CtFlags.Snat | CtFlags.Hairpin | CtFlags.Reply, AddrBe(C1)), ((CtFlags)claim.Flags, claim.NatDAddrBe));
 
-        var reply = Veth(Tcp(new Ip(C1, Gw1), 80, port, Syn | Ack));
+        var reply = Veth(Tcp(new Ip(C1, Gw1), 80, 33000, Syn | Ack));
         AssertTranslated(reply, Tcp(IntoContainer(Gw1, C1), WebPort, 33000, Syn | Ack));
-    }
-
-    [PrivilegedFact]
-    public void VethIn_SnatRangeExhausted_NewFlowDroppedWithReasonOldFlowsIntact()
-    {
-        Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33001, WebPort, Syn)).Verdict);
-        Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33002, WebPort, Syn)).Verdict);
-
-        var third = Tcp(new Ip(C1, Gw1), 33003, WebPort, Syn);
-        var r = Veth(third);
-
-        Assert.Equal(DpNatObject.TcActShot, r.Verdict);
-        Assert.Equal(1UL, O.Drops(DropReason.SnatExhausted).Packets);
-        Assert.Equal(4, CtEntries);
-        Assert.Equal(2, O.Keys<SnatKey>(DataPathAbi.MapSnat).Count);
-        Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33001, WebPort, Ack)).Verdict);
     }
 
     [PrivilegedFact]

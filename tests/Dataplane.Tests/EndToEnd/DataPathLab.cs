@@ -35,7 +35,7 @@ public class DataPathLab : IDisposable
             Host = NetworkHost.Start(new DaemonOptions(Uplinks: [Lab.Uplink], SandboxPrefix: _prefix, SocketHookCgroup: Cgroup.Path, Xdp: xdp)
             {
                 Namespace = Lab.Host.Name,
-                DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 8192, SnatEntries = 4096 },
+                DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 8192 },
             });
             Host.EnsureNetwork(NetA);
             Host.EnsureNetwork(NetB);

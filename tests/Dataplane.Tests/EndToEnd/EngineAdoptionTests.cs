@@ -33,7 +33,7 @@ public sealed class EngineAdoptionTests : IDisposable
         _host = NetworkHost.Start(new DaemonOptions(Uplinks: [Lab.Uplink], SocketHookCgroup: "none")
         {
             Namespace = _lab.Host.Name,
-            DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096, SnatEntries = 2048 },
+            DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096 },
         });
         _probe = _host.CreatePortProbe(hold: true);
         _engine = new DataplaneEngine(_host, new PortPublisher(_host.PortMap, new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, _probe)));

@@ -40,7 +40,7 @@ public sealed class Nat66HostTests : IDisposable
             _host = NetworkHost.Start(new DaemonOptions(Uplinks: [Lab.Uplink], SandboxPrefix: _prefix, SocketHookCgroup: "none")
             {
                 Namespace = _lab.Host.Name,
-                DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 4096, SnatEntries = 2048 },
+                DataPath = new DataPathOptions { PinDirectory = Path.Combine(BpfFs.DefaultRoot, _prefix + "pins"), ConntrackEntries = 4096 },
             });
         }
         catch
