@@ -59,7 +59,7 @@ public sealed class HostPortReservationTests : IDisposable
         _host = NetworkHost.Start(new DaemonOptions(Uplinks: [Lab.Uplink], SocketHookCgroup: _cg.Path)
         {
             Namespace = _lab.Host.Name,
-            DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096, SnatEntries = 2048 },
+            DataPath = new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 4096 },
         });
         return new PortPublisher(_host.PortMap, new HostPortAllocator(HostPortAllocator.DefaultDynamicRange, _host.CreatePortProbe(hold: true)));
     }
