@@ -1,7 +1,7 @@
 namespace Dataplane.ControlPlane.DataPath;
 
 /// <summary>Constants of bpf/include/dp_abi.h (names, limits, defaults).</summary>
-public static partial class DataPathAbi
+public static class DataPathAbi
 {
     public const string ObjectResource = "bpf/dp_nat.bpf.o";
 
@@ -15,6 +15,7 @@ public static partial class DataPathAbi
     public const string MapMappingStats = "dp_mapstats";
     public const string MapDrops = "dp_drops";
     public const string MapSockOrig = "dp_sock_orig";
+    public const string MapSockOrig6 = "dp_sock_orig6";
     public const string MapFrag = "dp_frag";
     public const string MapCtRecent = "dp_ct_recent";
     public const string MapFwd = "dp_fwd";
@@ -38,6 +39,10 @@ public static partial class DataPathAbi
     public const string ProgSendmsg4 = "dp_sendmsg4";
     public const string ProgRecvmsg4 = "dp_recvmsg4";
     public const string ProgGetpeername4 = "dp_getpeername4";
+    public const string ProgConnect6 = "dp_connect6";
+    public const string ProgSendmsg6 = "dp_sendmsg6";
+    public const string ProgRecvmsg6 = "dp_recvmsg6";
+    public const string ProgGetpeername6 = "dp_getpeername6";
 
     /// <summary>.rodata knob: ports tried per new masquerade flow (at most SnatProbesMax).</summary>
     public const string KnobSnatProbes = "dp_snat_probes";
