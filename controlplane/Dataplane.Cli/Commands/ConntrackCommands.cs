@@ -11,7 +11,7 @@ namespace Dataplane.Cli.Commands;
 /// <summary>
 /// `dataplane conntrack ls|flush [--port N] [--container NAME] [--proto tcp|udp|icmp]` and `dataplane nat ls`:
 /// the data path's flows as `conntrack -L` prints them (original then reply tuple, each with its
-/// counters), and the masquerade reservations.
+/// counters), and the masqueraded flows.
 /// </summary>
 public static class ConntrackCommands
 {
@@ -20,7 +20,7 @@ public static class ConntrackCommands
         var conntrack = new Command("conntrack", "List or flush the data path's connection tracking table");
         conntrack.Add(List(context));
         conntrack.Add(Flush(context));
-        var nat = new Command("nat", "Show the masquerade (source NAT) reservations");
+        var nat = new Command("nat", "Show the masqueraded (source NAT) flows");
         nat.Add(NatList(context));
         return [conntrack, nat];
     }
@@ -86,7 +86,7 @@ public static class ConntrackCommands
 
     private static Command NatList(CliContext context)
     {
-        var command = new Command("ls", "List masquerade reservations: the host address and port each container flow leaves with");
+        var command = new Command("ls", "List masqueraded flows: the host address and port each container flow leaves with");
         command.Aliases.Add("list");
         command.SetAction(async (parse, ct) =>
         {

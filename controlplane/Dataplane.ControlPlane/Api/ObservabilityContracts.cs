@@ -27,7 +27,7 @@ public sealed record ConntrackFlowRecord(
 
 public sealed record ConntrackFlushResponse(int Flows);
 
-/// <summary>A masquerade reservation: the host address and port a container's flow leaves with.</summary>
+/// <summary>A masqueraded flow: the host address and port a container's flow leaves with (its claim in conntrack).</summary>
 public sealed record NatReservationRecord(
     string Proto,
     string Address,
