@@ -123,7 +123,6 @@ public sealed partial class ContainerEngine
     /// <summary>Every endpoint of the container released: ports unpublished and flows flushed, veths deleted.</summary>
     private void ReleaseEndpoints(ContainerRecord c)
     {
-        engine.Release(OwnerOf(c.Id));
         foreach (var e in c.Endpoints) engine.Release(OwnerOf(c.Id, e));
     }
 

@@ -37,7 +37,9 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
     /// before `network connect` existed, so restarts find it), CONTAINER/ethN for the others.</summary>
     private static Owner OwnerOf(string id, EndpointRecord e) => e.InterfaceName == "eth0" ? OwnerOf(id) : new(OwnerKind.Dataplane, $"{id}/{e.InterfaceName}");
 
-    private static string HostVeth(string id, EndpointRecord e) => e.InterfaceName == "eth0" ? "veth" + id[..7] : $"veth{id[..7]}-{e.InterfaceName[3..]}";
+    private static string HostVeth(string id, EndpointRecord e) => HostVeth(id, e.InterfaceName);
+
+    private static string HostVeth(string id, string ifName) => ifName == "eth0" ? "veth" + id[..7] : $"veth{id[..7]}-{ifName[3..]}";
 
     public Task<RunResponse> RunAsync(RunRequest request, CancellationToken ct)
     {
@@ -76,7 +78,7 @@ public sealed partial class ContainerEngine(DaemonState state, DataplaneEngine e
                         ip6 = pool6.Allocate();
                         tx.Add("IPv6 address", () => pool6.Release(ip6));
                     }
-                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id, new EndpointRecord(network.Name, null, null)), ip6);
+                    var endpoint = engine.CreateEndpoint(OwnerOf(id), network.Id, sandbox, ip, HostVeth(id, "eth0"), ip6);
                     tx.Add("endpoint and ports", () => engine.Release(OwnerOf(id)));
                     mac = Macs.Format(endpoint.Mac);
                     CrashPoints.Reach("run:endpoint");
