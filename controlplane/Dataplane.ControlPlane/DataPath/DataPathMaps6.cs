@@ -16,7 +16,8 @@ public sealed unsafe class DataPathMaps6(
     IBpfMap<PortMap6Key, PortMap6Value> portmap,
     IBpfMap<Endpoint6Key, EndpointValue> endpoints,
     IBpfMap<Network6Key, Network6Value> networks,
-    IBpfMap<HostAddr6Key, HostAddrValue> hostAddresses)
+    IBpfMap<HostAddr6Key, HostAddrValue> hostAddresses,
+    IBpfMap<IfAddrKey, IfAddr6Value> masqueradeAddresses)
 {
     private readonly Lock _publishing = new();
 
@@ -97,6 +98,16 @@ public sealed unsafe class DataPathMaps6(
     public void AddHostAddress(IPAddress address, uint ifindex) => hostAddresses.Update(HostKey(address), new HostAddrValue { Ifindex = ifindex });
 
     public bool RemoveHostAddress(IPAddress address) => hostAddresses.Delete(HostKey(address));
+
+    /// <summary>The NAT66 source for flows leaving by <paramref name="ifindex"/> (0: every other device), as
+    /// <see cref="DataPathMaps.SetMasqueradeAddress"/> for IPv4.</summary>
+    public void SetMasqueradeAddress(uint ifindex, IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) throw new ArgumentException($"{address} is not an IPv6 address", nameof(address));
+        var v = new IfAddr6Value();
+        NetOrder.Addr6Be(address, v.AddrBe);
+        masqueradeAddresses.Update(new IfAddrKey { Ifindex = ifindex }, v);
+    }
 
     private static Endpoint6Key EndpointKey(IPAddress address)
     {

@@ -37,7 +37,8 @@ public sealed class DataPathProgram : IDisposable
             new KernelMap<PortMap6Key, PortMap6Value>(obj.Map(DataPathAbi.MapPortmap6)),
             new KernelMap<Endpoint6Key, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints6)),
             new KernelMap<Network6Key, Network6Value>(obj.Map(DataPathAbi.MapNetworks6)),
-            new KernelMap<HostAddr6Key, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr6)));
+            new KernelMap<HostAddr6Key, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr6)),
+            new KernelMap<IfAddrKey, IfAddr6Value>(obj.Map(DataPathAbi.MapIfAddr6)));
     }
 
     public DataPathOptions Options { get; }

@@ -9,8 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Dataplane.ControlPlane.Host;
 
 /// <summary>The IPv6 side of networks and sandboxes: the bridge's IPv6 gateway, the data path's IPv6
-/// maps (NAT66 source addresses included), IPv6 forwarding (turned on with the first dual-stack network, as dockerd does), the
-/// container's IPv6 address and default route.</summary>
+/// maps (NAT66 source addresses included), IPv6 forwarding (turned on with the first dual-stack network, as dockerd does).</summary>
 public sealed partial class NetworkHost
 {
     /// <summary>The uplinks' global IPv6 addresses: destinations a published [::] port answers on, and the
@@ -20,9 +19,8 @@ public sealed partial class NetworkHost
         var v6 = _links.ListAddresses(uplink).Select(a => a.Address).Where(a => a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal).ToList();
         foreach (var a in v6) _dataPath.Maps6.AddHostAddress(a, (uint)index);
         if (MasqueradeAddresses6.Choose(v6) is not { } masquerade) return;
-        var addresses = MasqueradeAddresses6.Of(_dataPath);
-        addresses.Set((uint)index, masquerade);
-        addresses.Set(0, masquerade);
+        _dataPath.Maps6.SetMasqueradeAddress((uint)index, masquerade);
+        _dataPath.Maps6.SetMasqueradeAddress(0, masquerade);
     }
 
     private void EnsureNetworkV6(BridgeNetwork network, int bridgeIndex, Rollback tx)
@@ -63,13 +61,5 @@ public sealed partial class NetworkHost
         {
             _log.LogWarning("IPv6 forwarding could not be enabled ({Error}): containers' IPv6 traffic will not leave the host", e.Message);
         }
-    }
-
-    /// <summary>The container's IPv6 address (no DAD: usable at once) and, with defaultRoute, its default route via the bridge's IPv6 gateway.</summary>
-    private static void ConfigureSandboxV6(RtNetlink inside, BridgeNetwork network, IPAddress? address6, string ifName, bool defaultRoute)
-    {
-        if (address6 is null || network.V6 is not { } v6) return;
-        inside.AddAddress(ifName, address6, v6.PrefixLength);
-        if (defaultRoute) inside.AddRoute(null, 0, v6.Gateway);
     }
 }

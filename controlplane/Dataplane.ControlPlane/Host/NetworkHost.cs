@@ -258,9 +258,8 @@ public sealed partial class NetworkHost : IDisposable
             {
                 inside.AddAddress(ifName, address, network.PrefixLength);
                 inside.SetUp(ifName);
-                bool route = defaultRoute && !network.Internal;
-                if (route) inside.AddRoute(null, 0, network.Gateway);
-                ConfigureSandboxV6(inside, network, address6, ifName, route);
+                if (address6 is not null && network.V6 is { } v6) inside.AddAddress(ifName, address6, v6.PrefixLength); // no DAD: usable at once
+                if (defaultRoute) AddDefaultRoutes(inside, network, ipv6: address6 is not null);
                 if (Options.Xdp)
                 {
                     int inner = inside.IndexOf(ifName);
@@ -277,8 +276,13 @@ public sealed partial class NetworkHost : IDisposable
     /// IPv6 address there); an internal network gives none.</summary>
     public void RouteDefault(NetworkNamespace sandbox, BridgeNetwork network, bool ipv6)
     {
-        if (network.Internal) return;
         using var inside = RtNetlink.Open(sandbox);
+        AddDefaultRoutes(inside, network, ipv6);
+    }
+
+    private static void AddDefaultRoutes(RtNetlink inside, BridgeNetwork network, bool ipv6)
+    {
+        if (network.Internal) return;
         inside.AddRoute(null, 0, network.Gateway);
         if (ipv6 && network.V6 is { } v6) inside.AddRoute(null, 0, v6.Gateway);
     }

@@ -82,7 +82,7 @@ public sealed class EndToEnd6Tests : IDisposable
         Maps6.AddHostAddress(HostV6, uplink);
         Maps6.AddHostAddress(Gw6, bridge);
         Maps6.SetNetwork(IPAddress.Parse("fd00:1::"), 64, 1, Gw6, NetworkFlags.Icc | NetworkFlags.Masquerade);
-        MasqueradeAddresses6.Of(_dp).Set(uplink, HostV6);
+        _dp.Maps6.SetMasqueradeAddress(uplink, HostV6);
         _lab.Host.Run(() => _dp.AttachUplink((int)uplink));
         Attach(_c1);
         _dp.Maps.AddPortMapping(Tcp4);
