@@ -69,6 +69,20 @@ static __always_inline __u8 dp_ct_timeout_state(__u8 proto, __u8 state, __u32 cr
 	return state;
 }
 
+/* nf_conntrack's early-drop rule: a flow may give up its entries for a new one
+ * unless it is assured (a TCP connection past its handshake and not closing, as
+ * tcp_can_early_drop; a UDP flow answered and alive beyond the stream window);
+ * an expired flow always may. ICMP echo flows are never assured. */
+static __always_inline int dp_ct_can_early_drop(__u8 proto, __u8 state, __u32 created_ms,
+						__u64 expires_ns, __u64 now)
+{
+	if (expires_ns < now)
+		return 1;
+	if (state == DP_CT_REPLIED && proto == IPPROTO_UDP) /* a request and its answer, or a stream */
+		return dp_ct_timeout_state(proto, state, created_ms, now) != DP_CT_REPLIED;
+	return state != DP_CT_ESTABLISHED;
+}
+
 /* TCP: next state from the current one, the packet's direction and flags. */
 static __always_inline __u8 dp_ct_tcp_next(__u8 state, int reply, __u8 flags)
 {

@@ -95,6 +95,7 @@ __noinline int dp_ct6_early_drop(void)
 	struct dp_ct6_key *k;
 	struct dp_ct6_val *v;
 	__u32 i;
+	__u64 now = bpf_ktime_get_ns();
 
 	if (!s)
 		return 0;
@@ -107,8 +108,8 @@ __noinline int dp_ct6_early_drop(void)
 		if (!k->proto)
 			continue;
 		v = bpf_map_lookup_elem(&dp_ct6, k);
-		if (!v || (v->flags & (DP_CT_F_SEEN_REPLY | DP_CT_F_REPLY)) ||
-		    (v->state != DP_CT_SYN_SENT && v->state != DP_CT_UNREPLIED))
+		if (!v || (v->flags & DP_CT_F_REPLY) ||
+		    !dp_ct_can_early_drop(k->proto, v->state, v->created_ms, v->expires_ns, now))
 			continue;
 		dp_ct6_peer_key(&s->scratch, v, k->proto);
 		bpf_map_delete_elem(&dp_ct6, &s->scratch);

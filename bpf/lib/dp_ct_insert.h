@@ -2,11 +2,12 @@
 /*
  * Creating a flow's conntrack pair, and making room for it under pressure.
  * dp_ct is a HASH, never an LRU: an established flow is never evicted. When
- * it is full, a new flow may evict one that never saw a reply (nf_conntrack's
- * early_drop), so forged openers (a SYN flood with bad checksums or spoofed
- * sources) cannot lock real clients out until their entries expire. The
- * candidates are the last flows created on this CPU (dp_ct_recent), oldest
- * first: a flood's own entries.
+ * it is full, a new flow may evict one that is not assured (nf_conntrack's
+ * early_drop, dp_ct_can_early_drop), so forged openers (a SYN flood with bad
+ * checksums or spoofed sources) cannot lock real clients out until their
+ * entries expire. The candidates are the last flows created on this CPU
+ * (dp_ct_recent), oldest first: a flood's own entries. When none is left, the
+ * control plane's sweeper evicts under pressure (ConntrackPressure).
  */
 #ifndef DP_CT_INSERT_H
 #define DP_CT_INSERT_H
@@ -20,11 +21,12 @@
 
 #define DP_CT_EARLY_DROP_TRIES 8 /* candidates looked at per full-table insert */
 
-/* Evict one unreplied flow (both entries: a masqueraded one's port goes with its reply entry).
+/* Evict one flow that is not assured (both entries: a masqueraded one's port goes with its reply entry).
  * A global function: the verifier checks it once, not at every insert. */
 __noinline int dp_ct_early_drop(void)
 {
 	__u32 zero = 0, i;
+	__u64 now = bpf_ktime_get_ns();
 	struct dp_ct_recent *r = bpf_map_lookup_elem(&dp_ct_recent, &zero);
 	struct dp_ct_key *k;
 	struct dp_ct_val *v;
@@ -40,8 +42,8 @@ __noinline int dp_ct_early_drop(void)
 		if (!k->proto)
 			continue;
 		v = bpf_map_lookup_elem(&dp_ct, k);
-		if (!v || (v->flags & (DP_CT_F_SEEN_REPLY | DP_CT_F_REPLY)) ||
-		    (v->state != DP_CT_SYN_SENT && v->state != DP_CT_UNREPLIED))
+		if (!v || (v->flags & DP_CT_F_REPLY) ||
+		    !dp_ct_can_early_drop(k->proto, v->state, v->created_ms, v->expires_ns, now))
 			continue;
 		dp_ct_peer_key(&r->scratch, v, k->proto);
 		bpf_map_delete_elem(&dp_ct, &r->scratch);

@@ -78,5 +78,5 @@ public class MetricsScrapeBenchmarks
 
     /// <summary>The conntrack GC's cost at this fill when nothing has expired: the walk it does every interval.</summary>
     [Benchmark(Description = "conntrack sweep, nothing expired")]
-    public int Sweep() => _dp.Maps.Sweep(ConntrackEntry.MonotonicNowNs()).Walked;
+    public int Sweep() => _dp.Maps.Sweep(ConntrackEntry.MonotonicNowNs(), capacity: 0).Walked;
 }

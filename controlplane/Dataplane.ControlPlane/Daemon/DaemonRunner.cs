@@ -52,7 +52,7 @@ public static class DaemonRunner
         List<PortPublisher.Claim> claims = [.. containers.Restore(), .. cni.Restore()];
         if (docker is not null) claims.AddRange(await RestoreDockerAsync(docker, stop.Token));
         ports.Reconcile(claims);
-        var gc = new ConntrackGc(host.SweepConntrack, host.DataPath.Object.Map(DataPathAbi.MapCt).MaxEntries + host.DataPath.Object.Map(DataPathAbi.MapCt6).MaxEntries);
+        var gc = new ConntrackGc(host.SweepConntrack, () => host.DataPath.Maps.DropCount(DropReason.CtFull));
         using var observability = new ObservabilityService(host.DataPath, containers, gc, options, host.Uplinks, log);
         observability.Metrics.ReconcileRuns.Inc();
         var following = docker?.RunAsync(stop.Token) ?? Task.CompletedTask;
@@ -67,13 +67,11 @@ public static class DaemonRunner
 
         try
         {
-            // The interval adapts to what each sweep found (ConntrackGc).
-            while (true)
+            // The interval adapts to what each sweep found; a refused flow brings a sweep forward (ConntrackGc).
+            await gc.RunAsync(removed =>
             {
-                await Task.Delay(gc.Interval, stop.Token);
-                int removed = gc.Run(ConntrackEntry.MonotonicNowNs());
                 if (removed > 0) log.LogDebug("conntrack sweep removed {Count} entries, next in {Interval}", removed, gc.Interval);
-            }
+            }, stop.Token);
         }
         catch (OperationCanceledException)
         {

@@ -57,6 +57,7 @@ public static class DataPathAbi
     public const int FragMax = 8192;
     public const int FragLifetimeSec = 5;
     public const int CtRecent = 64;
+    public const int CtUdpStreamMs = 2000;
     public const int FwdSlots = 8;
     public const int DropDirSlots = 64;
     public const int EventsRingbufBytes = 256 * 1024;

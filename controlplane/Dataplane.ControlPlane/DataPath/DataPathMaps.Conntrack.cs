@@ -6,23 +6,39 @@ public sealed partial class DataPathMaps
     /// <summary>Removes flows whose both entries have expired (CLOCK_MONOTONIC, as the BPF side
     /// stamps them). An entry refreshed between the read and the delete is re-checked first.
     /// Returns the number of entries removed.</summary>
-    public int SweepConntrack(ulong nowNs) => Sweep(nowNs).Removed;
+    public int SweepConntrack(ulong nowNs) => Sweep(nowNs, capacity: 0).Removed;
 
-    /// <summary>A sweep that also says how many entries it walked (the table's fill, for the GC's schedule).</summary>
-    public (int Removed, int Walked) Sweep(ulong nowNs)
+    /// <summary>A sweep: expired flows go, then, when the table is still over <see cref="ConntrackPressure.High"/>
+    /// of <paramref name="capacity"/>, flows that are not assured (least recently active first). Returns the
+    /// entries removed and how many were walked (the table's fill, for the GC's schedule).</summary>
+    public (int Removed, int Walked) Sweep(ulong nowNs, int capacity)
     {
         int removed = 0;
         var entries = conntrack.Entries();
+        var droppable = new List<KeyValuePair<CtKey, CtValue>>();
         foreach (var (key, snapshot) in entries)
         {
+            if (!ConntrackEntry.IsExpired(snapshot, nowNs))
+            {
+                if (((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
+                continue;
+            }
             // Re-read: the data path may have refreshed the flow since the snapshot.
-            if (!ConntrackEntry.IsExpired(snapshot, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
+            if (!conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v, nowNs)) continue;
             var peer = ConntrackEntry.PeerKey(key, v);
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv, nowNs)) continue;
             removed += RemoveFlow(key, v);
         }
+        int evict = ConntrackPressure.FlowsToEvict(entries.Count - removed, capacity);
+        foreach (var (key, _) in ConntrackPressure.Victims(droppable, e => e.Value.LastSeenNs, evict))
+        {
+            if (conntrack.TryLookup(key, out var v) && CanEarlyDrop(key, v, nowNs)) removed += RemoveFlow(key, v); // still not assured
+        }
         return (removed, entries.Count);
     }
+
+    private static bool CanEarlyDrop(in CtKey key, in CtValue v, ulong nowNs)
+        => ConntrackPressure.CanEarlyDrop(key.Proto, (CtState)v.State, v.CreatedMs, v.ExpiresNs, nowNs);
 
     public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
 

@@ -267,6 +267,9 @@ public sealed partial class DataPathMaps(
     public IReadOnlyDictionary<DropReason, CounterValue> Drops()
         => DropReasons.All.ToDictionary(r => r, r => Sum(drops.Lookup(DropReasons.Index(r))));
 
+    /// <summary>Packets dropped for one reason, summed over the CPUs (one map lookup).</summary>
+    public ulong DropCount(DropReason reason) => Sum(drops.Lookup(DropReasons.Index(reason))).Packets;
+
     private static CounterValue Sum(CounterValue[] perCpu)
     {
         var total = new CounterValue();

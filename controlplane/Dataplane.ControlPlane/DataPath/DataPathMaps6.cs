@@ -149,23 +149,44 @@ public sealed unsafe class DataPathMaps6(
 
     /// <summary>Removes flows whose both entries expired (re-read before deleting, as
     /// <see cref="DataPathMaps.SweepConntrack(ulong)"/>); returns the entries removed.</summary>
-    public int SweepConntrack(ulong nowNs) => Sweep(nowNs).Removed;
+    public int SweepConntrack(ulong nowNs) => Sweep(nowNs, capacity: 0).Removed;
 
-    /// <summary>One sweep: the entries removed, and how many were walked (the table's fill then).</summary>
-    public (int Removed, int Walked) Sweep(ulong nowNs)
+    /// <summary>One sweep, as <see cref="DataPathMaps.Sweep"/>: expired flows, then under pressure flows
+    /// that are not assured; the entries removed, and how many were walked (the table's fill then).</summary>
+    public (int Removed, int Walked) Sweep(ulong nowNs, int capacity)
     {
         int removed = 0, walked = 0;
+        var droppable = new List<KeyValuePair<Ct6Key, Ct6Value>>();
         foreach (var (key, snapshot) in conntrack.Entries())
         {
             walked++;
-            if (!ConntrackEntry.IsExpired(snapshot.ExpiresNs, nowNs) || !conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v.ExpiresNs, nowNs)) continue;
+            if (!ConntrackEntry.IsExpired(snapshot.ExpiresNs, nowNs))
+            {
+                if (((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
+                continue;
+            }
+            if (!conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v.ExpiresNs, nowNs)) continue;
             var peer = PeerKey(key, v);
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv.ExpiresNs, nowNs)) continue;
-            if (conntrack.Delete(key)) removed++;
-            if (conntrack.Delete(peer)) removed++;
+            removed += RemoveFlow(key, v);
+        }
+        int evict = ConntrackPressure.FlowsToEvict(walked - removed, capacity);
+        foreach (var (key, _) in ConntrackPressure.Victims(droppable, e => e.Value.LastSeenNs, evict))
+        {
+            if (conntrack.TryLookup(key, out var v) && CanEarlyDrop(key, v, nowNs)) removed += RemoveFlow(key, v); // still not assured
         }
         return (removed, walked);
     }
+
+    private int RemoveFlow(in Ct6Key key, in Ct6Value value)
+    {
+        int removed = conntrack.Delete(key) ? 1 : 0;
+        if (conntrack.Delete(PeerKey(key, value))) removed++;
+        return removed;
+    }
+
+    private static bool CanEarlyDrop(in Ct6Key key, in Ct6Value v, ulong nowNs)
+        => ConntrackPressure.CanEarlyDrop(key.Proto, (CtState)v.State, v.CreatedMs, v.ExpiresNs, nowNs);
 
     public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
 

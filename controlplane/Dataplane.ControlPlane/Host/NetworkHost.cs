@@ -53,13 +53,15 @@ public sealed partial class NetworkHost : IDisposable
     /// <summary>The loaded data path, for what only reads it (observability: metrics, listings, events, info).</summary>
     public DataPathProgram DataPath => _dataPath;
 
-    /// <summary>Removes expired flows of both families: how many entries went, and how many were walked
-    /// (both tables' fill together sets the GC's pace, so IPv6-only churn is swept as often as IPv4's).</summary>
-    public (int Removed, int Walked) SweepConntrack(ulong nowNs)
+    /// <summary>Sweeps both families' tables, each against its own capacity (a full IPv4 table is under
+    /// pressure however empty the IPv6 one is); the walk counts both, so IPv6-only churn paces the GC too.</summary>
+    public ConntrackSweep SweepConntrack(ulong nowNs)
     {
-        var v4 = _dataPath.Maps.Sweep(nowNs);
-        var v6 = _dataPath.Maps6.Sweep(nowNs);
-        return (v4.Removed + v6.Removed, v4.Walked + v6.Walked);
+        int capacity4 = _dataPath.Object.Map(DataPathAbi.MapCt).MaxEntries, capacity6 = _dataPath.Object.Map(DataPathAbi.MapCt6).MaxEntries;
+        var v4 = _dataPath.Maps.Sweep(nowNs, capacity4);
+        var v6 = _dataPath.Maps6.Sweep(nowNs, capacity6);
+        return new(v4.Removed + v6.Removed, v4.Walked + v6.Walked,
+            Math.Max((double)(v4.Walked - v4.Removed) / capacity4, (double)(v6.Walked - v6.Removed) / capacity6));
     }
 
     /// <summary>Docker's warning when IPv4 forwarding is off now (it can be switched off after the

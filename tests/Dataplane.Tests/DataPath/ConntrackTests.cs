@@ -142,8 +142,9 @@ public sealed class ConntrackTests : DataPathTestBase
     }
 }
 
-/// <summary>A table full of flows that saw replies refuses new flows (counted) and keeps translating the
-/// established ones; a flow that never saw a reply makes room for a new one (early drop).</summary>
+/// <summary>A table full of established flows refuses new flows (counted) and keeps translating them; a flow
+/// that is not assured (never answered, or closing) makes room for a new one (early drop), and when the data
+/// path has no candidate left the sweeper's pressure eviction does.</summary>
 public sealed class ConntrackFullTests : DataPathTestBase
 {
     private readonly FibNamespace _ns = new(); // the container's answer is routed to the client
@@ -151,17 +152,20 @@ public sealed class ConntrackFullTests : DataPathTestBase
     private protected override IReadOnlyDictionary<string, uint>? MaxEntries => new Dictionary<string, uint> { [DataPathAbi.MapCt] = 4 };
     private protected override void DisposeMore() => _ns.Dispose();
 
-    private void Replied(ushort clientPort)
+    private void Established(ushort clientPort)
     {
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), clientPort, WebPort, Syn)).Verdict);
         Assert.Equal(DpNatObject.TcActRedirect, _ns.Run(() => Veth(Tcp(new Ip(C1, Client), 80, clientPort, Syn | Ack))).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), clientPort, WebPort, Ack)).Verdict);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, clientPort, WebPort, ProtoTcp), out CtValue v));
+        Assert.Equal(CtState.Established, (CtState)v.State);
     }
 
     [PrivilegedFact]
-    public void Conntrack_TableFullOfRepliedFlows_NewFlowDroppedEstablishedFlowsKeepWorking()
+    public void Conntrack_TableFullOfEstablishedFlows_NewFlowDroppedEstablishedFlowsKeepWorking()
     {
-        Replied(40001);
-        Replied(40002);
+        Established(40001);
+        Established(40002);
 
         var r = Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn));
 
@@ -177,7 +181,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
     {
         using var cpu = ThreadAffinity.PinToFirstAllowedCpu(); // early-drop candidates are per CPU
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip("198.18.66.1", Host), 1001, WebPort, Syn)).Verdict); // a forged opener
-        Replied(40002);
+        Established(40002);
 
         var r = Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn));
 
@@ -193,7 +197,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
     public void Conntrack_SynFloodAtAFullTable_RealClientStillAdmittedEstablishedFlowKept()
     {
         using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
-        Replied(40002);
+        Established(40002);
         for (int i = 1; i <= 200; i++) // forged openers that will never answer, each admitted by evicting the last
             Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip($"198.18.66.{i}", Host), (ushort)(1000 + i), WebPort, Syn)).Verdict);
 
@@ -210,7 +214,7 @@ public sealed class ConntrackFullTests : DataPathTestBase
         Assert.Equal(DpNatObject.TcActRedirect, Veth(Tcp(new Ip(C1, Gw1), 33000, WebPort, Syn)).Verdict); // self hairpin: DNAT + SNAT to the gateway
         var claim = UplinkTests.Key(C1, Gw1, 80, 33000, ProtoTcp); // its reply entry: port 33000 of the gateway, kept
         Assert.True(O.TryLookup(DataPathAbi.MapCt, claim, out CtValue _));
-        Replied(40002);
+        Established(40002);
 
         Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)).Verdict);
 
@@ -219,10 +223,56 @@ public sealed class ConntrackFullTests : DataPathTestBase
         Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
     }
 
+    /// <summary>nf_conntrack's tcp_can_early_drop: a connection reset (or closing) keeps its entries only to
+    /// absorb stray packets, and gives them up for a new flow.</summary>
+    [PrivilegedFact]
+    public void Conntrack_TableFullWithAResetConnection_ItIsEvictedNewFlowAdmitted()
+    {
+        using var cpu = ThreadAffinity.PinToFirstAllowedCpu();
+        Established(40001);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink(Tcp(new Ip(Client, Host), 40001, WebPort, Rst)).Verdict);
+        Established(40002);
+
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)), Tcp(IntoContainer(Client, C1), 40003, 80, Syn));
+
+        Assert.Equal(1UL, O.Drops(DropReason.CtEarlyDrop).Packets);
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, 40001, WebPort, ProtoTcp), out CtValue _));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, 40002, WebPort, ProtoTcp), out CtValue _));
+    }
+
+    /// <summary>A full table whose unanswered flow is no early-drop candidate of the data path's (its CPU's
+    /// recent flows are spent) refuses a new flow until a sweep finds the pressure and evicts it; the
+    /// established flow stays.</summary>
+    [PrivilegedFact]
+    public void Sweep_TableFullOfFlowsTheDataPathCannotEvict_UnansweredOneEvictedThenNewFlowAdmitted()
+    {
+        Established(40002);
+        FlowSeeder.Masqueraded(O, C3, 5555, Remote, 443, Host, 61000, ProtoTcp); // SYN_SENT, never in dp_ct_recent
+        Assert.Equal(DpNatObject.TcActShot, Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)).Verdict);
+        Assert.Equal(1UL, O.Drops(DropReason.CtFull).Packets);
+
+        var (removed, walked) = O.Maps.Sweep(ConntrackEntry.MonotonicNowNs(), capacity: 4);
+
+        Assert.Equal((2, 4), (removed, walked));
+        Assert.False(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5555, 443, ProtoTcp), out CtValue _));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(Client, Host, 40002, WebPort, ProtoTcp), out CtValue _));
+        AssertTranslated(Uplink(Tcp(new Ip(Client, Host), 40003, WebPort, Syn)), Tcp(IntoContainer(Client, C1), 40003, 80, Syn));
+    }
+
+    /// <summary>Below the pressure mark a sweep leaves live flows alone, answered or not.</summary>
+    [PrivilegedFact]
+    public void Sweep_TableBelowPressure_UnansweredFlowKept()
+    {
+        FlowSeeder.Masqueraded(O, C3, 5555, Remote, 443, Host, 61000, ProtoTcp);
+
+        Assert.Equal((0, 2), O.Maps.Sweep(ConntrackEntry.MonotonicNowNs(), capacity: 4));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, UplinkTests.Key(C3, Remote, 5555, 443, ProtoTcp), out CtValue _));
+    }
+
     [PrivilegedFact]
     public void Conntrack_TableFullAtReplyEntry_FirstEntryRolledBack()
     {
-        Replied(40001);
+        Established(40001);
         O.Update(DataPathAbi.MapCt, UplinkTests.Key("198.18.7.7", Host, 1, 1, ProtoTcp), new CtValue()); // 3 of 4 used
 
         Assert.Equal(DpNatObject.TcActShot, Uplink(Tcp(new Ip(Client, Host), 40002, WebPort, Syn)).Verdict);
