@@ -149,8 +149,7 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
             engine.AdoptEndpoint(spec);
             if (isPortsOwner && container.Ports.Count > 0 && _claims is not null)
             {
-                _claims.Add(new PortPublisher.Claim(endpoint.Owner, spec.IPv4,
-                    container.Ports.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList(), ReserveHostPorts: false));
+                _claims.Add(new PortPublisher.Claim(endpoint.Owner, spec.IPv4, Published(container.Ports), ReserveHostPorts: false));
             }
             else if (isPortsOwner && container.Ports.Count > 0)
             {
@@ -165,7 +164,7 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
                 }
             }
             log.LogInformation("Docker container {Name} on {Network}: {Veth} {Address}{Ports}", container.Name, _networks[endpoint.NetworkId].Spec.Name,
-                spec.HostVeth, spec.IPv4, isPortsOwner && container.Ports.Count > 0 ? ", ports " + string.Join(' ', container.Ports.Select(Describe)) : "");
+                spec.HostVeth, spec.IPv4, isPortsOwner && container.Ports.Count > 0 ? ", ports " + PortFormatting.PsColumn(Published(container.Ports), []) : "");
         }
     }
 
@@ -179,7 +178,9 @@ public sealed class DockerReconciler(IEndpointEngine engine, SandboxVeths veths,
         => published.Select(p => (p.HostIp, p.HostPort, p.Container)).ToHashSet()
             .SetEquals(wanted.Select(b => (b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)));
 
-    private static string Describe(PortBinding b) => $"{(b.HostIp is null ? "" : b.HostIp + ":")}{b.HostPorts}->{b.Container}";
+    /// <summary>Docker's bindings as published ports (Docker chose each host port: one per binding).</summary>
+    private static List<PublishedPort> Published(IReadOnlyList<PortBinding> ports)
+        => ports.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList();
 
     private void Try(Action action, string what)
     {
