@@ -42,12 +42,15 @@ static __always_inline int dp_tc_verdict(struct __sk_buff *skb, const struct dp_
 	return TC_ACT_SHOT;
 }
 
-/* IPv6 drops are counted by reason and direction; events are IPv4's only so far. */
-static __always_inline int dp_tc_verdict6(const struct dp_pkt6 *p, int rc, __u32 prog)
+static __always_inline int dp_tc_verdict6(struct __sk_buff *skb, const struct dp_pkt6 *p, int rc, __u32 prog)
 {
-	if (rc >= TC_ACT_UNSPEC)
+	if (rc >= TC_ACT_UNSPEC) {
+		if (rc == TC_ACT_REDIRECT)
+			dp_event_emit6(DP_EVENT_TRACE, rc, skb->ingress_ifindex, prog, p);
 		return rc;
+	}
 	dp_count_drop_dir(rc, prog == DP_PROG_VETH_IN ? DP_DIR_EGRESS : DP_DIR_INGRESS, p->len);
+	dp_event_emit6(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
 	return TC_ACT_SHOT;
 }
 
@@ -79,7 +82,7 @@ static __noinline int dp_uplink6_in(struct __sk_buff *skb)
 	if (skb->vlan_present || dp_parse6(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
 	dp_frag6_resolve(&p);
-	return dp_tc_verdict6(&p, dp6_uplink(skb, &p), DP_PROG_UPLINK_IN);
+	return dp_tc_verdict6(skb, &p, dp6_uplink(skb, &p), DP_PROG_UPLINK_IN);
 }
 
 SEC("tc")
@@ -108,7 +111,7 @@ static __noinline int dp_veth6_in(struct __sk_buff *skb)
 	if (dp_parse6(skb, &p) != DP_PARSE_OK)
 		return TC_ACT_OK;
 	dp_frag6_resolve(&p);
-	return dp_tc_verdict6(&p, dp6_veth(skb, &p), DP_PROG_VETH_IN);
+	return dp_tc_verdict6(skb, &p, dp6_veth(skb, &p), DP_PROG_VETH_IN);
 }
 
 SEC("tc")

@@ -100,13 +100,58 @@ static __always_inline int dp6_nat_apply(struct __sk_buff *skb, const struct dp_
 }
 
 /*
- * Insert a new flow whose translated tuple is *fwd. With alloc the source
- * port (ICMPv6: echo id) is chosen here as dp_flow_create chooses it (random
- * start in the masquerade range, linear probing), a candidate being free when
- * the flow's reply entry can be inserted (see dp_ifaddr6). Returns 0, -EEXIST
- * (the flow appeared on another CPU meanwhile) or a drop reason.
+ * dp_port_has_socket for IPv6: a host socket would receive the replies of a
+ * flow masqueraded to {nat_saddr, nat_sport} towards {nat_daddr, nat_dport}.
+ * The tuple is built in per-CPU scratch (dp_veth6_in leaves 32 bytes of BPF
+ * stack to the functions it calls); a global function, verified once.
  */
-static __always_inline int dp6_flow_create(const struct dp_pkt6 *p, struct dp_ct6_val *fwd, int alloc)
+__noinline int dp6_port_has_socket(struct __sk_buff *skb, const struct dp_ct6_val *fwd, __u32 proto)
+{
+	struct dp_scratch6 *s = dp_scratch6_get();
+	struct bpf_sock_tuple *t;
+	struct bpf_sock *sk;
+
+	if (!s || !fwd)
+		return 0;
+	dp6_copy(s->scratch.saddr, fwd->nat_daddr); /* as a reply arrives: from the remote end */
+	dp6_copy(s->scratch.daddr, fwd->nat_saddr);
+	s->scratch.sport = fwd->nat_dport;
+	s->scratch.dport = fwd->nat_sport;
+	t = (struct bpf_sock_tuple *)&s->scratch; /* dp_ct6_key begins as bpf_sock_tuple.ipv6 */
+	if (proto == IPPROTO_TCP)
+		sk = bpf_skc_lookup_tcp(skb, t, sizeof(t->ipv6), BPF_F_CURRENT_NETNS, 0);
+	else if (proto == IPPROTO_UDP)
+		sk = bpf_sk_lookup_udp(skb, t, sizeof(t->ipv6), BPF_F_CURRENT_NETNS, 0);
+	else
+		return 0;
+	if (!sk)
+		return 0;
+	bpf_sk_release(sk);
+	return 1;
+}
+
+/* dp_flow_claim for IPv6: source port (ICMPv6: echo id) port, when no host
+ * socket would take its replies and its reply entry can be inserted. */
+static __always_inline int dp6_flow_claim(struct __sk_buff *skb, const struct dp_pkt6 *p,
+					  struct dp_ct6_val *fwd, __be16 port)
+{
+	fwd->nat_sport = port;
+	if (dp6_port_has_socket(skb, fwd, p->tuple.proto))
+		return DP_DROP_CT_COLLISION;
+	return dp_ct6_insert_pair(&p->tuple, fwd);
+}
+
+/*
+ * Insert a new flow whose translated tuple is *fwd. With alloc the source
+ * port (ICMPv6: echo id) is chosen here as dp_flow_create chooses it: the
+ * flow's own when free, else a random start in the masquerade range and
+ * linear probing, a candidate being free when no host socket would take its
+ * replies and the flow's reply entry can be inserted (see dp_ifaddr6).
+ * Returns 0, -EEXIST (the flow appeared on another CPU meanwhile) or a drop
+ * reason.
+ */
+static __always_inline int dp6_flow_create(struct __sk_buff *skb, const struct dp_pkt6 *p,
+					   struct dp_ct6_val *fwd, int alloc)
 {
 	__u32 lo, n, start, i;
 	int rc;
@@ -120,13 +165,15 @@ static __always_inline int dp6_flow_create(const struct dp_pkt6 *p, struct dp_ct
 	if (!alloc)
 		return dp_ct6_insert_pair(&p->tuple, fwd);
 
+	rc = dp6_flow_claim(skb, p, fwd, p->tuple.sport);
+	if (rc != DP_DROP_CT_COLLISION)
+		return rc;
 	dp_snat_range(&lo, &n);
 	start = bpf_get_prandom_u32();
 	for (i = 0; i < DP_SNAT_PROBES_MAX; i++) {
 		if (i >= dp_snat_probes || i >= n)
 			break;
-		fwd->nat_sport = bpf_htons((__u16)(lo + (start + i) % n));
-		rc = dp_ct6_insert_pair(&p->tuple, fwd);
+		rc = dp6_flow_claim(skb, p, fwd, bpf_htons((__u16)(lo + (start + i) % n)));
 		if (rc != DP_DROP_CT_COLLISION)
 			return rc;
 	}
@@ -172,7 +219,7 @@ static __always_inline int dp6_dnat_new(struct __sk_buff *skb, const struct dp_p
 	fwd.nat_dport = pm->ctr_port;
 	fwd.mapping_id = pm->mapping_id;
 	fwd.flags = DP_CT_F_DNAT | flags | (snat_addr ? DP_CT_F_SNAT : 0);
-	rc = dp6_flow_create(p, &fwd, snat_addr != NULL);
+	rc = dp6_flow_create(skb, p, &fwd, snat_addr != NULL);
 	rc = dp6_flow_start(skb, p, &fwd, rc);
 	if (rc)
 		return rc;
@@ -216,7 +263,7 @@ static __always_inline int dp6_masq_new(struct __sk_buff *skb, const struct dp_p
 	dp6_copy(fwd.nat_daddr, p->tuple.daddr);
 	fwd.nat_dport = p->tuple.dport;
 	fwd.flags = DP_CT_F_SNAT;
-	rc = dp6_flow_create(p, &fwd, 1);
+	rc = dp6_flow_create(skb, p, &fwd, 1);
 	rc = dp6_flow_start(skb, p, &fwd, rc);
 	if (rc)
 		return rc;

@@ -22,6 +22,7 @@ public static class DaemonCommand
         ["socket-cgroup"] = "cgroup2 directory for the host-to-published-port socket hooks: root (default), none or a path",
         ["xdp"] = "Also attach the XDP fast path to the uplinks (NICs with complete checksums only)",
         ["conntrack-entries"] = "Conntrack table size, two entries per flow (default 262144)",
+        ["conntrack6-entries"] = "IPv6 conntrack table size, two entries per flow (default 65536)",
         ["conntrack-timeouts"] = "Conntrack lifetimes in seconds, e.g. tcp-established=86400,udp=60 (defaults: nf_conntrack's)",
         ["snat-entries"] = "Obsolete, ignored (masquerade ports are claimed in the conntrack table)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",

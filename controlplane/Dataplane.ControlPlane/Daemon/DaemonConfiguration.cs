@@ -17,7 +17,7 @@ public static class DaemonConfiguration
     public static readonly string[] Keys =
     [
         "state-dir", "pin-dir", "bridge", "bridge-subnet", "publish-all-range", "uplink", "netns-prefix", "socket-cgroup", "xdp",
-        "conntrack-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
+        "conntrack-entries", "conntrack6-entries", "conntrack-timeouts", "snat-entries", "masquerade-port-range", "hold-host-ports", "published-ports",
         "docker",
         "metrics-addr",
         "ipv6", "fixed-cidr-v6",
@@ -60,6 +60,7 @@ public static class DaemonConfiguration
             {
                 PinDirectory = c["pin-dir"] ?? dp.PinDirectory,
                 ConntrackEntries = c["conntrack-entries"] is { } ct ? Parse("conntrack-entries", ct, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.ConntrackEntries,
+                Conntrack6Entries = c["conntrack6-entries"] is { } ct6 ? Parse("conntrack6-entries", ct6, s => uint.Parse(s, CultureInfo.InvariantCulture)) : dp.Conntrack6Entries,
                 SnatPortMin = snatMin,
                 SnatPortMax = snatMax,
                 ConntrackTimeouts = c["conntrack-timeouts"] is { } timeouts ? ConntrackTimeouts.Parse(timeouts) : dp.ConntrackTimeouts,

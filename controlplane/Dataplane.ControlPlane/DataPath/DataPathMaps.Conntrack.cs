@@ -47,21 +47,12 @@ public sealed partial class DataPathMaps
         return conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
     }
 
-    /// <summary>Entries by protocol and state, counted in one walk without copying the table (a scrape's
-    /// view of a full table): counts[proto][state & 15]; proto is the IP protocol number. Masqueraded:
-    /// flows whose source was translated, each holding a source port towards its remote end.</summary>
-    public (int Total, Dictionary<byte, int[]> ByProtoState, int Masqueraded) ConntrackCounts()
+    /// <summary>The IPv4 table's entries by protocol and state, and its masqueraded flows, in one walk.</summary>
+    public ConntrackCensus ConntrackCounts()
     {
-        var entries = conntrack.Entries();
-        var counts = new Dictionary<byte, int[]>();
-        int masqueraded = 0;
-        foreach (var (k, v) in entries)
-        {
-            if (!counts.TryGetValue(k.Proto, out var byState)) counts[k.Proto] = byState = new int[16];
-            byState[v.State & 15]++;
-            if (((CtFlags)v.Flags & (CtFlags.Snat | CtFlags.Reply)) == CtFlags.Snat) masqueraded++;
-        }
-        return (entries.Count, counts, masqueraded);
+        var census = new ConntrackCensus();
+        foreach (var (k, v) in conntrack.Entries()) census.Add(k.Proto, v.State, v.Flags);
+        return census;
     }
 
     /// <summary>Every flow (pairs of entries), as `conntrack ls` shows them.</summary>

@@ -135,6 +135,14 @@ public sealed unsafe class DataPathMaps6(
 
     public IReadOnlyList<(Ct6Key Key, Ct6Value Value)> ConntrackEntries() => conntrack.Entries().Select(e => (e.Key, e.Value)).ToList();
 
+    /// <summary>The IPv6 table's entries by protocol and state, and its masqueraded (NAT66) flows, in one walk.</summary>
+    public ConntrackCensus ConntrackCounts()
+    {
+        var census = new ConntrackCensus();
+        foreach (var (k, v) in conntrack.Entries()) census.Add(k.Proto, v.State, v.Flags);
+        return census;
+    }
+
     /// <summary>The other direction's key: the reverse of this entry's translated tuple.</summary>
     public static Ct6Key PeerKey(in Ct6Key key, in Ct6Value value)
     {

@@ -9,6 +9,9 @@ public sealed record DataPathOptions
     /// <summary>Conntrack entries (a flow uses two). A full table refuses new flows, never evicts.</summary>
     public uint ConntrackEntries { get; init; } = DataPathAbi.CtMaxDefault;
 
+    /// <summary>IPv6 conntrack entries (dp_ct6, its own table: a flow uses two).</summary>
+    public uint Conntrack6Entries { get; init; } = DataPathAbi.Ct6MaxDefault;
+
     /// <summary>Published ports the maps hold, every container's together; mapping ids run 1..this.
     /// Each costs a per-CPU counter slot (16 bytes a CPU) besides its dp_portmap entry.</summary>
     public uint PublishedPorts { get; init; } = DataPathAbi.MappingIdMax - 1;

@@ -58,6 +58,7 @@ public sealed class DataPathProgram : IDisposable
         try
         {
             obj.Map(DataPathAbi.MapCt).SetMaxEntries(options.ConntrackEntries);
+            obj.Map(DataPathAbi.MapCt6).SetMaxEntries(options.Conntrack6Entries);
             obj.Map(DataPathAbi.MapPortmap).SetMaxEntries(options.PublishedPorts);
             obj.Map(DataPathAbi.MapMappingStats).SetMaxEntries(options.PublishedPorts + 1); // id 0 = no mapping
             obj.Load();

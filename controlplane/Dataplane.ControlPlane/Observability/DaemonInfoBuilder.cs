@@ -80,6 +80,7 @@ internal static class DaemonInfoBuilder
         ["socket-cgroup"] = o.SocketHookCgroup ?? "none",
         ["xdp"] = o.Xdp ? "true" : "false",
         ["conntrack-entries"] = o.DataPath.ConntrackEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["conntrack6-entries"] = o.DataPath.Conntrack6Entries.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["masquerade-port-range"] = $"{o.DataPath.SnatPortMin}-{o.DataPath.SnatPortMax}",
         ["published-ports"] = o.DataPath.PublishedPorts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["hold-host-ports"] = o.HoldHostPorts ? "true" : "false",

@@ -14,6 +14,7 @@ namespace Dataplane.ControlPlane.Observability;
 public sealed class DataplaneMetrics
 {
     private readonly DataPathMaps _maps;
+    private readonly DataPathMaps6? _maps6;
     private readonly DataPathReader _reader;
     private readonly ConntrackGc? _gc;
     private readonly Func<CancellationToken, Task<IReadOnlyDictionary<IPAddress, string>>> _containers;
@@ -27,9 +28,10 @@ public sealed class DataplaneMetrics
     private readonly Dictionary<(uint Id, string Container), string[]> _portLabels = [];
 
     public DataplaneMetrics(DataPathMaps maps, DataPathReader reader, ConntrackGc? gc,
-        Func<CancellationToken, Task<IReadOnlyDictionary<IPAddress, string>>>? containers = null)
+        Func<CancellationToken, Task<IReadOnlyDictionary<IPAddress, string>>>? containers = null, DataPathMaps6? maps6 = null)
     {
         _maps = maps;
+        _maps6 = maps6;
         _reader = reader;
         _gc = gc;
         _containers = containers ?? (_ => Task.FromResult<IReadOnlyDictionary<IPAddress, string>>(new Dictionary<IPAddress, string>()));
@@ -52,7 +54,7 @@ public sealed class DataplaneMetrics
         _gcDeleted = f.CreateCounter("dataplane_conntrack_gc_deleted_total", "Conntrack entries the sweeper removed (expired flows, both directions).");
         _gcSeconds = f.CreateCounter("dataplane_conntrack_gc_duration_seconds_total", "Time spent sweeping conntrack.");
         _gcInterval = f.CreateGauge("dataplane_conntrack_gc_interval_seconds", "Interval to the next sweep (adapts to how many entries expired).");
-        _snatInUse = f.CreateGauge("dataplane_masquerade_ports_in_use", "Masqueraded flows (IPv4 conntrack flows whose source was translated; each holds a source port towards its remote end).");
+        _snatInUse = f.CreateGauge("dataplane_masquerade_ports_in_use", "Masqueraded flows, IPv4 and IPv6 (NAT66) (conntrack flows whose source was translated; each holds a source port towards its remote end).");
         _snatRange = f.CreateGauge("dataplane_masquerade_port_range_size", "Ports in the masquerade range per host address and protocol.");
         _snatExhausted = f.CreateCounter("dataplane_masquerade_exhausted_total", "New masqueraded flows refused because no source port was free (drop reason snat_exhausted).");
         _events = f.CreateCounter("dataplane_monitor_events_total", "Drop/trace events for `dataplane monitor`, by outcome (emitted, rate_limited, lost: ring buffer full).", "outcome");
@@ -161,24 +163,32 @@ public sealed class DataplaneMetrics
             _portLabels.Remove(_portLabels.First(kv => ReferenceEquals(kv.Value, gone)).Key);
     }
 
+    /// <summary>Both families' tables; returns the IPv4 table's entries (its fill, without a second walk).</summary>
     private int CollectConntrack()
     {
-        var (total, counts, masqueraded) = _maps.ConntrackCounts();
-        _snatInUse.Set(masqueraded);
+        var v4 = _maps.ConntrackCounts();
+        var v6 = _maps6?.ConntrackCounts();
+        _snatInUse.Set(v4.Masqueraded + (v6?.Masqueraded ?? 0));
         _ctSeries.BeginScrape();
-        foreach (var (proto, byState) in counts)
+        Collect(0, v4);
+        if (v6 is not null) Collect(1, v6);
+        _ctSeries.EndScrape();
+        return v4.Total;
+    }
+
+    private void Collect(int family, ConntrackCensus census)
+    {
+        foreach (var (proto, byState) in census.ByProtoState)
         {
             int p = proto switch { DataPathAbi.ProtoTcp => 0, DataPathAbi.ProtoUdp => 1, _ => 2 };
             for (int s = 0; s < byState.Length; s++)
             {
                 if (byState[s] == 0) continue;
-                var labels = Names.CtLabels(p, s);
+                var labels = Names.CtLabels(family, p, s);
                 _ctEntries.WithLabels(labels).Set(byState[s]);
                 _ctSeries.Seen(labels);
             }
         }
-        _ctSeries.EndScrape();
-        return total;
     }
 
     private void CollectMaps(int ctEntries)

@@ -9,7 +9,7 @@ public static class Names
 {
     private static readonly Dictionary<DropReason, string> Reasons = Enum.GetValues<DropReason>().ToDictionary(r => r, r => Snake(r.ToString()));
 
-    private static readonly string[,][] Ct = BuildCt();
+    private static readonly string[,,][] Ct = BuildCt();
 
     public static string Of(DropReason reason) => Reasons.TryGetValue(reason, out var n) ? n : ((int)reason).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -38,17 +38,18 @@ public static class Names
         _ => "unknown",
     };
 
-    /// <summary>Labels {family, proto, state} of dataplane_conntrack_entries; protoIndex 0 tcp, 1 udp, 2 icmp.
-    /// The same array every time (metrics track series by reference).</summary>
-    internal static string[] CtLabels(int protoIndex, int state) => Ct[protoIndex, state];
+    /// <summary>Labels {family, proto, state} of dataplane_conntrack_entries; family 0 ipv4, 1 ipv6; protoIndex
+    /// 0 tcp, 1 udp, 2 icmp (ICMPv6 on ipv6). The same array every time (metrics track series by reference).</summary>
+    internal static string[] CtLabels(int family, int protoIndex, int state) => Ct[family, protoIndex, state];
 
-    private static string[,][] BuildCt()
+    private static string[,,][] BuildCt()
     {
-        var table = new string[3, 16][];
-        string[] protos = ["tcp", "udp", "icmp"];
-        for (int p = 0; p < 3; p++)
-            for (int s = 0; s < 16; s++)
-                table[p, s] = ["ipv4", protos[p], Enum.IsDefined((CtState)s) ? Snake(((CtState)s).ToString()) : s.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var table = new string[2, 3, 16][];
+        string[] families = ["ipv4", "ipv6"], protos = ["tcp", "udp", "icmp"];
+        for (int f = 0; f < 2; f++)
+            for (int p = 0; p < 3; p++)
+                for (int s = 0; s < 16; s++)
+                    table[f, p, s] = [families[f], protos[p], Enum.IsDefined((CtState)s) ? Snake(((CtState)s).ToString()) : s.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         return table;
     }
 

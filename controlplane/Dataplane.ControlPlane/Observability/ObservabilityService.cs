@@ -34,7 +34,7 @@ public sealed class ObservabilityService : IDisposable
         try
         {
             _links = RtNetlink.Open(_ns);
-            Metrics = new DataplaneMetrics(dataPath.Maps, Reader, gc, ContainerNamesAsync);
+            Metrics = new DataplaneMetrics(dataPath.Maps, Reader, gc, ContainerNamesAsync, dataPath.Maps6);
             Monitor = new EventMonitor(Reader, log);
         }
         catch

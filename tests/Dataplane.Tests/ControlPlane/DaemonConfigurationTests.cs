@@ -55,7 +55,7 @@ public sealed class DaemonConfigurationTests : IDisposable
     [Fact]
     public void Layers_FileThenEnvironmentThenFlags_LaterWins()
     {
-        File.WriteAllText(_file, """{ "state-dir": "/from/file", "bridge": "br-file", "uplink": ["eth7", "eth8"], "conntrack-entries": "1024", "xdp": true }""");
+        File.WriteAllText(_file, """{ "state-dir": "/from/file", "bridge": "br-file", "uplink": ["eth7", "eth8"], "conntrack-entries": "1024", "conntrack6-entries": "2048", "xdp": true }""");
         var env = new Dictionary<string, string> { ["DATAPLANE_BRIDGE"] = "br-env", ["DATAPLANE_MASQUERADE_PORT_RANGE"] = "62000-63000" };
         var flags = new Dictionary<string, string?> { ["bridge"] = "br-flag" };
         var o = DaemonConfiguration.ToOptions(DaemonConfiguration.Build(_file, v => env.GetValueOrDefault(v), flags), "/s");
@@ -63,6 +63,7 @@ public sealed class DaemonConfigurationTests : IDisposable
         Assert.Equal("br-flag", o.DefaultBridgeName);
         Assert.Equal(["eth7", "eth8"], o.Uplinks);
         Assert.Equal(1024u, o.DataPath.ConntrackEntries);
+        Assert.Equal(2048u, o.DataPath.Conntrack6Entries);
         Assert.True(o.Xdp);
         Assert.Equal((62000, 63000), (o.DataPath.SnatPortMin, o.DataPath.SnatPortMax));
     }
@@ -115,6 +116,7 @@ public sealed class DaemonConfigurationTests : IDisposable
 
     [Theory]
     [InlineData("conntrack-entries", "lots", "invalid conntrack-entries: lots")]
+    [InlineData("conntrack6-entries", "-1", "invalid conntrack6-entries: -1")]
     [InlineData("masquerade-port-range", "70000-80000", "invalid masquerade-port-range: 70000-80000")]
     [InlineData("publish-all-range", "9-1", "invalid port range for -P: 9-1")]
     [InlineData("xdp", "maybe", "invalid xdp: maybe")]

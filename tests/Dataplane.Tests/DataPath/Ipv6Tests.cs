@@ -133,6 +133,26 @@ public sealed class Ipv6Tests : DataPathTestBase
         AssertUntouched(Uplink6(later), later);
     }
 
+    /// <summary>`dataplane monitor` hears IPv6 drops and traces as IPv4's, the record's 16-byte addresses filled.</summary>
+    [PrivilegedFact]
+    public void Events6_DropAndTrace_RecordsWithIpv6TupleAndFamily()
+    {
+        new DataPathReader(O6.DataPath.Object).SetEventControl(1u << (int)EventType.Drop | 1u << (int)EventType.Trace);
+        AssertUntouched(Uplink6(Tcp(new Ip6(Client, C1), 40000, 80, Syn)), Tcp(new Ip6(Client, C1), 40000, 80, Syn), DpNatObject.TcActShot);
+        Assert.Equal(DpNatObject.TcActRedirect, Uplink6(Tcp(new Ip6(Client, Host), 40001, WebPort, Syn)).Verdict);
+
+        var events = new List<DataPathEvent>();
+        using (var ring = new Dataplane.Interop.Bpf.BpfRingBuffer(O6.DataPath.Object.Map(DataPathAbi.MapEvents),
+            r => events.Add(System.Runtime.InteropServices.MemoryMarshal.Read<DataPathEvent>(r))))
+            ring.Poll(0);
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal((EventType.Drop, (int)DropReason.DirectRouted, Client, C1, (ushort)40000, ProtoTcp, (byte)Family.Inet6),
+            ((EventType)events[0].Type, events[0].Reason, events[0].Source.ToString(), events[0].Destination.ToString(), NetOrder.Port(events[0].SPortBe), events[0].Proto, events[0].Family));
+        Assert.Equal((EventType.Trace, DpNatObject.TcActRedirect, Client, Host, WebPort),
+            ((EventType)events[1].Type, events[1].Reason, events[1].Source.ToString(), events[1].Destination.ToString(), NetOrder.Port(events[1].DPortBe)));
+    }
+
     [PrivilegedTheory]
     [InlineData(C1)]
     [InlineData("fd00:1::99")]

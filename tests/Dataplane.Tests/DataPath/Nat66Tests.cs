@@ -15,7 +15,7 @@ namespace Dataplane.Tests.DataPath;
 /// </summary>
 public sealed class Nat66Tests : DataPathTestBase
 {
-    private const byte Syn = TcpFlags.Syn, Ack = TcpFlags.Ack, ProtoTcp = TcpFlags.ProtoTcp;
+    private const byte Syn = TcpFlags.Syn, Ack = TcpFlags.Ack, ProtoTcp = TcpFlags.ProtoTcp, ProtoUdp = TcpFlags.ProtoUdp;
     private const string Router6 = "2001:db8::fe", Remote6 = "2001:db8:ff::9", Remote6b = "2001:db8:ff::10";
     private const byte DestUnreach = 1, PortUnreach = 4, PacketTooBig = 2;
 
@@ -69,13 +69,12 @@ public sealed class Nat66Tests : DataPathTestBase
     // ---- masquerade ----
 
     [PrivilegedFact]
-    public void VethIn6_NewTcpFlowToOutside_MasqueradedToUplinkAddressAndReplyRestored()
+    public void VethIn6_NewTcpFlowToOutside_MasqueradedToUplinkAddressKeepingItsPortAndReplyRestored()
     {
         SeedUplinkAddress();
         var r = Veth6(C3, Tcp(FromContainer(C3, Remote6), 5555, 443, Syn));
 
-        var port = SPort6(r.Output);
-        Assert.InRange(port, (ushort)62000, (ushort)62001);
+        const ushort port = 5555; // as Linux and dp_ct's masquerade: the source port kept while free
         AssertTranslated6(r, Tcp(ToRouter(Host, Remote6), port, 443, Syn));
         Assert.True(O6.TryLookup(DataPathAbi.MapCt6, Key(C3, Remote6, 5555, 443, ProtoTcp), out Ct6Value fwd));
         Assert.Equal(CtFlags.Snat, (CtFlags)fwd.Flags);
@@ -96,10 +95,11 @@ public sealed class Nat66Tests : DataPathTestBase
     }
 
     [PrivilegedFact]
-    public void VethIn6_PingToOutside_EchoIdAllocatedAndRestored()
+    public void VethIn6_PingToOutside_EchoIdKeptWhileFreeElseAllocatedAndRestored()
     {
         SeedUplinkAddress();
-        var r = Veth6(C3, IcmpEcho(FromContainer(C3, Remote6), 0x4242, reply: false));
+        AssertTranslated6(Veth6(C1, IcmpEcho(FromContainer(C1, Remote6), 0x4242, reply: false)), IcmpEcho(ToRouter(Host, Remote6), 0x4242, reply: false));
+        var r = Veth6(C3, IcmpEcho(FromContainer(C3, Remote6), 0x4242, reply: false)); // the same id towards the same remote
 
         var id = SPort6(r.Output);
         Assert.InRange(id, (ushort)62000, (ushort)62001);
@@ -136,23 +136,47 @@ public sealed class Nat66Tests : DataPathTestBase
         return ((CtState)v.State, (v.ExpiresNs - v.LastSeenNs) / 1_000_000_000);
     }
 
-    /// <summary>The reply entry is a port's claim: with two ports, a third flow to the same remote end is
-    /// refused (counted, nothing left behind), one to another remote end reuses a port.</summary>
+    /// <summary>The reply entry is a port's claim: with the range's two ports taken (each kept by a flow
+    /// whose own port it was), a flow whose port is taken too is refused (counted, nothing left behind);
+    /// towards another remote end its own port is free again.</summary>
     [PrivilegedFact]
     public void VethIn6_PortsExhaustedTowardsOneRemote_DroppedButAnotherRemoteStillServed()
     {
         SeedUplinkAddress();
-        Assert.Equal(DpNatObject.TcActRedirect, Veth6(C3, Udp(FromContainer(C3, Remote6), 1, 53)).Verdict);
-        Assert.Equal(DpNatObject.TcActRedirect, Veth6(C3, Udp(FromContainer(C3, Remote6), 2, 53)).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, Veth6(C3, Udp(FromContainer(C3, Remote6), 62000, 53)).Verdict);
+        Assert.Equal(DpNatObject.TcActRedirect, Veth6(C3, Udp(FromContainer(C3, Remote6), 62001, 53)).Verdict);
 
-        var f = Udp(FromContainer(C3, Remote6), 3, 53);
-        AssertUntouched(Veth6(C3, f), f, DpNatObject.TcActShot);
+        var f = Udp(FromContainer(C1, Remote6), 62000, 53);
+        AssertUntouched(Veth6(C1, f), f, DpNatObject.TcActShot);
         Assert.Equal(1UL, O6.Drops(DropReason.SnatExhausted).Packets);
         Assert.Equal(4, Ct6Entries);
 
-        var other = Veth6(C3, Udp(FromContainer(C3, Remote6b), 3, 53));
-        AssertTranslated6(other, Udp(ToRouter(Host, Remote6b), SPort6(other.Output), 53));
+        AssertTranslated6(Veth6(C1, Udp(FromContainer(C1, Remote6b), 62000, 53)), Udp(ToRouter(Host, Remote6b), 62000, 53));
         Assert.Equal(6, Ct6Entries);
+    }
+
+    /// <summary>A host socket on the container's source port (a UDP one bound to [::], a TCP listener) would
+    /// receive the replies: the port is not kept.</summary>
+    [PrivilegedTheory]
+    [InlineData(ProtoUdp)]
+    [InlineData(ProtoTcp)]
+    public void VethIn6_SourcePortHeldByAHostSocket_PortFromTheRange(byte proto)
+    {
+        SeedUplinkAddress();
+        using var socket = _ns.Run(() =>
+        {
+            var s = proto == ProtoUdp
+                ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)
+                : new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, 5557));
+            if (proto == ProtoTcp) s.Listen();
+            return s;
+        });
+
+        var r = Veth6(C3, proto == ProtoUdp ? Udp(FromContainer(C3, Remote6), 5557, 53) : Tcp(FromContainer(C3, Remote6), 5557, 53, Syn));
+
+        Assert.Equal(DpNatObject.TcActRedirect, r.Verdict);
+        Assert.InRange(SPort6(r.Output), (ushort)62000, (ushort)62001);
     }
 
     [PrivilegedFact]
@@ -235,8 +259,7 @@ public sealed class Nat66Tests : DataPathTestBase
     {
         var r = Veth6(C1, Tcp(FromContainer(C1, Host), 33000, TestWorld.WebPort, Syn));
 
-        var port = SPort6(r.Output);
-        Assert.InRange(port, (ushort)62000, (ushort)62001);
+        const ushort port = 33000; // the gateway's port 33000 towards the container's :80 was free
         AssertTranslated6(r, Tcp(IntoContainer(Gw1, C1), port, 80, Syn));
         Assert.True(O6.TryLookup(DataPathAbi.MapCt6, Key(C1, Host, 33000, TestWorld.WebPort, ProtoTcp), out Ct6Value fwd));
         Assert.Equal(CtFlags.Dnat | CtFlags.Snat | CtFlags.Hairpin, (CtFlags)fwd.Flags);
@@ -253,6 +276,7 @@ public sealed class Nat66Tests : DataPathTestBase
     public void UplinkIn6_PacketTooBigAboutMasqueradedFlow_QuoteAndDestinationRestored()
     {
         SeedUplinkAddress();
+        Assert.Equal(DpNatObject.TcActRedirect, Veth6(C1, Tcp(FromContainer(C1, Remote6), 5555, 443, Syn)).Verdict); // 5555 is taken
         var sent = Veth6(C3, Tcp(FromContainer(C3, Remote6), 5555, 443, Syn, payload: 200));
         var port = SPort6(sent.Output);
 
