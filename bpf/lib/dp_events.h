@@ -46,9 +46,11 @@ static __always_inline int dp_event_take(const struct dp_event_ctl *ctl, struct 
  * the emitters 8 of the 32 bytes of BPF stack dp_veth6_in leaves them. */
 static const __u32 dp_key0 = 0;
 
-/* A record for an event of this type, or NULL: nobody asked for the type, the
- * rate is spent, or the ring buffer is full (counted). */
-static __always_inline struct dp_event *dp_event_reserve(__u32 type, struct dp_event_state **state)
+/* A record for an event of this type with what every event says filled in, or
+ * NULL: nobody asked for the type, the rate is spent, or the ring buffer is
+ * full (counted). The caller adds the tuple, then dp_event_submit. */
+static __always_inline struct dp_event *dp_event_reserve(__u32 type, int reason, __u32 ifindex, __u32 prog,
+							 struct dp_event_state **state)
 {
 	struct dp_event_state *st;
 	struct dp_event_ctl *ctl;
@@ -68,8 +70,24 @@ static __always_inline struct dp_event *dp_event_reserve(__u32 type, struct dp_e
 	*state = st;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
+	e->reason = reason;
+	e->ifindex = ifindex;
+	e->prog = prog;
 	e->pad = 0; /* ring buffer memory is not zeroed: every byte is written */
 	return e;
+}
+
+static __always_inline int dp_event_submit(struct dp_event *e, struct dp_event_state *st, __u32 len,
+					   __be16 sport, __be16 dport, __u8 proto, __u8 family)
+{
+	e->len = len;
+	e->sport = sport;
+	e->dport = dport;
+	e->proto = proto;
+	e->family = family;
+	bpf_ringbuf_submit(e, 0);
+	st->emitted++;
+	return 1;
 }
 
 static __noinline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32 prog,
@@ -78,23 +96,13 @@ static __noinline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32
 	struct dp_event_state *st = NULL;
 	struct dp_event *e;
 
-	if (!p || !(e = dp_event_reserve(type, &st)) || !st)
+	if (!p || !(e = dp_event_reserve(type, reason, ifindex, prog, &st)) || !st)
 		return 0;
-	e->reason = reason;
-	e->ifindex = ifindex;
-	e->len = p->len;
 	e->saddr[0] = p->tuple.saddr;
 	e->saddr[1] = e->saddr[2] = e->saddr[3] = 0;
 	e->daddr[0] = p->tuple.daddr;
 	e->daddr[1] = e->daddr[2] = e->daddr[3] = 0;
-	e->sport = p->tuple.sport;
-	e->dport = p->tuple.dport;
-	e->proto = p->tuple.proto;
-	e->prog = prog;
-	e->family = DP_AF_INET;
-	bpf_ringbuf_submit(e, 0);
-	st->emitted++;
-	return 1;
+	return dp_event_submit(e, st, p->len, p->tuple.sport, p->tuple.dport, p->tuple.proto, DP_AF_INET);
 }
 
 /* dp_event_emit for an IPv6 packet: the record holds both families. */
@@ -104,21 +112,11 @@ static __noinline int dp_event_emit6(__u32 type, int reason, __u32 ifindex, __u3
 	struct dp_event_state *st = NULL;
 	struct dp_event *e;
 
-	if (!p || !(e = dp_event_reserve(type, &st)) || !st)
+	if (!p || !(e = dp_event_reserve(type, reason, ifindex, prog, &st)) || !st)
 		return 0;
-	e->reason = reason;
-	e->ifindex = ifindex;
-	e->len = p->len;
 	__builtin_memcpy(e->saddr, p->tuple.saddr, sizeof(e->saddr));
 	__builtin_memcpy(e->daddr, p->tuple.daddr, sizeof(e->daddr));
-	e->sport = p->tuple.sport;
-	e->dport = p->tuple.dport;
-	e->proto = p->tuple.proto;
-	e->prog = prog;
-	e->family = DP_AF_INET6;
-	bpf_ringbuf_submit(e, 0);
-	st->emitted++;
-	return 1;
+	return dp_event_submit(e, st, p->len, p->tuple.sport, p->tuple.dport, p->tuple.proto, DP_AF_INET6);
 }
 
 #endif /* DP_EVENTS_H */

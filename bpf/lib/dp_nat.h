@@ -58,25 +58,31 @@ static __always_inline void dp_snat_range(__u32 *lo, __u32 *n)
  * own flows; we see its sockets. A global function: verified once, not at
  * every probe.
  */
-__noinline int dp_port_has_socket(struct __sk_buff *skb, __be32 raddr, __be32 laddr, __u32 ports, __u32 proto)
+static __always_inline int dp_tuple_has_socket(struct __sk_buff *skb, struct bpf_sock_tuple *t, __u32 size, __u32 proto)
 {
-	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
 
-	t.ipv4.saddr = raddr;
-	t.ipv4.daddr = laddr;
-	t.ipv4.sport = (__be16)(ports >> 16);
-	t.ipv4.dport = (__be16)ports;
 	if (proto == IPPROTO_TCP)
-		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_skc_lookup_tcp(skb, t, size, BPF_F_CURRENT_NETNS, 0);
 	else if (proto == IPPROTO_UDP)
-		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_sk_lookup_udp(skb, t, size, BPF_F_CURRENT_NETNS, 0);
 	else
 		return 0;
 	if (!sk)
 		return 0;
 	bpf_sk_release(sk);
 	return 1;
+}
+
+__noinline int dp_port_has_socket(struct __sk_buff *skb, __be32 raddr, __be32 laddr, __u32 ports, __u32 proto)
+{
+	struct bpf_sock_tuple t = {};
+
+	t.ipv4.saddr = raddr;
+	t.ipv4.daddr = laddr;
+	t.ipv4.sport = (__be16)(ports >> 16);
+	t.ipv4.dport = (__be16)ports;
+	return dp_tuple_has_socket(skb, &t, sizeof(t.ipv4), proto);
 }
 
 /* Claim source port (ICMP: echo id) port for a flow: free when no host socket

@@ -109,7 +109,6 @@ __noinline int dp6_port_has_socket(struct __sk_buff *skb, const struct dp_ct6_va
 {
 	struct dp_scratch6 *s = dp_scratch6_get();
 	struct bpf_sock_tuple *t;
-	struct bpf_sock *sk;
 
 	if (!s || !fwd)
 		return 0;
@@ -118,16 +117,7 @@ __noinline int dp6_port_has_socket(struct __sk_buff *skb, const struct dp_ct6_va
 	s->scratch.sport = fwd->nat_dport;
 	s->scratch.dport = fwd->nat_sport;
 	t = (struct bpf_sock_tuple *)&s->scratch; /* dp_ct6_key begins as bpf_sock_tuple.ipv6 */
-	if (proto == IPPROTO_TCP)
-		sk = bpf_skc_lookup_tcp(skb, t, sizeof(t->ipv6), BPF_F_CURRENT_NETNS, 0);
-	else if (proto == IPPROTO_UDP)
-		sk = bpf_sk_lookup_udp(skb, t, sizeof(t->ipv6), BPF_F_CURRENT_NETNS, 0);
-	else
-		return 0;
-	if (!sk)
-		return 0;
-	bpf_sk_release(sk);
-	return 1;
+	return dp_tuple_has_socket(skb, t, sizeof(t->ipv6), proto);
 }
 
 /* dp_flow_claim for IPv6: source port (ICMPv6: echo id) port, when no host

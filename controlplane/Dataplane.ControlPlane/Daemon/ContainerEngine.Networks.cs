@@ -60,6 +60,7 @@ public sealed partial class ContainerEngine
             }
             var connected = c with { Endpoints = [.. c.Endpoints, endpoint] };
             StartResolvingIfFirstUserNetwork(connected, tx);
+            UpdateHostsFile(c, tx, hosts => HostsFile.WithSelf(hosts, ip, c.Hostname));
             state.Put(connected);
             tx.Commit();
             return Task.CompletedTask;
@@ -84,7 +85,11 @@ public sealed partial class ContainerEngine
                     using (var sandbox = sandboxes.OpenNamespace(c.Name))
                         engine.RouteDefault(OwnerOf(c.Id, remaining[0]), sandbox);
             }
-            if (endpoint.IpAddress is { } ip) networks.Pool(network).Release(IPAddress.Parse(ip));
+            if (endpoint.IpAddress is { } ip)
+            {
+                networks.Pool(network).Release(IPAddress.Parse(ip));
+                UpdateHostsFile(c, null, hosts => HostsFile.Without(hosts, IPAddress.Parse(ip)));
+            }
             if (endpoint.GlobalIPv6Address is { } ip6) networks.Pool6(network)?.Release(IPAddress.Parse(ip6));
             state.Put(c with { Endpoints = remaining, Ports = primary ? [] : c.Ports });
             return Task.CompletedTask;
@@ -128,6 +133,17 @@ public sealed partial class ContainerEngine
 
     /// <summary>Where the container's ports are published: its primary endpoint.</summary>
     private static Owner PortsOwnerOf(ContainerRecord c) => c.Primary is { } primary ? OwnerOf(c.Id, primary) : OwnerOf(c.Id);
+
+    /// <summary>The sandbox's hosts file, changed in place (it is bind-mounted over the sandbox's /etc/hosts);
+    /// with <paramref name="tx"/> the change is undone on rollback.</summary>
+    private void UpdateHostsFile(ContainerRecord c, Rollback? tx, Func<string, string> change)
+    {
+        var path = Path.Combine(sandboxes.Directory(c.Id), "hosts");
+        if (!File.Exists(path)) return;
+        var before = File.ReadAllText(path);
+        File.WriteAllText(path, change(before));
+        tx?.Add("hosts", () => File.WriteAllText(path, before));
+    }
 
     /// <summary>A container that joins its first user-defined network gets the embedded resolver, and its
     /// resolv.conf is rewritten to use it, as Docker does when such an endpoint joins the sandbox.</summary>

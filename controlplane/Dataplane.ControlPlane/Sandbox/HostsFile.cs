@@ -37,6 +37,16 @@ public static class HostsFile
         return sb.ToString();
     }
 
+    /// <summary>What Docker adds when the container joins another network: its address there, under its hostname.</summary>
+    public static string WithSelf(string hosts, IPAddress address, string hostname) => $"{hosts}{address}\t{hostname}\n";
+
+    /// <summary>What Docker takes away when it leaves one: the lines of that address.</summary>
+    public static string Without(string hosts, IPAddress address)
+    {
+        string prefix = address + "\t";
+        return string.Concat(hosts.Split('\n').SkipLast(1).Where(line => !line.StartsWith(prefix, StringComparison.Ordinal)).Select(line => line + "\n"));
+    }
+
     /// <summary>Docker: the alias, the linked container's hostname, and its name when it differs from the alias.</summary>
     private static string LinkNames(LinkedContainer l)
     {

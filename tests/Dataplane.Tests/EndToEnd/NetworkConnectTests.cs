@@ -27,7 +27,7 @@ public class NetworkConnectTests
         using var d = new DaemonLab();
         d.Ok("network", "create", "--subnet", "198.18.230.0/24", "front");
         d.Ok("network", "create", "--subnet", "198.18.231.0/24", "back");
-        d.Ok("run", "-d", "--name", "ca", "--network", "front", "sleep", "300");
+        d.Ok("run", "-d", "--name", "ca", "-h", "ahost", "--network", "front", "sleep", "300");
         d.Ok("run", "-d", "--name", "cb", "--network", "back", "sleep", "300");
         var b = AddressOn(d, "cb", "back");
         Assert.False(Pings(d, "ca", b)); // two networks: isolated
@@ -43,12 +43,17 @@ public class NetworkConnectTests
         Assert.Equal("198.18.231.77", Resolves(d, "cb", "alpha"));
         Assert.Equal("198.18.231.77", Resolves(d, "cb", "ca"));
         Assert.Contains("\"IPv4Address\": \"198.18.231.77/24\"", d.Ok("network", "inspect", "back"));
+        var hosts = d.Ok("exec", "ca", "cat", "/etc/hosts"); // as Docker: the new address under the container's hostname too
+        Assert.Matches(@"198\.18\.230\.\d+\tahost\n", hosts);
+        Assert.Contains("198.18.231.77\tahost\n", hosts);
 
         d.Ok("network", "disconnect", "back", "ca");
         Assert.NotEqual(0, d.Cli("exec", "ca", "ip", "addr", "show", "eth1").ExitCode);
         Assert.False(Pings(d, "ca", b));
         Assert.Null(Resolves(d, "cb", "alpha"));
         Assert.DoesNotContain("198.18.231.77", d.Ok("network", "inspect", "back"));
+        Assert.DoesNotContain("198.18.231.77", d.Ok("exec", "ca", "cat", "/etc/hosts"));
+        Assert.Matches(@"198\.18\.230\.\d+\tahost\n", d.Ok("exec", "ca", "cat", "/etc/hosts")); // its first network's line stays
         Assert.NotEqual(0, d.Cli("network", "rm", "back").ExitCode); // cb is still on it
         d.Ok("rm", "-f", "cb");
         d.Ok("network", "rm", "back"); // a's address there was released with the interface
