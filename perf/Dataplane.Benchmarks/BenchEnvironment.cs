@@ -98,14 +98,18 @@ internal sealed class BenchNamespace : IDisposable
     private readonly NetworkNamespace _ns;
     private EnteredNamespace? _entered;
 
-    private BenchNamespace(string name, NetworkNamespace ns, int uplinkIfindex)
+    private BenchNamespace(string name, NetworkNamespace ns, int uplinkIfindex, int containerIfindex)
     {
         _name = name;
         _ns = ns;
         UplinkIfindex = uplinkIfindex;
+        ContainerIfindex = containerIfindex;
     }
 
     public int UplinkIfindex { get; }
+
+    /// <summary>A container's host-side veth (ctr0, forwarding on): where dp_veth_in's frames arrive.</summary>
+    public int ContainerIfindex { get; }
 
     public static BenchNamespace Create()
     {
@@ -120,13 +124,16 @@ internal sealed class BenchNamespace : IDisposable
             nl.CreateVeth("up0", "up1", mac: PhysicalAddress.Parse("02-00-00-00-aa-01"));
             nl.SetUp("up1");
             nl.SetUp("up0");
+            nl.CreateVeth("ctr0", "ctr1", mac: PhysicalAddress.Parse("0a-00-00-00-00-fe"));
+            nl.SetUp("ctr1");
+            nl.SetUp("ctr0");
             nl.AddAddress("up0", IPAddress.Parse(Host), 24);
             nl.AddRoute(null, 0, IPAddress.Parse(Router));
             nl.AddNeighbour("up0", IPAddress.Parse(Router), PhysicalAddress.Parse("02-00-00-00-fe-01"));
             nl.AddNeighbour("up0", IPAddress.Parse(Client), PhysicalAddress.Parse("02-00-00-00-fe-09"));
             Sysctl.Write(ns, "net.ipv4.conf.all.forwarding", "1");
             Sysctl.Write(ns, "net.ipv4.conf.lo.forwarding", "1");
-            return new BenchNamespace(name, ns, nl.IndexOf("up0"));
+            return new BenchNamespace(name, ns, nl.IndexOf("up0"), nl.IndexOf("ctr0"));
         }
         catch
         {

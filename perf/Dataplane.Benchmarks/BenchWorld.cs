@@ -16,6 +16,7 @@ internal sealed class BenchWorld : IDisposable
     public const string C1 = "198.19.1.2", Gw1 = "198.19.1.1", Remote = "198.18.5.5";
     public const ushort WebPort = 8080, DnsPort = 5353;
     public const int TcActOk = 0, TcActRedirect = 7, XdpRedirect = 4;
+    private static readonly byte[] C1Mac = Convert.FromHexString("0a0000000002");
 
     private readonly BenchNamespace _ns;
 
@@ -43,6 +44,22 @@ internal sealed class BenchWorld : IDisposable
         return arp;
     }
 
+    /// <summary>A BPF_PROG_TEST_RUN context (struct __sk_buff, 192 bytes) saying the frame arrived on C1's veth
+    /// (ingress_ifindex, offset 36): dp_veth_in accepts a container's packets only from its own veth.</summary>
+    public byte[] FromC1()
+    {
+        var ctx = new byte[192];
+        BitConverter.TryWriteBytes(ctx.AsSpan(36), _ns.ContainerIfindex);
+        return ctx;
+    }
+
+    /// <summary>A frame as C1 sends it: its own MAC as the source (anti-spoofing checks it).</summary>
+    public static byte[] SentByC1(byte[] frame)
+    {
+        C1Mac.CopyTo(frame, 6);
+        return frame;
+    }
+
     public static BenchWorld Create()
     {
         var ns = BenchNamespace.Create();
@@ -55,7 +72,7 @@ internal sealed class BenchWorld : IDisposable
             maps.AddHostAddress(IPAddress.Parse(Host), (uint)ns.UplinkIfindex);
             maps.AddHostAddress(IPAddress.Parse(Gw1), (uint)ns.UplinkIfindex);
             maps.SetNetwork(IPAddress.Parse("198.19.1.0"), 24, 1, IPAddress.Parse(Gw1), NetworkFlags.Icc | NetworkFlags.Masquerade);
-            maps.SetEndpoint(IPAddress.Parse(C1), 101, 1, Convert.FromHexString("0a0000000002"), Convert.FromHexString("0a00000000fe"));
+            maps.SetEndpoint(IPAddress.Parse(C1), (uint)ns.ContainerIfindex, 1, C1Mac, Convert.FromHexString("0a00000000fe"));
             maps.SetMasqueradeAddress(0, IPAddress.Parse(Host));
             maps.SetMasqueradeAddress((uint)ns.UplinkIfindex, IPAddress.Parse(Host));
             maps.AddPortMapping(new PortMapping(1, new PublishedPort(IPAddress.Any, WebPort, new ContainerPort(80, Proto.Tcp)), IPAddress.Parse(C1)));

@@ -18,7 +18,7 @@ public class ProgramRunBenchmarks
 {
     private BenchWorld _world = null!;
     private BpfProgram _uplink = null!, _veth = null!, _xdp = null!;
-    private byte[] _arp = [], _dnatHit = [], _miss = [], _masqHit = [];
+    private byte[] _arp = [], _dnatHit = [], _miss = [], _masqHit = [], _fromC1 = [];
 
     [GlobalSetup]
     public void Setup()
@@ -28,15 +28,16 @@ public class ProgramRunBenchmarks
         _arp = BenchWorld.Arp();
         _dnatHit = Frames.Tcp(Client, Host, 40000, WebPort, Frames.Ack);
         _miss = Frames.Tcp(Client, Host, 40000, 9999, Frames.Ack);
-        _masqHit = Frames.Tcp(C1, Remote, 5555, 443, Frames.Ack);
+        _masqHit = SentByC1(Frames.Tcp(C1, Remote, 5555, 443, Frames.Ack));
+        _fromC1 = _world.FromC1();
 
         // Open the two flows, then check every path does what its row says.
         Expect(_uplink.TestRun(Frames.Tcp(Client, Host, 40000, WebPort, Frames.Syn)), TcActRedirect, "published SYN");
-        Expect(_veth.TestRun(Frames.Tcp(C1, Remote, 5555, 443, Frames.Syn)), TcActRedirect, "masqueraded SYN");
+        Expect(_veth.TestRun(SentByC1(Frames.Tcp(C1, Remote, 5555, 443, Frames.Syn)), context: _fromC1), TcActRedirect, "masqueraded SYN");
         Expect(_uplink.TestRun(_arp), TcActOk, "ARP");
         Expect(_uplink.TestRun(_dnatHit), TcActRedirect, "DNAT hit");
         Expect(_uplink.TestRun(_miss), TcActOk, "miss");
-        Expect(_veth.TestRun(_masqHit), TcActRedirect, "masquerade hit");
+        Expect(_veth.TestRun(_masqHit, context: _fromC1), TcActRedirect, "masquerade hit");
         Expect(_xdp.TestRun(_dnatHit), XdpRedirect, "XDP DNAT hit");
     }
 
@@ -53,7 +54,7 @@ public class ProgramRunBenchmarks
     public int UplinkMiss() => _uplink.TestRun(_miss).ReturnValue;
 
     [Benchmark(Description = "dp_veth_in masquerade hit (FIB + redirect)")]
-    public int VethMasquerade() => _veth.TestRun(_masqHit).ReturnValue;
+    public int VethMasquerade() => _veth.TestRun(_masqHit, context: _fromC1).ReturnValue;
 
     [Benchmark(Description = "dp_xdp_uplink DNAT hit (established)")]
     public int XdpDnatHit() => _xdp.TestRun(_dnatHit).ReturnValue;
