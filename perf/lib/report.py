@@ -101,7 +101,8 @@ if ipv6:
     md += ["IPv6 (`perf/run --ipv6`): client 2001:db8::2 -> host 2001:db8::1 -> container fd00:19::2. `iptables` is "
            "Docker's ip6tables ruleset (ip6tables-restore), `nftables` a `table ip6`, `dataplane` a container on a "
            "dual-stack network. The UDP frames are 84 bytes on the wire (the same 18-byte payload behind the IPv6 "
-           "header). No TCP out through masquerade: Dataplane has no NAT66 yet. The localhost rows (`lo_*`) are a "
+           "header). TCP out leaves the container's ULA through NAT66 (routing: the client routes the ULA back). "
+           "The localhost rows (`lo_*`) are a "
            "process of the host to [::1]:PORT through Dataplane's socket hooks, and for routing the host to the "
            "container's address directly (the limit).", ""]
 
