@@ -16,7 +16,7 @@ BPF_HEADERS := $(wildcard bpf/include/*.h bpf/lib/*.h)
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,bpf/out/%.bpf.o,$(wildcard bpf/*.bpf.c))
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,tests/bpf/out/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 APT_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev iproute2 iperf3 iputils-ping netcat-openbsd \
-                iptables nftables netsniff-ng wrk procps gnuplot-nox ethtool python3 curl
+                iptables nftables conntrack netsniff-ng wrk procps gnuplot-nox ethtool python3 curl
 # The runtimes the frontends' tests drive (dockerd, the CNI reference plugins, Podman; busybox is
 # their image) and what NativeAOT (the dataplane command, dataplane-cni) links with.
 APT_PACKAGES += docker.io containernetworking-plugins podman busybox-static zlib1g-dev

@@ -8,6 +8,7 @@ public readonly record struct FlowTuple(IPAddress Source, ushort SourcePort, IPA
 /// <summary>
 /// A flow as `conntrack -L` shows it: the original tuple (as the opener sent it), the reply tuple (as
 /// the answer travels), what was translated, its state and time left, and each direction's counters.
+/// IPv4 and IPv6 flows alike (the tuples' addresses say which).
 /// </summary>
 public sealed record ConntrackFlow(
     byte Proto,
@@ -18,9 +19,7 @@ public sealed record ConntrackFlow(
     uint MappingId,
     ulong ExpiresNs,
     CounterValue OriginalCounters,
-    CounterValue ReplyCounters,
-    CtKey OriginalKey,
-    CtValue OriginalValue)
+    CounterValue ReplyCounters)
 {
     /// <summary>dnat (a published port), hairpin (a container to a published port), masquerade, or none.</summary>
     public string Translation => (Flags & CtFlags.Hairpin) != 0 ? "hairpin"
@@ -35,40 +34,30 @@ public sealed record ConntrackFlow(
         Original.SourcePort == port || Original.DestinationPort == port || Reply.SourcePort == port || Reply.DestinationPort == port;
 }
 
-/// <summary>Pairs conntrack entries into flows (the original-direction entry names the flow).</summary>
+/// <summary>One conntrack entry of either table, read: the tuple it is keyed by, its peer entry's tuple,
+/// and what its value says.</summary>
+public readonly record struct ConntrackEntryView(byte Proto, FlowTuple Tuple, FlowTuple Peer, CtState State, CtFlags Flags,
+    uint MappingId, ulong ExpiresNs, CounterValue Counters);
+
+/// <summary>Pairs a table's entries into flows (the original-direction entry names the flow), each with the
+/// keys of its two entries, so that a flush deletes exactly them.</summary>
 public static class ConntrackFlows
 {
-    public static IReadOnlyList<ConntrackFlow> Pair(IReadOnlyList<(CtKey Key, CtValue Value)> entries)
+    public static List<(ConntrackFlow Flow, TKey Key, TKey PeerKey)> Pair<TKey>(IReadOnlyList<(TKey Key, TKey PeerKey, ConntrackEntryView Entry)> entries)
     {
-        var byKey = new Dictionary<CtKey, CtValue>(entries.Count, CtKeyComparer.Instance);
-        foreach (var (k, v) in entries) byKey[k] = v;
-        var flows = new List<ConntrackFlow>(entries.Count / 2 + 1);
-        foreach (var (key, value) in entries)
+        var byTuple = new Dictionary<(byte, FlowTuple), CounterValue>(entries.Count);
+        foreach (var (_, _, e) in entries) byTuple[(e.Proto, e.Tuple)] = e.Counters;
+        var flows = new List<(ConntrackFlow, TKey, TKey)>(entries.Count / 2 + 1);
+        foreach (var (key, peerKey, e) in entries)
         {
-            if (((CtFlags)value.Flags & CtFlags.Reply) != 0) continue;
-            var peerKey = ConntrackEntry.PeerKey(key, value);
-            var reply = byKey.TryGetValue(peerKey, out var pv) ? pv.Counters() : default;
-            flows.Add(new ConntrackFlow(key.Proto, (CtState)value.State, (CtFlags)value.Flags,
-                Tuple(key), Tuple(peerKey), value.MappingId, value.ExpiresNs, value.Counters(), reply, key, value));
+            if ((e.Flags & CtFlags.Reply) != 0) continue;
+            var reply = byTuple.TryGetValue((e.Proto, e.Peer), out var counters) ? counters : default;
+            flows.Add((new ConntrackFlow(e.Proto, e.State, e.Flags, e.Tuple, e.Peer, e.MappingId, e.ExpiresNs, e.Counters, reply), key, peerKey));
         }
         return flows;
     }
 
-    private static CounterValue Counters(this in CtValue v) => new() { Packets = v.Packets, Bytes = v.Bytes };
-
-    private static FlowTuple Tuple(in CtKey k) => new(NetOrder.Addr(k.SAddrBe), NetOrder.Port(k.SPortBe), NetOrder.Addr(k.DAddrBe), NetOrder.Port(k.DPortBe));
-
-    /// <summary>Compares the 16 key bytes (padding included: the kernel compares raw bytes too).</summary>
-    private sealed class CtKeyComparer : IEqualityComparer<CtKey>
-    {
-        public static readonly CtKeyComparer Instance = new();
-
-        public unsafe bool Equals(CtKey a, CtKey b) => new ReadOnlySpan<byte>(&a, sizeof(CtKey)).SequenceEqual(new ReadOnlySpan<byte>(&b, sizeof(CtKey)));
-
-        public unsafe int GetHashCode(CtKey k)
-        {
-            var span = new ReadOnlySpan<byte>(&k, sizeof(CtKey));
-            return HashCode.Combine(BitConverter.ToUInt64(span), BitConverter.ToUInt64(span[8..]));
-        }
-    }
+    /// <summary>The keys of both entries of every flow <paramref name="match"/> selects (what a flush deletes).</summary>
+    public static TKey[] KeysOf<TKey>(List<(ConntrackFlow Flow, TKey Key, TKey PeerKey)> flows, Func<ConntrackFlow, bool> match)
+        => [.. flows.Where(p => match(p.Flow)).SelectMany(p => new[] { p.Key, p.PeerKey })];
 }

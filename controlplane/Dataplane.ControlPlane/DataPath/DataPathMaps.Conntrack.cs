@@ -55,24 +55,26 @@ public sealed partial class DataPathMaps
         return census;
     }
 
-    /// <summary>Every flow (pairs of entries), as `conntrack ls` shows them.</summary>
-    public IReadOnlyList<ConntrackFlow> ConntrackFlows() => DataPath.ConntrackFlows.Pair(ConntrackEntries());
+    /// <summary>Every IPv4 flow (pairs of entries), as `conntrack ls` shows them.</summary>
+    public IReadOnlyList<ConntrackFlow> ConntrackFlows() => [.. Paired().Select(p => p.Flow)];
 
-    /// <summary>Removes the flows <paramref name="match"/> selects, both directions with one batch delete.
+    /// <summary>Removes the IPv4 flows <paramref name="match"/> selects, both directions with one batch delete.
     /// Returns the number of flows removed.</summary>
     public int FlushFlows(Func<ConntrackFlow, bool> match)
     {
-        var flows = ConntrackFlows().Where(match).ToList();
-        if (flows.Count == 0) return 0;
-        var keys = new List<CtKey>(flows.Count * 2);
-        foreach (var f in flows)
-        {
-            keys.Add(f.OriginalKey);
-            keys.Add(ConntrackEntry.PeerKey(f.OriginalKey, f.OriginalValue));
-        }
-        conntrack.DeleteBatch([.. keys]);
-        return flows.Count;
+        var keys = DataPath.ConntrackFlows.KeysOf(Paired(), match);
+        if (keys.Length > 0) conntrack.DeleteBatch(keys);
+        return keys.Length / 2;
     }
+
+    private List<(ConntrackFlow Flow, CtKey Key, CtKey PeerKey)> Paired() => DataPath.ConntrackFlows.Pair(conntrack.Entries().Select(e =>
+    {
+        var peer = ConntrackEntry.PeerKey(e.Key, e.Value);
+        return (e.Key, peer, new ConntrackEntryView(e.Key.Proto, Tuple(e.Key), Tuple(peer), (CtState)e.Value.State, (CtFlags)e.Value.Flags,
+            e.Value.MappingId, e.Value.ExpiresNs, new CounterValue { Packets = e.Value.Packets, Bytes = e.Value.Bytes }));
+    }).ToList());
+
+    private static FlowTuple Tuple(in CtKey k) => new(NetOrder.Addr(k.SAddrBe), NetOrder.Port(k.SPortBe), NetOrder.Addr(k.DAddrBe), NetOrder.Port(k.DPortBe));
 
     private int RemoveFlow(in CtKey key, in CtValue value)
     {

@@ -198,6 +198,27 @@ public sealed unsafe class DataPathMaps6(
 
     public int SweepConntrack() => SweepConntrack(ConntrackEntry.MonotonicNowNs());
 
+    /// <summary>Every IPv6 flow (pairs of entries), as `conntrack ls` shows them.</summary>
+    public IReadOnlyList<ConntrackFlow> ConntrackFlows() => [.. Paired().Select(p => p.Flow)];
+
+    /// <summary>Removes the IPv6 flows <paramref name="match"/> selects, both directions with one batch delete.
+    /// Returns the number of flows removed.</summary>
+    public int FlushFlows(Func<ConntrackFlow, bool> match)
+    {
+        var keys = DataPath.ConntrackFlows.KeysOf(Paired(), match);
+        if (keys.Length > 0) conntrack.DeleteBatch(keys);
+        return keys.Length / 2;
+    }
+
+    private List<(ConntrackFlow Flow, Ct6Key Key, Ct6Key PeerKey)> Paired() => DataPath.ConntrackFlows.Pair(conntrack.Entries().Select(e =>
+    {
+        var peer = PeerKey(e.Key, e.Value);
+        return (e.Key, peer, new ConntrackEntryView(e.Key.Proto, Tuple(e.Key), Tuple(peer), (CtState)e.Value.State, (CtFlags)e.Value.Flags,
+            e.Value.MappingId, e.Value.ExpiresNs, new CounterValue { Packets = e.Value.Packets, Bytes = e.Value.Bytes }));
+    }).ToList());
+
+    private static FlowTuple Tuple(Ct6Key k) => new(NetOrder.Addr6(k.SAddrBe), NetOrder.Port(k.SPortBe), NetOrder.Addr6(k.DAddrBe), NetOrder.Port(k.DPortBe));
+
     /// <summary>Both directions of every IPv6 flow the mapping owns.</summary>
     public int FlushMapping(uint mappingId)
     {

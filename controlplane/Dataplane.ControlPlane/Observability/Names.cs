@@ -27,6 +27,7 @@ public static class Names
         DataPathAbi.ProtoTcp => "tcp",
         DataPathAbi.ProtoUdp => "udp",
         DataPathAbi.ProtoIcmp => "icmp",
+        DataPathAbi.ProtoIcmpV6 => "icmpv6",
         _ => proto.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

@@ -56,11 +56,16 @@ public sealed class ObservabilityService : IDisposable
     {
         var names = new Dictionary<IPAddress, string>();
         foreach (var c in await _containers.ListAsync(ct))
-            if (c.IpAddress is { } ip && IPAddress.TryParse(ip, out var a)) names.TryAdd(a, c.Name);
+            foreach (var a in AddressesOf(c)) names.TryAdd(a, c.Name);
         return names;
     }
 
-    /// <summary>A filter of `conntrack ls/flush`: every part optional; a container is named, its address looked up
+    /// <summary>Every address of a container's endpoints, both families.</summary>
+    private static IEnumerable<IPAddress> AddressesOf(ContainerRecord c) => c.Endpoints
+        .SelectMany(e => new[] { e.IpAddress, e.GlobalIPv6Address })
+        .Select(a => a is not null && IPAddress.TryParse(a, out var ip) ? ip : null).OfType<IPAddress>();
+
+    /// <summary>A filter of `conntrack ls/flush`: every part optional; a container is named, its addresses looked up
     /// (an unknown one is the engine's 404); a protocol other than tcp/udp/icmp is a 400.</summary>
     public async Task<Func<ConntrackFlow, bool>> FilterAsync(int? port, string? container, string? proto, CancellationToken ct)
     {
@@ -70,17 +75,19 @@ public sealed class ObservabilityService : IDisposable
             null or "" => null,
             "tcp" => DataPathAbi.ProtoTcp,
             "udp" => DataPathAbi.ProtoUdp,
-            "icmp" => DataPathAbi.ProtoIcmp,
+            "icmp" => DataPathAbi.ProtoIcmp, // ICMPv6 too (below)
             _ => throw DataplaneException.Invalid($"invalid protocol: {proto} (tcp, udp or icmp)"),
         };
-        IPAddress? address = null;
+        List<IPAddress>? addresses = null;
         if (!string.IsNullOrEmpty(container))
         {
             var record = await _containers.InspectAsync(container, ct);
-            address = record.IpAddress is { } ip ? IPAddress.Parse(ip)
-                : throw DataplaneException.Invalid($"container {container} has no address (network mode {record.NetworkMode})");
+            addresses = [.. AddressesOf(record)];
+            if (addresses.Count == 0) throw DataplaneException.Invalid($"container {container} has no address (network mode {record.NetworkMode})");
         }
-        return f => (port is null || f.HasPort(port.Value)) && (protoByte is null || f.Proto == protoByte) && (address is null || f.Involves(address));
+        return f => (port is null || f.HasPort(port.Value))
+            && (protoByte is null || f.Proto == protoByte || (protoByte == DataPathAbi.ProtoIcmp && f.Proto == DataPathAbi.ProtoIcmpV6))
+            && (addresses is null || addresses.Exists(f.Involves));
     }
 
     public async Task<IReadOnlyList<ConntrackFlowRecord>> ConntrackAsync(int? port, string? container, string? proto, CancellationToken ct)
@@ -88,17 +95,23 @@ public sealed class ObservabilityService : IDisposable
         var match = await FilterAsync(port, container, proto, ct);
         var names = await ContainerNamesAsync(ct);
         ulong now = ConntrackEntry.MonotonicNowNs();
-        return _dataPath.Maps.ConntrackFlows().Where(match).Select(f => Record(f, names, now)).ToList();
+        return AllFlows().Where(match).Select(f => Record(f, names, now)).ToList();
     }
 
     public async Task<ConntrackFlushResponse> FlushAsync(int? port, string? container, string? proto, CancellationToken ct)
-        => new(_dataPath.Maps.FlushFlows(await FilterAsync(port, container, proto, ct)));
+    {
+        var match = await FilterAsync(port, container, proto, ct);
+        return new(_dataPath.Maps.FlushFlows(match) + _dataPath.Maps6.FlushFlows(match));
+    }
+
+    /// <summary>Both tables' flows, IPv4's first.</summary>
+    private IEnumerable<ConntrackFlow> AllFlows() => _dataPath.Maps.ConntrackFlows().Concat(_dataPath.Maps6.ConntrackFlows());
 
     public async Task<IReadOnlyList<NatReservationRecord>> NatAsync(CancellationToken ct)
     {
         var names = await ContainerNamesAsync(ct);
         // A masqueraded flow's port is where its replies come back to: the reply tuple's destination.
-        return _dataPath.Maps.ConntrackFlows()
+        return AllFlows()
             .Where(f => (f.Flags & CtFlags.Snat) != 0)
             .Select(f => new NatReservationRecord(Names.Proto(f.Proto), f.Reply.Destination.ToString(), f.Reply.DestinationPort,
                 f.Original.Source.ToString(), f.Original.SourcePort, f.Original.Destination.ToString(), f.Original.DestinationPort,

@@ -65,6 +65,13 @@ public sealed class Nat66HostTests : IDisposable
 
             Assert.True(code == 0 && output.Contains("receiver"), output);
             Assert.Contains($"Accepted connection from {HostV6}", Lab.OutputOf(server));
+
+            // `conntrack ls` and `flush` see IPv6 flows: iperf3's connections, masqueraded to the global address.
+            var flows = _host.DataPath.Maps6.ConntrackFlows().Where(f => f.Original.DestinationPort == ExternalPort).ToList();
+            Assert.NotEmpty(flows);
+            Assert.All(flows, f => Assert.Equal(("masquerade", IPAddress.Parse("fd00:60::2"), HostV6), (f.Translation, f.Original.Source, f.Reply.Destination)));
+            Assert.Equal(flows.Count, _host.DataPath.Maps6.FlushFlows(f => f.Original.DestinationPort == ExternalPort));
+            Assert.DoesNotContain(_host.DataPath.Maps6.ConntrackFlows(), f => f.Original.DestinationPort == ExternalPort);
         }
         finally
         {
