@@ -48,10 +48,11 @@ build: bpf
 	@$(MAKE) --no-print-directory cli
 
 # The `dataplane` command in out/: the NativeAOT client and dataplane-daemon, the program it executes
-# for `dataplane daemon` and `dataplane demo` (ASP.NET Core and the BPF loader on the JIT runtime).
+# for `dataplane daemon` and `dataplane demo` (ASP.NET Core and the BPF loader on the shared runtime,
+# precompiled ReadyToRun for this machine's architecture).
 DOTNET_RID := linux-$(if $(filter aarch64,$(ARCH)),arm64,x64)
 cli:
-	dotnet publish controlplane/Dataplane.Daemon -c $(CONFIG) --no-build -o out -nologo -v q
+	dotnet publish controlplane/Dataplane.Daemon -c $(CONFIG) -r $(DOTNET_RID) --self-contained false -o out -warnaserror -nologo -v q
 	dotnet publish controlplane/Dataplane.Cli -c $(CONFIG) -r $(DOTNET_RID) -p:PublishAot=true -o out -warnaserror -nologo -v q
 
 # dataplane-cni is published NativeAOT: a runtime starts it on every pod start and stop.

@@ -35,7 +35,6 @@ public sealed unsafe class DataPathMaps6(
     /// host port already published on IPv6 is an error (EEXIST), nothing written.</summary>
     public void AddPortMapping(PortMapping m)
     {
-        ArgumentNullException.ThrowIfNull(m);
         if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax) throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
         var v = new PortMap6Value
         {

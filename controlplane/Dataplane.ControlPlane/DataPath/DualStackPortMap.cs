@@ -12,8 +12,8 @@ public sealed class DualStackPortMap(DataPathMaps v4, DataPathMaps6 v6) : IPortM
     public void AddPortMappings(IReadOnlyList<PortMapping> mappings)
     {
         ArgumentNullException.ThrowIfNull(mappings);
-        var ipv4 = mappings.Where(m => m.Port.Family == AddressFamily.InterNetwork).ToList();
         var ipv6 = mappings.Where(m => m.Port.Family == AddressFamily.InterNetworkV6).ToList();
+        var ipv4 = ipv6.Count == 0 ? mappings : [.. mappings.Where(m => m.Port.Family == AddressFamily.InterNetwork)];
         if (ipv4.Count > 0) v4.AddPortMappings(ipv4);
         var added = new List<PortMapping>();
         try

@@ -44,8 +44,8 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
                 throw DataplaneException.Conflict($"{owner} already publishes ports to {existing.Endpoint}");
             using var tx = new Rollback();
             var target = new Publication(endpoint, []) { Endpoint6 = endpoint6 };
-            if (bindings.FirstOrDefault(b => b.HostIp is { AddressFamily: AddressFamily.InterNetworkV6 }) is { } v6 && endpoint6 is null)
-                throw DataplaneException.Invalid($"cannot publish on [{v6.HostIp}]: the container has no IPv6 address (its network is IPv4 only)");
+            if (endpoint6 is null && bindings.Select(b => b.HostIp).FirstOrDefault(ip => ip is { AddressFamily: AddressFamily.InterNetworkV6 }) is { } v6)
+                throw DataplaneException.Invalid($"cannot publish on [{v6}]: the container has no IPv6 address (its network is IPv4 only)");
             IReadOnlyList<PublishedPort> ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
             tx.Add("host ports", () => hostPorts.ReleaseAll(ports));
             if (endpoint6 is not null)

@@ -32,13 +32,14 @@ public sealed class EphemeralPortReservation(NetworkNamespace ns)
     /// <summary>Ports as the kernel's list: ascending, runs as FROM-TO; an empty list clears it.</summary>
     public static string Format(IEnumerable<int> ports)
     {
-        var sorted = ports.Distinct().Order().ToList();
+        var sorted = ports.ToArray();
+        Array.Sort(sorted);
         var parts = new List<string>();
-        for (int i = 0; i < sorted.Count;)
+        for (int i = 0; i < sorted.Length;)
         {
             int j = i;
-            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
-            parts.Add(i == j ? sorted[i].ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{sorted[i]}-{sorted[j]}"));
+            while (j + 1 < sorted.Length && sorted[j + 1] <= sorted[j] + 1) j++; // a repeat continues the run
+            parts.Add(sorted[i] == sorted[j] ? sorted[i].ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{sorted[i]}-{sorted[j]}"));
             i = j + 1;
         }
         return parts.Count == 0 ? "\n" : string.Join(',', parts);

@@ -15,7 +15,10 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
 
     private readonly IHostPortProbe _probe = probe ?? NoHostPortProbe.Instance;
     private readonly Lock _lock = new();
-    private readonly Dictionary<(Proto, int), List<IPAddress>> _held = [];
+    // Who holds each port of a protocol and family (HeldKey): one address almost always, so the first is
+    // kept alone and only further ones (specific addresses sharing a port) in a list aside. No object per port.
+    private readonly Dictionary<int, IPAddress> _held = [];
+    private readonly Dictionary<int, List<IPAddress>> _heldToo = [];
     private readonly Dictionary<Proto, int> _cursor = [];
 
     public PortRange DynamicRange { get; } = dynamicRange;
@@ -29,27 +32,37 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     /// </summary>
     public IReadOnlyList<PublishedPort> AllocateAll(IEnumerable<PortBinding> bindings, bool reserve = true)
     {
-        var all = bindings.ToList();
+        var all = bindings as IReadOnlyList<PortBinding> ?? bindings.ToList();
         var result = new PublishedPort[all.Count];
-        var fixedAt = Enumerable.Range(0, all.Count).Where(i => all[i].HostPorts is { IsSingle: true }).ToList();
+        var done = new bool[all.Count];
+        var fixedAt = new List<int>();
+        for (int i = 0; i < all.Count; i++)
+            if (all[i].HostPorts is { IsSingle: true } port)
+            {
+                result[i] = new PublishedPort(all[i].EffectiveHostIp, port.Start, all[i].Container);
+                fixedAt.Add(i);
+            }
         lock (_lock)
         {
-            var host = reserve ? _probe.Look(all.Select(b => (b.EffectiveHostIp, b.Container.Proto)).Distinct().ToList()) : HostPortView.Free;
-            var fixedPorts = fixedAt.Select(i => new PublishedPort(all[i].EffectiveHostIp, all[i].HostPorts!.Value.Start, all[i].Container)).ToList();
-            TakeExact(fixedPorts, host);
-            for (int k = 0; k < fixedAt.Count; k++)
-                result[fixedAt[k]] = fixedPorts[k];
+            var host = reserve ? _probe.Look(Wanted(all)) : HostPortView.Free;
+            _held.EnsureCapacity(_held.Count + all.Count);
+            TakeExact(result, fixedAt, host);
+            foreach (int i in fixedAt) done[i] = true;
             try
             {
                 for (int i = 0; i < all.Count; i++)
-                    result[i] ??= TakeFromRange(all[i], host);
+                    if (!done[i])
+                    {
+                        result[i] = TakeFromRange(all[i], host);
+                        done[i] = true;
+                    }
                 if (reserve) _probe.Published(HeldPorts());
                 return result;
             }
             catch
             {
-                foreach (var published in result.Where(p => p is not null))
-                    Unhold(published.HostIp, published.Container.Proto, published.HostPort);
+                for (int i = 0; i < all.Count; i++)
+                    if (done[i]) Unhold(result[i].HostIp, result[i].Container.Proto, result[i].HostPort);
                 throw;
             }
         }
@@ -86,7 +99,23 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
     }
 
-    private List<int> HeldPorts() => [.. _held.Keys.Select(k => k.Item2).Distinct()];
+    private int[] HeldPorts() => [.. _held.Keys.Select(k => k >> 2).Distinct()];
+
+    /// <summary>The distinct addresses and protocols of the bindings: a handful however many ports, so a
+    /// scan of the few found so far beats hashing each binding.</summary>
+    private static List<(IPAddress Address, Proto Proto)> Wanted(IReadOnlyList<PortBinding> bindings)
+    {
+        var wanted = new List<(IPAddress Address, Proto Proto)>();
+        foreach (var b in bindings)
+        {
+            var (ip, proto) = (b.EffectiveHostIp, b.Container.Proto);
+            bool seen = false;
+            foreach (var w in wanted)
+                seen |= w.Proto == proto && w.Address.Equals(ip);
+            if (!seen) wanted.Add((ip, proto));
+        }
+        return wanted;
+    }
 
     public bool IsHeld(IPAddress ip, Proto proto, int port)
     {
@@ -94,20 +123,23 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             return Conflicts(ip, proto, port);
     }
 
-    private void TakeExact(IReadOnlyList<PublishedPort> ports, HostPortView host)
+    /// <summary>Holds the ports at <paramref name="at"/>, all of them or none.</summary>
+    private void TakeExact(PublishedPort[] ports, List<int> at, HostPortView host)
     {
-        var held = new List<PublishedPort>();
+        int held = 0;
         try
         {
-            foreach (var p in ports)
+            foreach (int i in at)
             {
+                var p = ports[i];
                 if (Conflicts(p.HostIp, p.Container.Proto, p.HostPort))
                     throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
-                held.Add(p);
+                held++;
             }
-            foreach (var p in ports)
+            foreach (int i in at)
             {
+                var p = ports[i];
                 var refusal = host.Refusal(p);
                 if (refusal != Interop.Errno.None)
                     throw DataplaneException.Conflict(string.Create(CultureInfo.InvariantCulture,
@@ -116,8 +148,8 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
         catch
         {
-            foreach (var p in held)
-                Unhold(p.HostIp, p.Container.Proto, p.HostPort);
+            foreach (int i in at.Take(held))
+                Unhold(ports[i].HostIp, ports[i].Container.Proto, ports[i].HostPort);
             throw;
         }
     }
@@ -155,20 +187,45 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         _ => "address already in use",
     };
 
-    private bool Conflicts(IPAddress ip, Proto proto, int port) =>
-        _held.TryGetValue((proto, port), out var ips) && ips.Any(held => Overlap(held, ip));
+    // An int key keeps the tables on the runtime's precompiled Dictionary<int, T> (no JIT on a cold daemon).
+    // Addresses of two families never conflict, so each family has its own key.
+    private static int HeldKey(IPAddress ip, Proto proto, int port) =>
+        port << 2 | (int)proto << 1 | (ip.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : 0);
+
+    private bool Conflicts(IPAddress ip, Proto proto, int port)
+    {
+        int key = HeldKey(ip, proto, port);
+        if (!_held.TryGetValue(key, out var first)) return false;
+        if (Overlap(first, ip)) return true;
+        if (_heldToo.TryGetValue(key, out var more))
+            foreach (var held in more)
+                if (Overlap(held, ip)) return true;
+        return false;
+    }
 
     private void Hold(IPAddress ip, Proto proto, int port)
     {
-        if (!_held.TryGetValue((proto, port), out var ips))
-            _held[(proto, port)] = ips = [];
-        ips.Add(ip);
+        int key = HeldKey(ip, proto, port);
+        if (_held.TryAdd(key, ip)) return;
+        if (!_heldToo.TryGetValue(key, out var more)) _heldToo[key] = more = [];
+        more.Add(ip);
     }
 
     private void Unhold(IPAddress ip, Proto proto, int port)
     {
-        if (_held.TryGetValue((proto, port), out var ips) && ips.Remove(ip) && ips.Count == 0)
-            _held.Remove((proto, port));
+        int key = HeldKey(ip, proto, port);
+        if (!_held.TryGetValue(key, out var first)) return;
+        _heldToo.TryGetValue(key, out var more);
+        if (!first.Equals(ip))
+            more?.Remove(ip);
+        else if (more is { Count: > 0 })
+        {
+            _held[key] = more[^1];
+            more.RemoveAt(more.Count - 1);
+        }
+        else
+            _held.Remove(key);
+        if (more is { Count: 0 }) _heldToo.Remove(key);
     }
 
     private static bool Overlap(IPAddress a, IPAddress b) =>

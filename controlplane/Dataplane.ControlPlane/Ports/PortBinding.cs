@@ -9,7 +9,7 @@ public readonly record struct ContainerPort(int Port, Proto Proto) : IComparable
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Port}/{Proto.Name()}");
 
     public int CompareTo(ContainerPort other) =>
-        Port != other.Port ? Port.CompareTo(other.Port) : Proto.CompareTo(other.Proto);
+        Port != other.Port ? Port.CompareTo(other.Port) : ((int)Proto).CompareTo((int)other.Proto); // an enum's CompareTo boxes
 
     /// <summary>Parses "80" or "80/udp" as `docker port c 80` does (tcp by default).</summary>
     public static ContainerPort Parse(string text)
@@ -25,7 +25,7 @@ public readonly record struct ContainerPort(int Port, Proto Proto) : IComparable
 /// One requested publication: HostIp null means every address; HostPorts null means "any free port
 /// from the daemon's range"; a HostPorts range with one container port means "one free port from it".
 /// </summary>
-public sealed record PortBinding(IPAddress? HostIp, PortRange? HostPorts, ContainerPort Container)
+public readonly record struct PortBinding(IPAddress? HostIp, PortRange? HostPorts, ContainerPort Container)
 {
     public IPAddress EffectiveHostIp => HostIp ?? IPAddress.Any;
 }

@@ -8,8 +8,9 @@ namespace Dataplane.ControlPlane.Ports;
 /// <summary>
 /// A published port: (host address, proto, host port) -> container port, as one shape from the
 /// engine to the data path's maps. HostIp 0.0.0.0 (or ::) means every address of that family.
+/// A value, not an object: a 50,000-port range is not 50,000 objects for the collector to trace.
 /// </summary>
-public sealed record PublishedPort(IPAddress HostIp, int HostPort, ContainerPort Container)
+public readonly record struct PublishedPort(IPAddress HostIp, int HostPort, ContainerPort Container)
 {
     public AddressFamily Family => HostIp.AddressFamily;
 
@@ -32,7 +33,7 @@ public sealed record PublishedPort(IPAddress HostIp, int HostPort, ContainerPort
         PublishedPort? last = null;
         foreach (var p in ports)
         {
-            if (last is not null && p.Continues(last))
+            if (last is { } before && p.Continues(before))
                 records[^1] = records[^1] with { Count = records[^1].Count + 1 };
             else
                 records.Add(new(p.HostIp.ToString(), p.HostPort, p.Container.Port, p.Proto.Name()));

@@ -36,7 +36,9 @@ public static partial class RunSyntax
         NoNullItems(r.NetworkAliases, "network-alias");
         string? name = r.Name is null ? null : ValidateName(r.Name);
         var mode = NetworkModeSpec.Parse(r.Network);
-        var bindings = (r.Publish ?? []).SelectMany(PortSpecParser.Parse).ToList();
+        var bindings = new List<PortBinding>();
+        foreach (var spec in r.Publish ?? [])
+            bindings.AddRange(PortSpecParser.Parse(spec));
         var exposed = ExposedPorts.Union((r.Expose ?? []).SelectMany(ExposedPorts.Parse), bindings);
         if (r.Hostname is not null)
             HostnameFile.Validate(r.Hostname);

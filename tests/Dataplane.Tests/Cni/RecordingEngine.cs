@@ -62,7 +62,7 @@ public sealed class RecordingEngine(Func<RtNetlink> links) : IEndpointEngine
             if (!_endpoints.ContainsKey(owner)) throw DataplaneException.NotFound($"no endpoint for {owner}");
             foreach (var b in bindings)
                 foreach (var (other, ports) in _ports)
-                    if (other != owner && ports.FirstOrDefault(p => p.HostPort == b.HostPorts!.Value.Start && p.Container.Proto == b.Container.Proto) is { } taken)
+                    if (other != owner && ports.Where(p => p.HostPort == b.HostPorts!.Value.Start && p.Container.Proto == b.Container.Proto).Cast<PublishedPort?>().FirstOrDefault() is { } taken)
                         throw DataplaneException.Conflict($"host port {taken.HostPort}/{taken.Container.Proto.Name()} is already published by {other}");
             Calls.Add($"Publish {owner} reserve={reserveHostPorts} {string.Join(",", bindings.Select(b => $"{b.HostIp}:{b.HostPorts}->{b.Container}"))}");
             var published = bindings.Select(b => new PublishedPort(b.EffectiveHostIp, b.HostPorts!.Value.Start, b.Container)).ToList();
