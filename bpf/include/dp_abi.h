@@ -366,8 +366,8 @@ enum dp_fwd_path {
 	DP_FWD_MASQ_REPLY    = 3, /* outside's reply to a masqueraded flow */
 	DP_FWD_HAIRPIN       = 4, /* container -> published port of the host, both directions */
 	DP_FWD_XDP           = 5, /* redirected by the XDP fast path */
-	DP_FWD_SOCK_CONNECT  = 6, /* cgroup connect4 rewrote a host socket's destination */
-	DP_FWD_SOCK_SENDMSG  = 7, /* cgroup sendmsg4 rewrote a datagram's destination */
+	DP_FWD_SOCK_CONNECT  = 6, /* cgroup connect4/6 rewrote a host socket's destination */
+	DP_FWD_SOCK_SENDMSG  = 7, /* cgroup sendmsg4/6 rewrote a datagram's destination */
 };
 
 /* dp_drop_dir index: DP_DROP_INDEX(reason) * 2 + direction, for drops of a

@@ -42,15 +42,17 @@ static __always_inline struct dp_endpoint *dp_endpoint_of(__be32 addr)
 }
 
 /*
- * Published port for {daddr, proto, dport}: the mapping bound to exactly
- * daddr, else the wildcard one when daddr is a local address. Loopback
- * destinations only for socket hooks: a 127.0.0.1 mapping is never matched
- * from the wire.
+ * Published port for {daddr, proto, dport}: the wildcard mapping when daddr
+ * is a local address, else the one bound to exactly daddr. A port is never
+ * published on both (the control plane refuses the overlap, as Docker does),
+ * so the wildcard is looked up first: one lookup for the common case, not a
+ * miss on the exact key before it. Loopback destinations only for socket
+ * hooks: a 127.0.0.1 mapping is never matched from the wire.
  */
 static __always_inline struct dp_portmap_val *dp_portmap_find(__be32 daddr, __u8 proto, __be16 dport,
 							     int sockets)
 {
-	struct dp_portmap_key k = { .addr = daddr, .port = dport, .proto = proto };
+	struct dp_portmap_key k = { .addr = 0, .port = dport, .proto = proto };
 	struct dp_portmap_val *v;
 	int loopback = dp_is_loopback(daddr);
 
@@ -58,10 +60,8 @@ static __always_inline struct dp_portmap_val *dp_portmap_find(__be32 daddr, __u8
 		return NULL;
 	v = bpf_map_lookup_elem(&dp_portmap, &k);
 	if (v)
-		return v;
-	if (!loopback && !dp_is_host_addr(daddr))
-		return NULL;
-	k.addr = 0;
+		return loopback || dp_is_host_addr(daddr) ? v : NULL;
+	k.addr = daddr;
 	return bpf_map_lookup_elem(&dp_portmap, &k);
 }
 

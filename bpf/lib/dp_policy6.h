@@ -68,8 +68,9 @@ static __always_inline struct dp_endpoint *dp6_endpoint_of(const __be32 *addr)
 	return bpf_map_lookup_elem(&dp_endpoints6, &k);
 }
 
-/* As dp_portmap_find: the mapping bound to daddr, else the wildcard one when
- * daddr is a local address; ::1 mappings only for the socket hooks. */
+/* As dp_portmap_find: the wildcard mapping when daddr is a local address,
+ * else the one bound to exactly daddr (never both: the wildcard first);
+ * ::1 mappings only for the socket hooks. */
 static __always_inline struct dp_portmap6_val *dp6_portmap_find(const __be32 *daddr, __u8 proto,
 								__be16 dport, int sockets)
 {
@@ -79,13 +80,10 @@ static __always_inline struct dp_portmap6_val *dp6_portmap_find(const __be32 *da
 
 	if (loopback && !sockets)
 		return NULL;
-	dp6_copy(k.addr, daddr);
 	v = bpf_map_lookup_elem(&dp_portmap6, &k);
 	if (v)
-		return v;
-	if (!loopback && !dp6_is_host_addr(daddr))
-		return NULL;
-	__builtin_memset(k.addr, 0, sizeof(k.addr));
+		return loopback || dp6_is_host_addr(daddr) ? v : NULL;
+	dp6_copy(k.addr, daddr);
 	return bpf_map_lookup_elem(&dp_portmap6, &k);
 }
 

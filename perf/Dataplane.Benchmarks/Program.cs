@@ -4,5 +4,11 @@ namespace Dataplane.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["kernel-ns"])
+            NewFlowBenchmarks.PrintKernelTimes(); // the new-flow cases in the kernel's own time, in seconds
+        else
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -16,11 +16,12 @@ public sealed partial class DataPathMaps
         int removed = 0;
         var entries = conntrack.Entries();
         var droppable = new List<KeyValuePair<CtKey, CtValue>>();
+        bool pressure = ConntrackPressure.FlowsToEvict(entries.Count, capacity) > 0; // else no candidate is needed
         foreach (var (key, snapshot) in entries)
         {
             if (!ConntrackEntry.IsExpired(snapshot, nowNs))
             {
-                if (((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
+                if (pressure && ((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
                 continue;
             }
             // Re-read: the data path may have refreshed the flow since the snapshot.

@@ -162,14 +162,15 @@ public sealed unsafe class DataPathMaps6(
     /// that are not assured; the entries removed, and how many were walked (the table's fill then).</summary>
     public (int Removed, int Walked) Sweep(ulong nowNs, int capacity)
     {
-        int removed = 0, walked = 0;
+        int removed = 0;
+        var entries = conntrack.Entries();
         var droppable = new List<KeyValuePair<Ct6Key, Ct6Value>>();
-        foreach (var (key, snapshot) in conntrack.Entries())
+        bool pressure = ConntrackPressure.FlowsToEvict(entries.Count, capacity) > 0; // else no candidate is needed
+        foreach (var (key, snapshot) in entries)
         {
-            walked++;
             if (!ConntrackEntry.IsExpired(snapshot.ExpiresNs, nowNs))
             {
-                if (((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
+                if (pressure && ((CtFlags)snapshot.Flags & CtFlags.Reply) == 0 && CanEarlyDrop(key, snapshot, nowNs)) droppable.Add(new(key, snapshot));
                 continue;
             }
             if (!conntrack.TryLookup(key, out var v) || !ConntrackEntry.IsExpired(v.ExpiresNs, nowNs)) continue;
@@ -177,12 +178,12 @@ public sealed unsafe class DataPathMaps6(
             if (conntrack.TryLookup(peer, out var pv) && !ConntrackEntry.IsExpired(pv.ExpiresNs, nowNs)) continue;
             removed += RemoveFlow(key, v);
         }
-        int evict = ConntrackPressure.FlowsToEvict(walked - removed, capacity);
+        int evict = ConntrackPressure.FlowsToEvict(entries.Count - removed, capacity);
         foreach (var (key, _) in ConntrackPressure.Victims(droppable, e => e.Value.LastSeenNs, evict))
         {
             if (conntrack.TryLookup(key, out var v) && CanEarlyDrop(key, v, nowNs)) removed += RemoveFlow(key, v); // still not assured
         }
-        return (removed, walked);
+        return (removed, entries.Count);
     }
 
     private int RemoveFlow(in Ct6Key key, in Ct6Value value)

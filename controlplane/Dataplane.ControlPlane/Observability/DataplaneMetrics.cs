@@ -42,7 +42,7 @@ public sealed class DataplaneMetrics
         _dropBytes = f.CreateCounter("dataplane_drop_bytes_total", "Bytes of the packets the data path dropped, by reason and direction.", "reason", "direction");
         _fwdPackets = f.CreateCounter("dataplane_forward_packets_total", "Packets a flow translated, by path (dnat, dnat_reply, masquerade, masquerade_reply, hairpin, xdp).", "path");
         _fwdBytes = f.CreateCounter("dataplane_forward_bytes_total", "Bytes of the packets a flow translated, by path.", "path");
-        _sockRedirects = f.CreateCounter("dataplane_socket_redirects_total", "Host sockets whose destination a cgroup hook rewrote to a container (connect4, sendmsg4).", "hook");
+        _sockRedirects = f.CreateCounter("dataplane_socket_redirects_total", "Host sockets whose destination a cgroup hook rewrote to a container, either family (connect: connect4 and connect6, sendmsg: sendmsg4 and sendmsg6).", "hook");
         _portPackets = f.CreateCounter("dataplane_published_port_packets_total", "Packets of the flows of a published port, both directions.", "container", "host_ip", "host_port", "proto");
         _portBytes = f.CreateCounter("dataplane_published_port_bytes_total", "Bytes of the flows of a published port, both directions.", "container", "host_ip", "host_port", "proto");
         _ctEntries = f.CreateGauge("dataplane_conntrack_entries", "Conntrack entries (two per flow) by family, protocol and state.", "family", "proto", "state");
@@ -128,7 +128,7 @@ public sealed class DataplaneMetrics
         {
             if (path is ForwardPath.SockConnect or ForwardPath.SockSendmsg)
             {
-                _sockRedirects.WithLabels(path == ForwardPath.SockConnect ? "connect4" : "sendmsg4").IncTo(c.Packets);
+                _sockRedirects.WithLabels(path == ForwardPath.SockConnect ? "connect" : "sendmsg").IncTo(c.Packets); // both families share the counter
                 continue;
             }
             var name = Names.Of(path);
