@@ -60,19 +60,12 @@ public sealed partial class DataPathMaps(
     /// written (InteropException, EEXIST, naming the port); a write the kernel refuses part-way (e.g. a full
     /// map) removes what was written before it throws.
     /// </summary>
-    /// <remarks>The kernel's batch update has no BPF_NOEXIST (elem_flags other than BPF_F_LOCK are
-    /// EINVAL), so "not yet published" is checked here and the batch writes create-or-replace. The check
-    /// and the write hold a lock, so this facade's own writers cannot slip in between; a second writer of
-    /// the same pinned map outside it could.</remarks>
+    /// <remarks>How the batch stays all or nothing: <see cref="PortMapBatch"/>.</remarks>
     public void AddPortMappings(IReadOnlyList<PortMapping> mappings)
     {
         ArgumentNullException.ThrowIfNull(mappings);
         Publish(mappings, nameof(mappings));
     }
-
-    /// <summary>From this many mappings on, the published keys are read in one walk of the map (batch
-    /// lookup, ~0.3 us an entry, at most DP_PORTMAP_MAX entries) instead of a lookup per key (~1 us each).</summary>
-    private const int CheckByWalkFrom = 1024;
 
     private readonly Lock _publishing = new();
 
@@ -83,57 +76,16 @@ public sealed partial class DataPathMaps(
         var snatRange = SnatRange();
         var keys = new PortMapKey[n];
         var values = new PortMapValue[n];
-        var index = new Dictionary<ulong, int>(n);
         for (int i = 0; i < n; i++)
         {
-            var m = mappings[i];
-            Validate(m, snatRange, paramName);
-            keys[i] = KeyOf(m.Port);
-            values[i] = ValueOf(m);
-            if (!index.TryAdd(Packed(keys[i]), i))
-                throw new ArgumentException(
-                    $"{Describe(m)} appears twice in the batch (mappings {mappings[index[Packed(keys[i])]].Id} and {m.Id}); nothing was published", paramName);
+            Validate(mappings[i], snatRange, paramName);
+            keys[i] = KeyOf(mappings[i].Port);
+            values[i] = ValueOf(mappings[i]);
         }
-
-        lock (_publishing)
-        {
-            if (n == 1)
-            {
-                // One mapping: the kernel's own NOEXIST check, one syscall.
-                try
-                {
-                    portmap.Update(keys[0], values[0], MapUpdate.NoExist);
-                }
-                catch (InteropException e) when (e.Errno == Errno.EEXIST)
-                {
-                    throw Taken(mappings[0], keys[0]);
-                }
-                return;
-            }
-
-            int taken = FirstPublished(keys, index);
-            if (taken >= 0) throw Taken(mappings[taken], keys[taken]);
-            try
-            {
-                portmap.UpdateBatch(keys, values);
-            }
-            catch (InteropException e)
-            {
-                // None of the keys was there before the write (checked above, under the lock): every
-                // one found now is ours. The kernel wrote a prefix; deleting all of them removes it.
-                string undo;
-                try
-                {
-                    undo = $"the {portmap.DeleteBatch(keys)} written before it were removed, nothing was published";
-                }
-                catch (Exception u)
-                {
-                    undo = $"removing the ones written before it failed too ({u.Message}); some may stay published";
-                }
-                throw new InteropException("publish ports", DataPathAbi.MapPortmap, e.Errno,
-                    $"the kernel refused one of {n} mappings part-way ({e.Message}); {undo}");
-            }
-        }
+        PortMapBatch.Publish(portmap, _publishing, DataPathAbi.MapPortmap, keys, values,
+            twice: (first, second) => new ArgumentException(
+                $"{Describe(mappings[second])} appears twice in the batch (mappings {mappings[first].Id} and {mappings[second].Id}); nothing was published", paramName),
+            taken: i => Taken(mappings[i], keys[i]));
     }
 
     private void Validate(PortMapping m, (ushort Min, ushort Max) snatRange, string paramName)
@@ -154,21 +106,6 @@ public sealed partial class DataPathMaps(
         Flags = (uint)(m.Unguarded ? PortMapFlags.Unguarded : PortMapFlags.None),
     };
 
-    /// <summary>Index of the first key already in the map, or -1.</summary>
-    private int FirstPublished(PortMapKey[] keys, Dictionary<ulong, int> index)
-    {
-        if (keys.Length < CheckByWalkFrom)
-        {
-            for (int i = 0; i < keys.Length; i++)
-                if (portmap.TryLookup(keys[i], out _)) return i;
-            return -1;
-        }
-        int first = -1;
-        foreach (var (key, _) in portmap.Entries())
-            if (index.TryGetValue(Packed(key), out var i) && (first < 0 || i < first)) first = i;
-        return first;
-    }
-
     private InteropException Taken(PortMapping m, in PortMapKey key)
     {
         var owner = portmap.TryLookup(key, out var v) ? $" (mapping {v.MappingId})" : "";
@@ -177,8 +114,6 @@ public sealed partial class DataPathMaps(
 
     private static string Describe(PortMapping m)
         => $"host port {m.Port.HostPort}/{m.Port.Proto.Name()} on {(m.Port.OnEveryAddress ? "every host address" : m.Port.HostIp.ToString())}";
-
-    private static ulong Packed(in PortMapKey k) => k.AddrBe | (ulong)k.PortBe << 32 | (ulong)k.Proto << 48 | (ulong)k.Pad << 56;
 
     /// <summary>Unpublishes: new flows stop at once, then the flows the mapping owned are removed
     /// (no stale UDP flow keeps the old translation). Returns the number of conntrack entries removed.</summary>

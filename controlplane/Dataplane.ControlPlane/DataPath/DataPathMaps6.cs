@@ -33,33 +33,51 @@ public sealed unsafe class DataPathMaps6(
 
     /// <summary>Publishes an IPv6 port ([::] = every local IPv6 address) to an IPv6 container address; a
     /// host port already published on IPv6 is an error (EEXIST), nothing written.</summary>
-    public void AddPortMapping(PortMapping m)
+    public void AddPortMapping(PortMapping m) => AddPortMappings([m]);
+
+    /// <summary>Publishes many IPv6 ports, all or nothing, with one batch write (<see cref="PortMapBatch"/>).</summary>
+    public void AddPortMappings(IReadOnlyList<PortMapping> mappings)
     {
-        if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax) throw new ArgumentOutOfRangeException(nameof(m), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
-        var v = new PortMap6Value
+        int n = mappings.Count;
+        var keys = new PortMap6Key[n];
+        var values = new PortMap6Value[n];
+        for (int i = 0; i < n; i++)
         {
-            CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port), MappingId = m.Id, Flags = (uint)(m.Unguarded ? PortMapFlags.Unguarded : PortMapFlags.None),
-        };
-        NetOrder.Addr6Be(m.ContainerAddress, v.CtrAddrBe);
-        var key = KeyOf(m.Port);
-        lock (_publishing)
-        {
-            try
+            var m = mappings[i];
+            if (m.Id == 0 || m.Id >= DataPathAbi.MappingIdMax)
+                throw new ArgumentOutOfRangeException(nameof(mappings), $"mapping id {m.Id} outside 1..{DataPathAbi.MappingIdMax - 1}");
+            keys[i] = KeyOf(m.Port);
+            var v = new PortMap6Value
             {
-                portmap.Update(key, v, MapUpdate.NoExist);
-            }
-            catch (InteropException e) when (e.Errno == Errno.EEXIST)
-            {
-                throw new InteropException("publish port", m.Port.HostEndpoint, Errno.EEXIST, $"{m.Port.Proto.Name()} {m.Port.HostEndpoint} is already published");
-            }
+                CtrPortBe = NetOrder.PortBe((ushort)m.Port.Container.Port), MappingId = m.Id,
+                Flags = (uint)(m.Unguarded ? PortMapFlags.Unguarded : PortMapFlags.None),
+            };
+            NetOrder.Addr6Be(m.ContainerAddress, v.CtrAddrBe);
+            values[i] = v;
         }
+        PortMapBatch.Publish(portmap, _publishing, DataPathAbi.MapPortmap6, keys, values,
+            twice: (_, second) => new ArgumentException(
+                $"{mappings[second].Port.Proto.Name()} {mappings[second].Port.HostEndpoint} appears twice in the batch; nothing was published", nameof(mappings)),
+            taken: i => new InteropException("publish port", mappings[i].Port.HostEndpoint, Errno.EEXIST,
+                $"{mappings[i].Port.Proto.Name()} {mappings[i].Port.HostEndpoint} is already published"));
     }
 
     /// <summary>Unpublishes and flushes the mapping's IPv6 flows; returns the conntrack entries removed.</summary>
-    public int RemovePortMapping(PortMapping m)
+    public int RemovePortMapping(PortMapping m) => RemovePortMappings([m]);
+
+    /// <summary>Unpublishes many (a container's ports), then flushes their IPv6 flows with one walk of the table.</summary>
+    /// <remarks>Flows are found by the mapping id the kernel holds for each port (an earlier daemon's id after a restart).</remarks>
+    public int RemovePortMappings(IReadOnlyList<PortMapping> mappings)
     {
-        portmap.Delete(KeyOf(m.Port));
-        return FlushMapping(m.Id);
+        var ids = new HashSet<uint>();
+        foreach (var m in mappings)
+        {
+            var key = KeyOf(m.Port);
+            var id = portmap.TryLookup(key, out var published) ? published.MappingId : m.Id;
+            if (id != 0) ids.Add(id); // 0 tags the flows of no mapping (NAT66): never flush those
+            portmap.Delete(key);
+        }
+        return ids.Count == 0 ? 0 : FlushMappings(ids);
     }
 
     public IReadOnlyList<PortMapping> PortMappings() => portmap.Entries().Select(e =>
@@ -220,17 +238,18 @@ public sealed unsafe class DataPathMaps6(
     private static FlowTuple Tuple(Ct6Key k) => new(NetOrder.Addr6(k.SAddrBe), NetOrder.Port(k.SPortBe), NetOrder.Addr6(k.DAddrBe), NetOrder.Port(k.DPortBe));
 
     /// <summary>Both directions of every IPv6 flow the mapping owns.</summary>
-    public int FlushMapping(uint mappingId)
+    public int FlushMapping(uint mappingId) => FlushMappings(new HashSet<uint> { mappingId });
+
+    /// <summary>Both directions of every IPv6 flow the mappings own, each once, then one batch delete.</summary>
+    public int FlushMappings(IReadOnlySet<uint> mappingIds)
     {
-        var keys = new List<Ct6Key>();
+        var flows = new HashSet<Ct6Key>(RawKeyComparer<Ct6Key>.Instance);
         foreach (var (key, v) in conntrack.Entries())
         {
-            if (v.MappingId != mappingId) continue;
-            keys.Add(key);
-            keys.Add(PeerKey(key, v));
+            if (!mappingIds.Contains(v.MappingId)) continue;
+            flows.Add(key);
+            flows.Add(PeerKey(key, v));
         }
-        int removed = 0;
-        foreach (var k in keys) if (conntrack.Delete(k)) removed++;
-        return removed;
+        return flows.Count == 0 ? 0 : conntrack.DeleteBatch([.. flows]);
     }
 }

@@ -12,21 +12,14 @@ public sealed class DualStackPortMap(DataPathMaps v4, DataPathMaps6 v6) : IPortM
     public void AddPortMappings(IReadOnlyList<PortMapping> mappings)
     {
         ArgumentNullException.ThrowIfNull(mappings);
-        var ipv6 = mappings.Where(m => m.Port.Family == AddressFamily.InterNetworkV6).ToList();
-        var ipv4 = ipv6.Count == 0 ? mappings : [.. mappings.Where(m => m.Port.Family == AddressFamily.InterNetwork)];
+        var (ipv4, ipv6) = ByFamily(mappings);
         if (ipv4.Count > 0) v4.AddPortMappings(ipv4);
-        var added = new List<PortMapping>();
         try
         {
-            foreach (var m in ipv6)
-            {
-                v6.AddPortMapping(m);
-                added.Add(m);
-            }
+            if (ipv6.Count > 0) v6.AddPortMappings(ipv6); // all or nothing itself
         }
         catch
         {
-            foreach (var m in added) v6.RemovePortMapping(m);
             if (ipv4.Count > 0) v4.RemovePortMappings(ipv4);
             throw;
         }
@@ -35,11 +28,15 @@ public sealed class DualStackPortMap(DataPathMaps v4, DataPathMaps6 v6) : IPortM
     public int RemovePortMappings(IReadOnlyList<PortMapping> mappings)
     {
         ArgumentNullException.ThrowIfNull(mappings);
-        var ipv4 = mappings.Where(m => m.Port.Family == AddressFamily.InterNetwork).ToList();
-        int removed = ipv4.Count > 0 ? v4.RemovePortMappings(ipv4) : 0;
-        foreach (var m in mappings.Where(m => m.Port.Family == AddressFamily.InterNetworkV6))
-            removed += v6.RemovePortMapping(m);
-        return removed;
+        var (ipv4, ipv6) = ByFamily(mappings);
+        return (ipv4.Count > 0 ? v4.RemovePortMappings(ipv4) : 0) + (ipv6.Count > 0 ? v6.RemovePortMappings(ipv6) : 0);
+    }
+
+    /// <summary>Each family's mappings; the list itself when all are IPv4 (no copy of a large range).</summary>
+    private static (IReadOnlyList<PortMapping> V4, IReadOnlyList<PortMapping> V6) ByFamily(IReadOnlyList<PortMapping> mappings)
+    {
+        var ipv6 = mappings.Where(m => m.Port.Family == AddressFamily.InterNetworkV6).ToList();
+        return (ipv6.Count == 0 ? mappings : [.. mappings.Where(m => m.Port.Family == AddressFamily.InterNetwork)], ipv6);
     }
 
     public IReadOnlyList<PortMapping> PortMappings() => [.. v4.PortMappings(), .. v6.PortMappings()];

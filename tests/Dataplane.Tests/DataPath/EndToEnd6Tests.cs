@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
 using Dataplane.Interop.Namespaces;
 using Dataplane.Interop.Netlink;
@@ -124,6 +125,44 @@ public sealed class EndToEnd6Tests : IDisposable
         Assert.DoesNotContain(_dp.Maps.ConntrackEntries(), e => e.Value.MappingId == Tcp6.Id); // IPv6 flows only in dp_ct6
         _output.WriteLine(client);
     }
+
+    /// <summary>A batch of IPv6 mappings with one port already published: refused naming it, nothing written,
+    /// whether the check looks key by key or walks the map.</summary>
+    [PrivilegedTheory]
+    [InlineData(3)]
+    [InlineData(2_000)]
+    public void AddPortMappings6_OneHostPortAlreadyPublished_RefusedNamingItMapUnchanged(int count)
+    {
+        StartDataPath();
+        var batch = Batch6(count);
+        batch[count / 2] = batch[count / 2] with { Port = batch[count / 2].Port with { HostPort = PublishedPort } };
+        var before = Maps6.PortMappings();
+
+        var e = Assert.Throws<InteropException>(() => Maps6.AddPortMappings(batch));
+
+        Assert.Equal(Errno.EEXIST, e.Errno);
+        Assert.Contains($"tcp [::]:{PublishedPort} is already published", e.Message);
+        Assert.Equal(before.Count, Maps6.PortMappings().Count);
+    }
+
+    /// <summary>2,000 IPv6 ports in one batch write, and gone again with one removal.</summary>
+    [PrivilegedFact]
+    public void AddPortMappings6_ThenRemovePortMappings6_AllWrittenThenAllGone()
+    {
+        StartDataPath();
+        var batch = Batch6(2_000);
+        int before = Maps6.PortMappings().Count;
+
+        Maps6.AddPortMappings(batch);
+        Assert.Equal(before + batch.Count, Maps6.PortMappings().Count);
+        Assert.Contains(Maps6.PortMappings(), m => m.Port.HostPort == 11_999 && m.Id == 2_099);
+
+        Maps6.RemovePortMappings(batch);
+        Assert.Equal(before, Maps6.PortMappings().Count);
+    }
+
+    private static List<PortMapping> Batch6(int count) => [.. Enumerable.Range(0, count)
+        .Select(i => Mappings.Of((uint)(100 + i), IPAddress.IPv6Any, DataPathAbi.ProtoTcp, (ushort)(10_000 + i), Ctr6, 80))];
 
     [PrivilegedFact]
     public void PublishedPort6_UdpFromExternal_ReachesContainer()
