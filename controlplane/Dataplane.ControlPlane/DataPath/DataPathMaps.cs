@@ -120,17 +120,9 @@ public sealed partial class DataPathMaps(
     public int RemovePortMapping(PortMapping m) => RemovePortMappings([m]);
 
     /// <summary>Unpublishes many (a container's ports) with one walk of the conntrack table.</summary>
-    /// <remarks>Flows are found by the mapping id the kernel holds for each port (an earlier daemon's id after a restart).</remarks>
     public int RemovePortMappings(IReadOnlyList<PortMapping> mappings)
     {
-        var ids = new HashSet<uint>();
-        foreach (var m in mappings)
-        {
-            var key = KeyOf(m.Port);
-            var id = portmap.TryLookup(key, out var published) ? published.MappingId : m.Id;
-            if (id != 0) ids.Add(id); // 0 tags the flows of no mapping (masquerade): never flush those
-            portmap.Delete(key);
-        }
+        var ids = PortMapBatch.Unpublish(portmap, mappings.Select(m => (KeyOf(m.Port), m.Id)), v => v.MappingId);
         return ids.Count == 0 ? 0 : FlushMappings(ids);
     }
 

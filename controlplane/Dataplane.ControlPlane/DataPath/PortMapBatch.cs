@@ -3,9 +3,10 @@ using Dataplane.Interop;
 namespace Dataplane.ControlPlane.DataPath;
 
 /// <summary>
-/// Writes many published ports into a family's port map, all or nothing: no key twice in the batch, none
-/// already in the map (both checked before anything is written), then one BPF_MAP_UPDATE_BATCH; a write
-/// the kernel refuses part-way (e.g. a full map) removes what was written before it throws.
+/// Publishing and unpublishing many ports in either family's port map. Publishing is all or nothing: no
+/// key twice in the batch, none already in the map (both checked before anything is written), then one
+/// BPF_MAP_UPDATE_BATCH; a write the kernel refuses part-way (e.g. a full map) removes what was written
+/// before it throws.
 /// </summary>
 /// <remarks>The kernel's batch update has no BPF_NOEXIST (elem_flags other than BPF_F_LOCK are EINVAL),
 /// so "not yet published" is checked here and the batch writes create-or-replace. The check and the write
@@ -68,6 +69,22 @@ public static class PortMapBatch
                 throw new InteropException("publish ports", mapName, e.Errno, $"the kernel refused one of {n} mappings part-way ({e.Message}); {undo}");
             }
         }
+    }
+
+    /// <summary>Deletes the ports' keys and returns the mapping ids the kernel held for them (the caller's id
+    /// where a key was gone already: an earlier daemon's id after a restart is the kernel's), whose flows the
+    /// caller flushes. Id 0 tags the flows of no mapping (masquerade) and is never returned.</summary>
+    public static HashSet<uint> Unpublish<TKey, TValue>(IBpfMap<TKey, TValue> map, IEnumerable<(TKey Key, uint Id)> ports, Func<TValue, uint> idOf)
+        where TKey : unmanaged where TValue : unmanaged
+    {
+        var ids = new HashSet<uint>();
+        foreach (var (key, id) in ports)
+        {
+            var held = map.TryLookup(key, out var published) ? idOf(published) : id;
+            if (held != 0) ids.Add(held);
+            map.Delete(key);
+        }
+        return ids;
     }
 
     /// <summary>Index of the first key already in the map, or -1.</summary>
