@@ -57,6 +57,21 @@ public static class ConntrackFlows
         return flows;
     }
 
+    /// <summary>The keys of both entries of every flow the mappings own, each once (compared as the kernel
+    /// compares them); the peer's key also when the snapshot missed that entry.</summary>
+    public static TKey[] OwnedBy<TKey, TValue>(IEnumerable<KeyValuePair<TKey, TValue>> entries, IReadOnlySet<uint> mappingIds,
+        Func<TValue, uint> mappingIdOf, Func<TKey, TValue, TKey> peerKeyOf) where TKey : unmanaged
+    {
+        var keys = new HashSet<TKey>(RawKeyComparer<TKey>.Instance);
+        foreach (var (key, value) in entries)
+        {
+            if (!mappingIds.Contains(mappingIdOf(value))) continue;
+            keys.Add(key);
+            keys.Add(peerKeyOf(key, value));
+        }
+        return [.. keys];
+    }
+
     /// <summary>The keys of both entries of every flow <paramref name="match"/> selects (what a flush deletes).</summary>
     public static TKey[] KeysOf<TKey>(List<(ConntrackFlow Flow, TKey Key, TKey PeerKey)> flows, Func<ConntrackFlow, bool> match)
         => [.. flows.Where(p => match(p.Flow)).SelectMany(p => new[] { p.Key, p.PeerKey })];

@@ -87,13 +87,7 @@ public sealed partial class DataPathMaps
     /// <summary>Both directions of every flow the mappings own, each once, then one batch delete (a full 262,144-entry table: ~0.4 s, a quarter of it the walk).</summary>
     private int FlushMappings(IReadOnlySet<uint> mappingIds)
     {
-        var flows = new HashSet<CtKey>(RawKeyComparer<CtKey>.Instance);
-        foreach (var (key, v) in conntrack.Entries())
-        {
-            if (!mappingIds.Contains(v.MappingId)) continue;
-            flows.Add(key);
-            flows.Add(ConntrackEntry.PeerKey(key, v)); // also when the snapshot missed it
-        }
-        return conntrack.DeleteBatch([.. flows]);
+        var keys = DataPath.ConntrackFlows.OwnedBy(conntrack.Entries(), mappingIds, v => v.MappingId, (k, v) => ConntrackEntry.PeerKey(k, v));
+        return keys.Length == 0 ? 0 : conntrack.DeleteBatch(keys);
     }
 }

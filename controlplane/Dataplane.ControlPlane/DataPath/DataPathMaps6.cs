@@ -229,19 +229,10 @@ public sealed unsafe class DataPathMaps6(
 
     private static FlowTuple Tuple(Ct6Key k) => new(NetOrder.Addr6(k.SAddrBe), NetOrder.Port(k.SPortBe), NetOrder.Addr6(k.DAddrBe), NetOrder.Port(k.DPortBe));
 
-    /// <summary>Both directions of every IPv6 flow the mapping owns.</summary>
-    public int FlushMapping(uint mappingId) => FlushMappings(new HashSet<uint> { mappingId });
-
     /// <summary>Both directions of every IPv6 flow the mappings own, each once, then one batch delete.</summary>
-    public int FlushMappings(IReadOnlySet<uint> mappingIds)
+    private int FlushMappings(IReadOnlySet<uint> mappingIds)
     {
-        var flows = new HashSet<Ct6Key>(RawKeyComparer<Ct6Key>.Instance);
-        foreach (var (key, v) in conntrack.Entries())
-        {
-            if (!mappingIds.Contains(v.MappingId)) continue;
-            flows.Add(key);
-            flows.Add(PeerKey(key, v));
-        }
-        return flows.Count == 0 ? 0 : conntrack.DeleteBatch([.. flows]);
+        var keys = DataPath.ConntrackFlows.OwnedBy(conntrack.Entries(), mappingIds, v => v.MappingId, (k, v) => PeerKey(k, v));
+        return keys.Length == 0 ? 0 : conntrack.DeleteBatch(keys);
     }
 }

@@ -99,7 +99,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         }
     }
 
-    private int[] HeldPorts() => [.. _held.Keys.Select(k => k >> 2).Distinct()];
+    private int[] HeldPorts() => [.. _held.Keys.Select(k => k >> 2).Distinct()]; // HeldKey without protocol and family
 
     /// <summary>The distinct addresses and protocols of the bindings: a handful however many ports, so a
     /// scan of the few found so far beats hashing each binding.</summary>
@@ -187,10 +187,9 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         _ => "address already in use",
     };
 
-    // An int key keeps the tables on the runtime's precompiled Dictionary<int, T> (no JIT on a cold daemon).
-    // Addresses of two families never conflict, so each family has its own key.
+    // Addresses of two families never conflict, so each family has its own key: PortKey * 2 + IPv6.
     private static int HeldKey(IPAddress ip, Proto proto, int port) =>
-        port << 2 | (int)proto << 1 | (ip.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : 0);
+        proto.PortKey(port) << 1 | (ip.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : 0);
 
     private bool Conflicts(IPAddress ip, Proto proto, int port)
     {

@@ -15,14 +15,14 @@ public sealed class HostPortView
 {
     public static readonly HostPortView Free = new([], []);
 
-    private readonly Dictionary<int, List<BoundSocket>> _byPort = [];   // by Key(proto, port)
+    private readonly Dictionary<int, List<BoundSocket>> _byPort = [];   // by PortKey
     private readonly HashSet<IPAddress> _notLocal;
 
     public HostPortView(IEnumerable<BoundSocket> sockets, IEnumerable<IPAddress> notLocal)
     {
         foreach (var s in sockets)
         {
-            var key = Key(s.Udp ? Proto.Udp : Proto.Tcp, s.Port);
+            var key = (s.Udp ? Proto.Udp : Proto.Tcp).PortKey(s.Port);
             if (!_byPort.TryGetValue(key, out var list)) _byPort[key] = list = [];
             list.Add(s);
         }
@@ -33,12 +33,9 @@ public sealed class HostPortView
     public Errno Refusal(PublishedPort port)
     {
         if (_notLocal.Count > 0 && _notLocal.Contains(port.HostIp)) return Errno.EADDRNOTAVAIL;
-        if (!_byPort.TryGetValue(Key(port.Proto, port.HostPort), out var sockets)) return Errno.None;
+        if (!_byPort.TryGetValue(port.Proto.PortKey(port.HostPort), out var sockets)) return Errno.None;
         return sockets.Exists(s => Conflicts(s, port.HostIp)) ? Errno.EADDRINUSE : Errno.None;
     }
-
-    // An int key keeps the table on the runtime's precompiled Dictionary<int, T> (no JIT on a cold daemon).
-    private static int Key(Proto proto, int port) => port << 1 | (int)proto;
 
     private static bool Conflicts(BoundSocket socket, IPAddress wanted)
     {
