@@ -141,6 +141,8 @@ md += pair_tables()
 for m, title, _ in METRICS:
     if not any(k[2] == m and k[0] not in [c for p in PAIRS for c in p] for k in vals):
         continue
+    if ipv6:
+        title = title.replace("127.0.0.1:PORT", "[::1]:PORT")
     md += [f"## {title}", "", "| config | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for c in configs:
         if c == "iptables-percmd" or c in [x for p in PAIRS for x in p]:
