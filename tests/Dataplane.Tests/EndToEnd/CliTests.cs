@@ -121,24 +121,39 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
     public void OpenFiles_IndependentOfPublishedPorts_ThousandsFitUnderALowLimit()
     {
         // Published ports are reserved by the bind guard, not by a socket each: with room for 100 more
-        // open files, 2,000 ports publish and the daemon opens no file for them.
+        // open files, 2,000 ports publish, and the daemon holds no more files for them than for a container
+        // with 2 (a container costs files of its own: its namespace, its process, its log pipes).
         string fds = $"/proc/{d.DaemonPid}/fd";
-        int open = Directory.GetFileSystemEntries(fds).Length;
+        int OpenFiles() => Directory.GetFileSystemEntries(fds).Length;
         string softLimit = File.ReadLines($"/proc/{d.DaemonPid}/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
-        SetOpenFileLimit(open + 100);
+        SetOpenFileLimit(OpenFiles() + 100);
         try
         {
-            int entries = PortmapEntries();
-            d.Ok("run", "-d", "--name", "many", "-p", "31000-31999:31000-31999", "-p", "31000-31999:31000-31999/udp", "--", "sleep", "30");
-            Assert.Equal(entries + 2000, PortmapEntries());
-            Assert.InRange(Directory.GetFileSystemEntries(fds).Length, 0, open + 20);
-            d.Ok("rm", "-f", "many");
-            Assert.Equal(entries, PortmapEntries());
+            int before = PortmapEntries();
+            int withTwo = OpenFilesWhileRunning("few", 2, "-p", "30998:30998", "-p", "30998:30998/udp");
+            int withTwoThousand = OpenFilesWhileRunning("many", 2000, "-p", "31000-31999:31000-31999", "-p", "31000-31999:31000-31999/udp");
+            Assert.InRange(withTwoThousand, 0, withTwo + 3); // slack for a connection of the CLI's not yet closed
+            Assert.Equal(before, PortmapEntries());
         }
         finally
         {
             SetOpenFileLimit(int.Parse(softLimit, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        int OpenFilesWhileRunning(string name, int ports, params string[] publish)
+        {
+            int entries = PortmapEntries();
+            d.Ok(["run", "-d", "--name", name, .. publish, "--", "sleep", "30"]);
+            try
+            {
+                Assert.Equal(entries + ports, PortmapEntries());
+                return OpenFiles();
+            }
+            finally
+            {
+                d.Ok("rm", "-f", name);
+            }
         }
     }
 
