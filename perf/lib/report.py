@@ -10,6 +10,9 @@ from collections import defaultdict
 
 out = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(out, "raw.csv"))))
+meta = open(os.path.join(out, "meta.txt")).read().strip()
+ipv6 = "family=ipv6" in meta
+LOOPBACK = "[::1]" if ipv6 else "127.0.0.1"  # where the localhost rows' client connects
 
 CONFIG_ORDER = ["routing", "iptables", "nftables", "dataplane", "dataplane-xdp", "docker", "docker+dataplane",
                 "cni-portmap", "cni-dataplane", "iptables-percmd"]
@@ -23,8 +26,8 @@ METRICS = [  # name, title, higher is better
     ("udp_new_kpps", "64-byte UDP into the container, a new flow per packet, kpps", True),
     ("rtt_p50_us", "Round-trip latency p50, us (UDP ping-pong)", False),
     ("rtt_p99_us", "Round-trip latency p99, us (UDP ping-pong)", False),
-    ("lo_tcp_gbps", "TCP bulk from the host to 127.0.0.1:PORT, Gbit/s (iperf3; docker-proxy or socket hooks)", True),
-    ("lo_conn_kcps", "New TCP connections per second from the host to 127.0.0.1:PORT, thousands", True),
+    ("lo_tcp_gbps", f"TCP bulk from the host to {LOOPBACK}:PORT, Gbit/s (iperf3; docker-proxy or socket hooks)", True),
+    ("lo_conn_kcps", f"New TCP connections per second from the host to {LOOPBACK}:PORT, thousands", True),
 ]
 TIMINGS = [  # name, title: control-plane wall times, ms, lower is better
     ("docker_run_ms", "`docker run -d -p RANGE` with N ports, until it returns"),
@@ -89,11 +92,9 @@ with open(os.path.join(out, "summary.csv"), "w", newline="") as f:
         cpu = statistics.median(cpus[(c, n, m)]) if cpus.get((c, n, m)) else None
         w.writerow([c, n, m, f"{s[0]:.4g}", f"{s[1]:.4g}", f"{s[2]:.4g}", s[3], f"{ratio:.3f}" if ratio else "", f"{cpu:.1f}" if cpu is not None else ""])
 
-meta = open(os.path.join(out, "meta.txt")).read().strip()
 notes = open(os.path.join(out, "notes.txt")).read().strip() if os.path.exists(os.path.join(out, "notes.txt")) else ""
 load = open(os.path.join(out, "load.txt")).read().strip() if os.path.exists(os.path.join(out, "load.txt")) else ""
 
-ipv6 = "family=ipv6" in meta
 md = ["# Dataplane side-by-side benchmark" + (", IPv6" if ipv6 else ""), "", "```", meta, "```", "",
       "Each cell: median over repetitions (min-max), then the ratio to plain routing at the same N in this run "
       "(for latency a ratio above 1 is worse). N = published ports in total; the measured ones are installed last.", ""]
@@ -141,8 +142,6 @@ md += pair_tables()
 for m, title, _ in METRICS:
     if not any(k[2] == m and k[0] not in [c for p in PAIRS for c in p] for k in vals):
         continue
-    if ipv6:
-        title = title.replace("127.0.0.1:PORT", "[::1]:PORT")
     md += [f"## {title}", "", "| config | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for c in configs:
         if c == "iptables-percmd" or c in [x for p in PAIRS for x in p]:
