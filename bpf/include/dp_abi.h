@@ -24,7 +24,8 @@
  * struct dp_abi_constants) and the ABI test compares them with the C# mirrors. */
 enum dp_limits {
 	DP_CT_MAX_DEFAULT        = 262144, /* entries; a flow uses two */
-	DP_PORTMAP_MAX           = 16384,
+	DP_PORTMAP_MAX           = 16384,  /* ports published on one address */
+	DP_PORTMAP_ANY_SLOTS     = 2 * 65536, /* on every address: TCP ports, then UDP */
 	DP_MAPPING_ID_MAX        = 16384,  /* mapping ids are 1..MAX-1; 0 = no mapping */
 	DP_ENDPOINT_MAX          = 16384,
 	DP_NETWORK_MAX           = 1024,
@@ -213,8 +214,10 @@ enum dp_portmap_flags {
 	DP_PORTMAP_F_UNGUARDED = 1 << 0,
 };
 
-/* addr = 0 means every local host address (dp_hostaddr). A mapping on
- * 127.0.0.0/8 is only seen by the cgroup socket hooks, never from the wire. */
+/* A port published on one host address. Ports published on every local
+ * address (0.0.0.0, [::]) live in dp_portmap_any / dp_portmap6_any, not here.
+ * A mapping on 127.0.0.0/8 is only seen by the cgroup socket hooks, never
+ * from the wire. (addr = 0 is never written: see dp_portmap_any.) */
 struct dp_portmap_key {
 	__be32 addr;
 	__be16 port;
@@ -229,6 +232,18 @@ struct dp_portmap_val {
 	__u32  mapping_id;    /* 1..DP_MAPPING_ID_MAX-1, index of dp_mapstats */
 	__u32  flags;         /* enum dp_portmap_flags (dp_portmap6_val's too) */
 };
+
+/*
+ * Ports published on every local address of a family: one slot per
+ * {protocol, port}, DP_PORTMAP_ANY_SLOT(proto, port), an ARRAY the control
+ * plane writes through mmap (BPF_F_MMAPABLE): no hashing, no bucket lock and
+ * no syscall per port, and one indexed load on the new-flow path. A slot is
+ * published when its mapping_id is not 0; the writer stores mapping_id last
+ * when publishing and first (as 0) when unpublishing, so a reader that sees
+ * an id sees the translation written before it.
+ */
+#define DP_PORTMAP_ANY_SLOT(proto_is_udp, port_host_order) \
+	((__u32)(proto_is_udp) << 16 | (__u32)(port_host_order))
 
 /* ---- endpoints (containers), keyed by container address ---- */
 struct dp_endpoint_key {
@@ -326,6 +341,7 @@ struct dp_abi_constants {
 /* ---- map names (pinned by name under the instance's pin directory) ---- */
 #define DP_MAP_CT        "dp_ct"
 #define DP_MAP_PORTMAP   "dp_portmap"
+#define DP_MAP_PORTMAP_ANY "dp_portmap_any"
 #define DP_MAP_ENDPOINTS "dp_endpoints"
 #define DP_MAP_NETWORKS  "dp_networks"
 #define DP_MAP_HOSTADDR  "dp_hostaddr"
@@ -549,6 +565,7 @@ struct dp_scratch6 {
 
 #define DP_MAP_CT6        "dp_ct6"
 #define DP_MAP_PORTMAP6   "dp_portmap6"
+#define DP_MAP_PORTMAP6_ANY "dp_portmap6_any"
 #define DP_MAP_ENDPOINTS6 "dp_endpoints6"
 #define DP_MAP_NETWORKS6  "dp_networks6"
 #define DP_MAP_HOSTADDR6  "dp_hostaddr6"

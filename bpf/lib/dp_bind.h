@@ -21,6 +21,8 @@
 #include "dp_abi.h"
 #include "dp_maps.h"
 #include "dp_maps6.h"
+#include "dp_policy.h"
+#include "dp_policy6.h"
 #include "dp_sock.h"
 
 #define DP_BIND_EADDRINUSE 98
@@ -92,16 +94,19 @@ static long dp_bind_walk_hostaddr6(void *map, struct dp_hostaddr6_key *key, stru
 	return w->found;
 }
 
-/* Published on addr, or on every address (0.0.0.0); for a wildcard bind, on
- * any one address: the host's (dp_hostaddr) and loopback, which the socket
- * hooks serve without being a host address. */
+/* Published on addr (0.0.0.0: on every address), guarded. */
 static __always_inline int dp_bind4_published(__be32 addr, __be16 port, __u8 proto)
 {
 	struct dp_portmap_key k = { .addr = addr, .port = port, .proto = proto };
 
+	if (!addr)
+		return dp_guarded(dp_portmap_any_find(proto, port));
 	return dp_guarded(bpf_map_lookup_elem(&dp_portmap, &k));
 }
 
+/* Published on addr, or on every address (0.0.0.0); for a wildcard bind, on
+ * any one address: the host's (dp_hostaddr) and loopback, which the socket
+ * hooks serve without being a host address. */
 static __always_inline int dp_bind4_taken(__be32 addr, __be16 port, __u8 proto)
 {
 	struct dp_bind_walk w = { .port = port, .proto = proto };
@@ -120,20 +125,18 @@ static __always_inline int dp_bind6_taken(const __be32 *addr, __be16 port, __u8 
 {
 	struct dp_portmap6_key k = { .port = port, .proto = proto };
 	struct dp_bind_walk w = { .port = port, .proto = proto };
-	int wildcard = !(addr[0] | addr[1] | addr[2] | addr[3]);
 
-	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
+	if (dp_guarded6(dp6_portmap_any_find(proto, port)))
+		return 1; /* [::] conflicts with every IPv6 address, and every one with it */
+	if (addr[0] | addr[1] | addr[2] | addr[3]) {
+		__builtin_memcpy(k.addr, addr, sizeof(k.addr));
+		return dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k));
+	}
+	k.addr[3] = bpf_htonl(1); /* ::1 */
 	if (dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k)))
 		return 1;
-	if (wildcard) {
-		k.addr[3] = bpf_htonl(1); /* ::1 */
-		if (dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k)))
-			return 1;
-		bpf_for_each_map_elem(&dp_hostaddr6, dp_bind_walk_hostaddr6, &w, 0);
-		return w.found;
-	}
-	__builtin_memset(k.addr, 0, sizeof(k.addr));
-	return dp_guarded6(bpf_map_lookup_elem(&dp_portmap6, &k));
+	bpf_for_each_map_elem(&dp_hostaddr6, dp_bind_walk_hostaddr6, &w, 0);
+	return w.found;
 }
 
 static __always_inline int dp_bind4(struct bpf_sock_addr *ctx)

@@ -30,6 +30,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dp_portmap SEC(".maps");
 
+/* Ports published on every address (dp_abi.h: DP_PORTMAP_ANY_SLOT). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct dp_portmap_val);
+	__uint(max_entries, DP_PORTMAP_ANY_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_portmap_any SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct dp_endpoint_key);

@@ -8,6 +8,7 @@
 #include <bpf/bpf_endian.h>
 #include "dp_abi.h"
 #include "dp_maps6.h"
+#include "dp_policy.h"
 
 static __always_inline void dp6_copy(__be32 *dst, const __be32 *src)
 {
@@ -68,9 +69,18 @@ static __always_inline struct dp_endpoint *dp6_endpoint_of(const __be32 *addr)
 	return bpf_map_lookup_elem(&dp_endpoints6, &k);
 }
 
-/* As dp_portmap_find: the wildcard mapping when daddr is a local address,
- * else the one bound to exactly daddr (never both: the wildcard first);
- * ::1 mappings only for the socket hooks. */
+/* The mapping of {proto, port} published on [::], or NULL (dp_portmap_any_find's twin). */
+static __always_inline struct dp_portmap6_val *dp6_portmap_any_find(__u8 proto, __be16 port)
+{
+	__u32 slot = dp_portmap_any_slot(proto, port);
+	struct dp_portmap6_val *v = bpf_map_lookup_elem(&dp_portmap6_any, &slot);
+
+	return v && dp_portmap_any_published(&v->mapping_id) ? v : NULL;
+}
+
+/* As dp_portmap_find: the mapping on [::] when daddr is a local address,
+ * else the one bound to exactly daddr (never both: [::] first); ::1
+ * mappings only for the socket hooks. */
 static __always_inline struct dp_portmap6_val *dp6_portmap_find(const __be32 *daddr, __u8 proto,
 								__be16 dport, int sockets)
 {
@@ -80,7 +90,7 @@ static __always_inline struct dp_portmap6_val *dp6_portmap_find(const __be32 *da
 
 	if (loopback && !sockets)
 		return NULL;
-	v = bpf_map_lookup_elem(&dp_portmap6, &k);
+	v = dp6_portmap_any_find(proto, dport);
 	if (v)
 		return loopback || dp6_is_host_addr(daddr) ? v : NULL;
 	dp6_copy(k.addr, daddr);

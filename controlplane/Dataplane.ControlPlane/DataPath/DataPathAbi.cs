@@ -7,6 +7,7 @@ public static class DataPathAbi
 
     public const string MapCt = "dp_ct";
     public const string MapPortmap = "dp_portmap";
+    public const string MapPortmapAny = "dp_portmap_any";
     public const string MapEndpoints = "dp_endpoints";
     public const string MapNetworks = "dp_networks";
     public const string MapHostAddr = "dp_hostaddr";
@@ -25,6 +26,7 @@ public static class DataPathAbi
     public const string MapEventState = "dp_event_state";
     public const string MapCt6 = "dp_ct6";
     public const string MapPortmap6 = "dp_portmap6";
+    public const string MapPortmap6Any = "dp_portmap6_any";
     public const string MapEndpoints6 = "dp_endpoints6";
     public const string MapNetworks6 = "dp_networks6";
     public const string MapHostAddr6 = "dp_hostaddr6";
@@ -49,6 +51,7 @@ public static class DataPathAbi
 
     public const int CtMaxDefault = 262144;
     public const int MappingIdMax = 16384;
+    public const int PortmapAnySlots = 2 * 65536; // DP_PORTMAP_ANY_SLOT(udp, port): TCP ports, then UDP
     public const int DropSlots = 32;
     public const ushort SnatPortMinDefault = 61000;
     public const ushort SnatPortMaxDefault = 65535;

@@ -16,14 +16,20 @@ public sealed class DataPathProgram : IDisposable
     public const uint TcHandle = 0xd9, TcPriority = 0xd9;
 
     private readonly BpfObject _object;
+    private readonly PortTable<PortMapKey, PortMapValue> _ports;
+    private readonly PortTable<PortMap6Key, PortMap6Value> _ports6;
 
     private DataPathProgram(BpfObject obj, DataPathOptions options)
     {
         _object = obj;
         Options = options;
+        _ports = new(new KernelMap<PortMapKey, PortMapValue>(obj.Map(DataPathAbi.MapPortmap)),
+            obj.Map(DataPathAbi.MapPortmapAny).MapValues<PortMapValue>(), PortSlots.Instance);
+        _ports6 = new(new KernelMap<PortMap6Key, PortMap6Value>(obj.Map(DataPathAbi.MapPortmap6)),
+            obj.Map(DataPathAbi.MapPortmap6Any).MapValues<PortMap6Value>(), PortSlots6.Instance);
         Maps = new DataPathMaps(
             new KernelMap<CtKey, CtValue>(obj.Map(DataPathAbi.MapCt)),
-            new KernelMap<PortMapKey, PortMapValue>(obj.Map(DataPathAbi.MapPortmap)),
+            _ports,
             new KernelMap<EndpointKey, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints)),
             new KernelMap<NetworkKey, NetworkValue>(obj.Map(DataPathAbi.MapNetworks)),
             new KernelMap<HostAddrKey, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr)),
@@ -34,7 +40,7 @@ public sealed class DataPathProgram : IDisposable
             mappingIdLimit: (uint)obj.Map(DataPathAbi.MapMappingStats).MaxEntries); // ids index the counters
         Maps6 = new DataPathMaps6(
             new KernelMap<Ct6Key, Ct6Value>(obj.Map(DataPathAbi.MapCt6)),
-            new KernelMap<PortMap6Key, PortMap6Value>(obj.Map(DataPathAbi.MapPortmap6)),
+            _ports6,
             new KernelMap<Endpoint6Key, EndpointValue>(obj.Map(DataPathAbi.MapEndpoints6)),
             new KernelMap<Network6Key, Network6Value>(obj.Map(DataPathAbi.MapNetworks6)),
             new KernelMap<HostAddr6Key, HostAddrValue>(obj.Map(DataPathAbi.MapHostAddr6)),
@@ -42,6 +48,14 @@ public sealed class DataPathProgram : IDisposable
     }
 
     public DataPathOptions Options { get; }
+
+    /// <summary>Each family's published ports as one map (the hash and the every-address array).</summary>
+    internal PortTable<PortMapKey, PortMapValue> Ports => _ports;
+    internal PortTable<PortMap6Key, PortMap6Value> Ports6 => _ports6;
+
+    /// <summary>The published ports of the data path pinned in <paramref name="pinDirectory"/>.</summary>
+    internal static PortTable<PortMapKey, PortMapValue> PinnedPorts(string pinDirectory)
+        => PortTable<PortMapKey, PortMapValue>.OpenPinned(pinDirectory, DataPathAbi.MapPortmap, DataPathAbi.MapPortmapAny, PortSlots.Instance);
     public DataPathMaps Maps { get; }
 
     /// <summary>The IPv6 maps.</summary>
@@ -140,7 +154,12 @@ public sealed class DataPathProgram : IDisposable
     private static TcFilter Filter(int ifindex) => new(ifindex, TcDirection.Ingress, TcHandle, TcPriority);
 
     /// <summary>Closes this process's handles; pinned maps and links and tc/XDP attachments stay.</summary>
-    public void Dispose() => _object.Dispose();
+    public void Dispose()
+    {
+        _ports.Dispose(); // the mappings of the every-address arrays, before the maps they show
+        _ports6.Dispose();
+        _object.Dispose();
+    }
 
     /// <summary>Removes every pin of the instance: maps and links go once nothing else holds them.</summary>
     public static void RemovePins(string pinDirectory) => BpfFs.RemovePinDirectory(pinDirectory);

@@ -2,7 +2,8 @@ using Dataplane.Interop.Bpf;
 
 namespace Dataplane.ControlPlane.DataPath;
 
-/// <summary>Fill of one map: entries in use (hash, LRU and LPM maps, counted by a walk) against its size.</summary>
+/// <summary>Fill of one map: entries in use (hash, LRU and LPM maps, counted by a walk; the every-address port
+/// arrays, their published slots) against its size.</summary>
 public sealed record MapFill(string Name, BpfMapType Type, int MaxEntries, int? Entries);
 
 /// <summary>
@@ -85,7 +86,10 @@ public sealed class DataPathReader(BpfObject obj)
         {
             if (map.Name.Contains('.')) continue; // .rodata and friends hold globals
             int? entries = known is not null && known.TryGetValue(map.Name, out var n) ? n
-                : map.Type is BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.LpmTrie ? Count(map) : null;
+                : map.Type is BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.LpmTrie ? Count(map)
+                : map.Name is DataPathAbi.MapPortmapAny ? map.Entries<uint, PortMapValue>().Count(e => e.Value.MappingId != 0)
+                : map.Name is DataPathAbi.MapPortmap6Any ? map.Entries<uint, PortMap6Value>().Count(e => e.Value.MappingId != 0)
+                : null;
             fills.Add(new MapFill(map.Name, map.Type, map.MaxEntries, entries));
         }
         return fills;

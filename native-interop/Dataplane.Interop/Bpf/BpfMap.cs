@@ -55,6 +55,10 @@ public sealed unsafe class BpfMap : IDisposable
         }
     }
 
+    /// <summary>Maps the values of a BPF_F_MMAPABLE ARRAY into this process (after load); dispose it
+    /// before the map's object.</summary>
+    public BpfMappedArray<TValue> MapValues<TValue>() where TValue : unmanaged => new(this);
+
     // ---- before load ----
 
     public void SetMaxEntries(uint maxEntries)

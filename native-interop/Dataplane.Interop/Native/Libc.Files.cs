@@ -16,6 +16,8 @@ internal static unsafe partial class Libc
         MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
     public const int MNT_DETACH = 2;
     public const int LOCK_EX = 2, LOCK_NB = 4;
+    public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+    public static readonly nint MAP_FAILED = -1;
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, uint mode = 0);
@@ -37,6 +39,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int munmap(nint addr, nuint length);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statfs(string path, byte* buf);

@@ -105,7 +105,7 @@ public sealed class BindGuardTests : DataPathTestBase
     [PrivilegedFact]
     public void Bind_PortTheRuntimeHoldsItself_LeftToTheRuntime()
     {
-        O.Update(DataPathAbi.MapPortmap, new PortMapKey { PortBe = PortBe(7070), Proto = ProtoTcp },
+        O.Ports.Update(new PortMapKey { PortBe = PortBe(7070), Proto = ProtoTcp },
             new PortMapValue { CtrAddrBe = AddrBe(C1), CtrPortBe = PortBe(70), MappingId = 9, Flags = (uint)PortMapFlags.Unguarded });
         Guard();
         Assert.Equal(SocketError.Success, Bind("0.0.0.0", 7070));

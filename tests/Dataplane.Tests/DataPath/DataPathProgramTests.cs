@@ -17,7 +17,7 @@ public sealed class DataPathProgramTests : IDisposable
     public void Load_FromEmbeddedObject_PinsEveryMapByName()
     {
         using var dp = Load();
-        foreach (var map in new[] { DataPathAbi.MapCt, DataPathAbi.MapPortmap, DataPathAbi.MapEndpoints, DataPathAbi.MapNetworks, DataPathAbi.MapConfig, DataPathAbi.MapDrops })
+        foreach (var map in new[] { DataPathAbi.MapCt, DataPathAbi.MapPortmap, DataPathAbi.MapPortmapAny, DataPathAbi.MapPortmap6Any, DataPathAbi.MapEndpoints, DataPathAbi.MapNetworks, DataPathAbi.MapConfig, DataPathAbi.MapDrops })
             Assert.True(File.Exists(Path.Combine(_pins, map)), $"{map} is not pinned");
         Assert.Equal(1024, dp.Object.Map(DataPathAbi.MapCt).MaxEntries);
     }
@@ -31,7 +31,7 @@ public sealed class DataPathProgramTests : IDisposable
 
         using var second = Load(); // as a restarted daemon would
         var key = DataPathMaps.KeyOf(mapping.Port);
-        Assert.True(second.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(key, out var value));
+        Assert.True(second.Ports.TryLookup(key, out var value));
         Assert.Equal(7u, value.MappingId);
     }
 
@@ -60,7 +60,7 @@ public sealed class DataPathProgramTests : IDisposable
             new DataPathOptions { PinDirectory = _pins, ConntrackEntries = 1024, PublishedPorts = 100 }, netnsCookie: 0));
 
         using var again = Load(); // the original sizes still load, with the published port
-        Assert.True(again.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(DataPathMaps.KeyOf(mapping.Port), out _));
+        Assert.True(again.Ports.TryLookup(DataPathMaps.KeyOf(mapping.Port), out _));
     }
 
     [PrivilegedFact]

@@ -55,6 +55,10 @@ internal sealed class DpNatObject : IDisposable
     }
 
     public DataPathMaps Maps => _dp.Maps;
+
+    /// <summary>Published ports as one map: the hash of one-address ports and the every-address slots.</summary>
+    internal PortTable<PortMapKey, PortMapValue> Ports => _dp.Ports;
+    internal PortTable<PortMap6Key, PortMap6Value> Ports6 => _dp.Ports6;
     public DataPathProgram DataPath => _dp;
     public BpfProgram Program(string name) => _dp.Object.Program(name);
     private BpfMap Map(string name) => _dp.Object.Map(name);

@@ -66,7 +66,7 @@ internal static class TestWorld
     }
 
     public static void Publish(DpNatObject o, string? hostAddr, byte proto, ushort hostPort, string ctr, ushort ctrPort, uint id)
-        => o.Update(DataPathAbi.MapPortmap,
+        => o.Ports.Update(
             new PortMapKey { AddrBe = hostAddr is null ? 0 : AddrBe(hostAddr), PortBe = PortBe(hostPort), Proto = proto },
             new PortMapValue { CtrAddrBe = AddrBe(ctr), CtrPortBe = PortBe(ctrPort), MappingId = id });
 

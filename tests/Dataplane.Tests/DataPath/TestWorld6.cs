@@ -72,7 +72,7 @@ internal static class TestWorld6
         if (hostAddr is not null) Addr(hostAddr, k.AddrBe);
         var v = new PortMap6Value { CtrPortBe = Frames.PortBe(ctrPort), MappingId = id };
         Addr(ctr, v.CtrAddrBe);
-        o.Update(DataPathAbi.MapPortmap6, k, v);
+        o.Ports6.Update(k, v);
     }
 
     public static unsafe Ct6Key Key(string s, string d, ushort sp, ushort dp, byte proto)

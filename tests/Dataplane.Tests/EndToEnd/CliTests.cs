@@ -15,8 +15,8 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
 
     private int PortmapEntries()
     {
-        using var map = BpfMap.OpenPinned(Path.Combine(d.PinDir, DataPathAbi.MapPortmap));
-        return map.Keys<PortMapKey>().Count;
+        using var ports = DataPathProgram.PinnedPorts(d.PinDir);
+        return ports.Keys().Count;
     }
 
     [PrivilegedFact]
@@ -306,8 +306,7 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
         {
             d.KillDaemon();
             // While it is away the kernel loses one published port; a port nobody owns appears.
-            var pins = Path.Combine(d.PinDir, DataPathAbi.MapPortmap);
-            using (var map = BpfMap.OpenPinned(pins))
+            using (var map = DataPathProgram.PinnedPorts(d.PinDir))
             {
                 map.Delete(new PortMapKey { PortBe = NetOrder.PortBe(8586), Proto = DataPathAbi.ProtoTcp });
                 map.Update(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp },
@@ -326,10 +325,10 @@ public sealed class CliTests(DaemonLab d) : IClassFixture<DaemonLab>
             NetworkNamespace.Delete(d.SandboxPrefix + "operators");
             Assert.Contains("sleeper", d.Ok("ps")); // still running: adopted, not marked exited
             Assert.Equal(before + 2, PortmapEntries());
-            using (var map = BpfMap.OpenPinned(pins))
+            using (var map = DataPathProgram.PinnedPorts(d.PinDir))
             {
-                Assert.True(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8586), Proto = DataPathAbi.ProtoTcp }, out PortMapValue _));
-                Assert.False(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp }, out PortMapValue _));
+                Assert.True(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8586), Proto = DataPathAbi.ProtoTcp }, out _));
+                Assert.False(map.TryLookup(new PortMapKey { PortBe = NetOrder.PortBe(8587), Proto = DataPathAbi.ProtoTcp }, out _));
             }
             d.Ok("rm", "-f", "sleeper"); // kills the adopted process
             Assert.Equal(before, PortmapEntries());

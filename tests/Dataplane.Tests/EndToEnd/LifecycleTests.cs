@@ -15,8 +15,8 @@ public sealed class LifecycleTests(DaemonLab d) : IClassFixture<DaemonLab>
 {
     private int PortmapEntries()
     {
-        using var map = BpfMap.OpenPinned(Path.Combine(d.PinDir, DataPathAbi.MapPortmap));
-        return map.Keys<PortMapKey>().Count;
+        using var ports = DataPathProgram.PinnedPorts(d.PinDir);
+        return ports.Keys().Count;
     }
 
     /// <summary>True when a TCP connection to the host's port is accepted from the outside namespace.</summary>

@@ -105,8 +105,8 @@ public class DockerModeLab : DockerEngineLab
     /// <summary>The published-port map's entries, as (host port, proto) pairs.</summary>
     public IReadOnlyList<(int Port, byte Proto)> PortMap()
     {
-        using var map = BpfMap.OpenPinned(Path.Combine(PinDir, DataPathAbi.MapPortmap));
-        return map.Keys<PortMapKey>().Select(k => ((int)NetOrder.Port(k.PortBe), k.Proto)).Order().ToList();
+        using var map = DataPathProgram.PinnedPorts(PinDir);
+        return map.Keys().Select(k => ((int)NetOrder.Port(k.PortBe), k.Proto)).Order().ToList();
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds; returns how long it took.</summary>

@@ -1,0 +1,180 @@
+using Dataplane.Interop;
+using Dataplane.Interop.Bpf;
+
+namespace Dataplane.ControlPlane.DataPath;
+
+/// <summary>
+/// One family's published ports as one map: a port published on every address lives in its slot of the
+/// mmapped every-address array (dp_portmap_any, dp_portmap6_any: one store, no syscall), a port published on
+/// one address in the hash (dp_portmap, dp_portmap6). Callers see a single map keyed as the hash is keyed.
+/// </summary>
+/// <remarks>A slot is published while its mapping id is not 0 (ids start at 1). Publishing stores the id
+/// last, unpublishing stores 0 first, each with release semantics, so the data path, which reads the id
+/// first, never translates with half a slot (dp_abi.h). Writers hold the facade's publishing lock.</remarks>
+internal sealed class PortTable<TKey, TValue>(IBpfMap<TKey, TValue> oneAddress, BpfMappedArray<TValue> everyAddress, IPortSlots<TKey, TValue> slots,
+    params IDisposable[] owned)
+    : IBpfMap<TKey, TValue>, IDisposable
+    where TKey : unmanaged where TValue : unmanaged
+{
+    /// <summary>The table of a family over the maps pinned in <paramref name="pinDirectory"/> (another process's
+    /// data path: a test's view of a daemon, an operator's tool).</summary>
+    public static PortTable<TKey, TValue> OpenPinned(string pinDirectory, string oneAddressMap, string everyAddressMap, IPortSlots<TKey, TValue> slots)
+    {
+        var one = BpfMap.OpenPinned(Path.Combine(pinDirectory, oneAddressMap));
+        BpfMap? every = null;
+        try
+        {
+            every = BpfMap.OpenPinned(Path.Combine(pinDirectory, everyAddressMap));
+            return new(new KernelMap<TKey, TValue>(one), every.MapValues<TValue>(), slots, one, every);
+        }
+        catch
+        {
+            every?.Dispose();
+            one.Dispose();
+            throw;
+        }
+    }
+
+    public bool TryLookup(in TKey key, out TValue value)
+    {
+        int slot = slots.SlotOf(key);
+        if (slot < 0) return oneAddress.TryLookup(key, out value);
+        ref var v = ref everyAddress[slot];
+        value = default;
+        if (Volatile.Read(ref slots.MappingId(ref v)) == 0) return false;
+        value = v;
+        return true;
+    }
+
+    public void Update(in TKey key, in TValue value, MapUpdate flags = MapUpdate.Any)
+    {
+        int slot = slots.SlotOf(key);
+        if (slot < 0)
+        {
+            oneAddress.Update(key, value, flags);
+            return;
+        }
+        bool published = TryLookup(key, out _);
+        if (flags == MapUpdate.NoExist && published) throw new InteropException("update map element", DataPathAbi.MapPortmapAny, Errno.EEXIST);
+        if (flags == MapUpdate.Exist && !published) throw new InteropException("update map element", DataPathAbi.MapPortmapAny, Errno.ENOENT);
+        Store(slot, value);
+    }
+
+    /// <summary>The one-address keys in one BPF_MAP_UPDATE_BATCH first (the only write that can fail), then
+    /// the every-address slots.</summary>
+    public void UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values)
+    {
+        if (keys.Length != values.Length) throw new ArgumentException($"{keys.Length} keys, {values.Length} values");
+        var (oneKeys, oneValues) = (new List<TKey>(), new List<TValue>());
+        for (int i = 0; i < keys.Length; i++)
+            if (slots.SlotOf(keys[i]) < 0)
+            {
+                oneKeys.Add(keys[i]);
+                oneValues.Add(values[i]);
+            }
+        if (oneKeys.Count > 0) oneAddress.UpdateBatch([.. oneKeys], [.. oneValues]);
+        for (int i = 0; i < keys.Length; i++)
+            if (slots.SlotOf(keys[i]) is var slot and >= 0) Store(slot, values[i]);
+    }
+
+    public bool Delete(in TKey key)
+    {
+        int slot = slots.SlotOf(key);
+        return slot < 0 ? oneAddress.Delete(key) : Clear(slot);
+    }
+
+    public int DeleteBatch(ReadOnlySpan<TKey> keys)
+    {
+        int deleted = 0;
+        var one = new List<TKey>();
+        foreach (var key in keys)
+            if (slots.SlotOf(key) is var slot and >= 0) deleted += Clear(slot) ? 1 : 0;
+            else one.Add(key);
+        return deleted + (one.Count > 0 ? oneAddress.DeleteBatch([.. one]) : 0);
+    }
+
+    public IReadOnlyList<TKey> Keys() => [.. Entries().Select(e => e.Key)];
+
+    /// <summary>The hash's entries, then the published slots (a read of the array's memory).</summary>
+    public IReadOnlyList<KeyValuePair<TKey, TValue>> Entries()
+    {
+        var entries = new List<KeyValuePair<TKey, TValue>>(oneAddress.Entries());
+        for (int slot = 0; slot < everyAddress.Length; slot++)
+        {
+            ref var v = ref everyAddress[slot];
+            if (Volatile.Read(ref slots.MappingId(ref v)) != 0) entries.Add(new(slots.KeyOf(slot), v));
+        }
+        return entries;
+    }
+
+    public void Dispose()
+    {
+        everyAddress.Dispose();
+        foreach (var d in owned) d.Dispose();
+    }
+
+    private void Store(int slot, TValue value)
+    {
+        uint id = slots.MappingId(ref value);
+        if (id == 0) throw new ArgumentException("mapping id 0 means \"not published\" in an every-address slot", nameof(value));
+        ref var v = ref everyAddress[slot];
+        Volatile.Write(ref slots.MappingId(ref v), 0);
+        slots.MappingId(ref value) = 0;
+        v = value;                                       // the translation, id still 0 ...
+        Volatile.Write(ref slots.MappingId(ref v), id);  // ... then the id: published
+    }
+
+    private bool Clear(int slot)
+    {
+        ref var v = ref everyAddress[slot];
+        if (Volatile.Read(ref slots.MappingId(ref v)) == 0) return false;
+        Volatile.Write(ref slots.MappingId(ref v), 0);
+        v = default;
+        return true;
+    }
+}
+
+/// <summary>Where a family's port-map key has its every-address slot, and where its value keeps the mapping id.</summary>
+internal interface IPortSlots<TKey, TValue> where TKey : unmanaged where TValue : unmanaged
+{
+    /// <summary>The every-address slot of the key (DP_PORTMAP_ANY_SLOT), or -1 for a key with a host address.</summary>
+    int SlotOf(in TKey key);
+
+    TKey KeyOf(int slot);
+
+    ref uint MappingId(ref TValue value);
+}
+
+internal sealed class PortSlots : IPortSlots<PortMapKey, PortMapValue>
+{
+    public static readonly PortSlots Instance = new();
+
+    public int SlotOf(in PortMapKey key) => key.AddrBe == 0 ? Slot(key.Proto, key.PortBe) : -1;
+
+    public PortMapKey KeyOf(int slot) => new() { PortBe = NetOrder.PortBe((ushort)slot), Proto = ProtoOf(slot) };
+
+    public ref uint MappingId(ref PortMapValue value) => ref value.MappingId;
+
+    /// <summary>DP_PORTMAP_ANY_SLOT: TCP ports, then UDP; a protocol never published has no slot (-1, the
+    /// hash refuses nothing, so such a key stays the hash's).</summary>
+    internal static int Slot(byte proto, ushort portBe) => proto switch
+    {
+        DataPathAbi.ProtoTcp => NetOrder.Port(portBe),
+        DataPathAbi.ProtoUdp => 1 << 16 | NetOrder.Port(portBe),
+        _ => -1,
+    };
+
+    internal static byte ProtoOf(int slot) => slot >> 16 == 0 ? DataPathAbi.ProtoTcp : DataPathAbi.ProtoUdp;
+}
+
+internal sealed unsafe class PortSlots6 : IPortSlots<PortMap6Key, PortMap6Value>
+{
+    public static readonly PortSlots6 Instance = new();
+
+    public int SlotOf(in PortMap6Key key) =>
+        (key.AddrBe[0] | key.AddrBe[1] | key.AddrBe[2] | key.AddrBe[3]) == 0 ? PortSlots.Slot(key.Proto, key.PortBe) : -1;
+
+    public PortMap6Key KeyOf(int slot) => new() { PortBe = NetOrder.PortBe((ushort)slot), Proto = PortSlots.ProtoOf(slot) };
+
+    public ref uint MappingId(ref PortMap6Value value) => ref value.MappingId;
+}
