@@ -27,6 +27,8 @@ public sealed class DataPathProgram : IDisposable
             obj.Map(DataPathAbi.MapPortmapAny).MapValues<PortMapValue>(), PortSlots.Instance);
         _ports6 = new(new KernelMap<PortMap6Key, PortMap6Value>(obj.Map(DataPathAbi.MapPortmap6)),
             obj.Map(DataPathAbi.MapPortmap6Any).MapValues<PortMap6Value>(), PortSlots6.Instance);
+        _ports.MoveEveryAddressEntriesOutOfTheHash(); // pins of a daemon that kept them in the hash
+        _ports6.MoveEveryAddressEntriesOutOfTheHash();
         Maps = new DataPathMaps(
             new KernelMap<CtKey, CtValue>(obj.Map(DataPathAbi.MapCt)),
             _ports,

@@ -107,6 +107,24 @@ internal sealed class PortTable<TKey, TValue>(IBpfMap<TKey, TValue> oneAddress, 
         return entries;
     }
 
+    /// <summary>Moves every-address entries out of the hash into their slots: a daemon before this table kept
+    /// them there, and its pinned maps outlive it. Returns how many moved.</summary>
+    public int MoveEveryAddressEntriesOutOfTheHash()
+    {
+        int moved = 0;
+        foreach (var (key, published) in oneAddress.Entries())
+        {
+            var value = published;
+            if (slots.SlotOf(key) is var slot and >= 0 && slots.MappingId(ref value) != 0)
+            {
+                Store(slot, value);
+                oneAddress.Delete(key);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
     public void Dispose()
     {
         everyAddress.Dispose();

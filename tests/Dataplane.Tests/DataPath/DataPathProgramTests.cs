@@ -1,5 +1,6 @@
 using System.Net;
 using Dataplane.ControlPlane.DataPath;
+using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
 using Dataplane.Tests.Support;
 
@@ -33,6 +34,23 @@ public sealed class DataPathProgramTests : IDisposable
         var key = DataPathMaps.KeyOf(mapping.Port);
         Assert.True(second.Ports.TryLookup(key, out var value));
         Assert.Equal(7u, value.MappingId);
+    }
+
+    /// <summary>An earlier daemon kept ports published on every address in the hash (address 0); its pins outlive
+    /// it, and the next load moves them into their slots, so they stay published.</summary>
+    [PrivilegedFact]
+    public void Load_EveryAddressPortInThePinnedHash_MovedIntoItsSlot()
+    {
+        var mapping = Mappings.Of(7, null, DataPathAbi.ProtoTcp, 8080, IPAddress.Parse("198.19.1.2"), 80);
+        var key = DataPathMaps.KeyOf(mapping.Port);
+        using (var first = Load())
+            first.Object.Map(DataPathAbi.MapPortmap).Update(key, new PortMapValue { CtrAddrBe = NetOrder.AddrBe(IPAddress.Parse("198.19.1.2")), CtrPortBe = NetOrder.PortBe(80), MappingId = 7 });
+
+        using var second = Load();
+        Assert.False(second.Object.Map(DataPathAbi.MapPortmap).TryLookup<PortMapKey, PortMapValue>(key, out _));
+        Assert.True(second.Object.Map(DataPathAbi.MapPortmapAny).TryLookup<uint, PortMapValue>(8080u, out var slot));
+        Assert.Equal(7u, slot.MappingId);
+        Assert.Equal([mapping], second.Maps.PortMappings());
     }
 
     [PrivilegedFact]
