@@ -18,7 +18,7 @@ public readonly record struct PortMapping(uint Id, PublishedPort Port, IPAddress
 /// </summary>
 public sealed partial class DataPathMaps(
     IBpfMap<CtKey, CtValue> conntrack,
-    IBpfMap<PortMapKey, PortMapValue> portmap,
+    PortTable<PortMapKey, PortMapValue> portmap,
     IBpfMap<EndpointKey, EndpointValue> endpoints,
     IBpfMap<NetworkKey, NetworkValue> networks,
     IBpfMap<HostAddrKey, HostAddrValue> hostAddresses,

@@ -13,7 +13,7 @@ namespace Dataplane.ControlPlane.DataPath;
 /// </summary>
 public sealed unsafe class DataPathMaps6(
     IBpfMap<Ct6Key, Ct6Value> conntrack,
-    IBpfMap<PortMap6Key, PortMap6Value> portmap,
+    PortTable<PortMap6Key, PortMap6Value> portmap,
     IBpfMap<Endpoint6Key, EndpointValue> endpoints,
     IBpfMap<Network6Key, Network6Value> networks,
     IBpfMap<HostAddr6Key, HostAddrValue> hostAddresses,

@@ -14,13 +14,9 @@ namespace Dataplane.ControlPlane.DataPath;
 /// same pinned map outside it could.</remarks>
 public static class PortMapBatch
 {
-    /// <summary>From this many keys on, the published ones are read in one walk of the map (batch
-    /// lookup, ~0.3 us an entry, at most DP_PORTMAP_MAX entries) instead of a lookup per key (~1 us each).</summary>
-    private const int CheckByWalkFrom = 1024;
-
     /// <param name="twice">The error for keys[second] repeating keys[first].</param>
     /// <param name="taken">The error for keys[i] already published.</param>
-    public static void Publish<TKey, TValue>(IBpfMap<TKey, TValue> map, Lock gate, string mapName, TKey[] keys, TValue[] values,
+    public static void Publish<TKey, TValue>(PortTable<TKey, TValue> map, Lock gate, string mapName, TKey[] keys, TValue[] values,
         Func<int, int, Exception> twice, Func<int, Exception> taken)
         where TKey : unmanaged where TValue : unmanaged
     {
@@ -47,7 +43,7 @@ public static class PortMapBatch
                 return;
             }
 
-            int first = FirstPublished(map, keys, index);
+            int first = map.FirstPublished(keys, index);
             if (first >= 0) throw taken(first);
             try
             {
@@ -85,21 +81,5 @@ public static class PortMapBatch
             map.Delete(key);
         }
         return ids;
-    }
-
-    /// <summary>Index of the first key already in the map, or -1.</summary>
-    private static int FirstPublished<TKey, TValue>(IBpfMap<TKey, TValue> map, TKey[] keys, Dictionary<TKey, int> index)
-        where TKey : unmanaged where TValue : unmanaged
-    {
-        if (keys.Length < CheckByWalkFrom)
-        {
-            for (int i = 0; i < keys.Length; i++)
-                if (map.TryLookup(keys[i], out _)) return i;
-            return -1;
-        }
-        int first = -1;
-        foreach (var (key, _) in map.Entries())
-            if (index.TryGetValue(key, out var i) && (first < 0 || i < first)) first = i;
-        return first;
     }
 }

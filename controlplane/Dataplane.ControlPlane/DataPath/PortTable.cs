@@ -11,14 +11,29 @@ namespace Dataplane.ControlPlane.DataPath;
 /// <remarks>A slot is published while its mapping id is not 0 (ids start at 1). Publishing stores the id
 /// last, unpublishing stores 0 first, each with release semantics, so the data path, which reads the id
 /// first, never translates with half a slot (dp_abi.h). Writers hold the facade's publishing lock.</remarks>
-internal sealed class PortTable<TKey, TValue>(IBpfMap<TKey, TValue> oneAddress, BpfMappedArray<TValue> everyAddress, IPortSlots<TKey, TValue> slots,
-    params IDisposable[] owned)
-    : IBpfMap<TKey, TValue>, IDisposable
+public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     where TKey : unmanaged where TValue : unmanaged
 {
+    /// <summary>From this many one-address keys on, the published ones are read in one walk of the hash (batch
+    /// lookup, ~0.3 us an entry) instead of a lookup per key (~1 us each).</summary>
+    private const int CheckByWalkFrom = 1024;
+
+    private readonly IBpfMap<TKey, TValue> oneAddress;
+    private readonly BpfMappedArray<TValue> everyAddress;
+    private readonly IPortSlots<TKey, TValue> slots;
+    private readonly IDisposable[] owned;
+
+    internal PortTable(IBpfMap<TKey, TValue> oneAddress, BpfMappedArray<TValue> everyAddress, IPortSlots<TKey, TValue> slots, params IDisposable[] owned)
+    {
+        this.oneAddress = oneAddress;
+        this.everyAddress = everyAddress;
+        this.slots = slots;
+        this.owned = owned;
+    }
+
     /// <summary>The table of a family over the maps pinned in <paramref name="pinDirectory"/> (another process's
     /// data path: a test's view of a daemon, an operator's tool).</summary>
-    public static PortTable<TKey, TValue> OpenPinned(string pinDirectory, string oneAddressMap, string everyAddressMap, IPortSlots<TKey, TValue> slots)
+    internal static PortTable<TKey, TValue> OpenPinned(string pinDirectory, string oneAddressMap, string everyAddressMap, IPortSlots<TKey, TValue> slots)
     {
         var one = BpfMap.OpenPinned(Path.Combine(pinDirectory, oneAddressMap));
         BpfMap? every = null;
@@ -93,6 +108,29 @@ internal sealed class PortTable<TKey, TValue>(IBpfMap<TKey, TValue> oneAddress, 
         return deleted + (one.Count > 0 ? oneAddress.DeleteBatch([.. one]) : 0);
     }
 
+    /// <summary>Index of the first key already published, or -1: every-address keys read from their slots, the
+    /// one-address ones looked up one by one, or from one walk of the hash when there are many.</summary>
+    public int FirstPublished(ReadOnlySpan<TKey> keys, IReadOnlyDictionary<TKey, int> index)
+    {
+        int first = -1, oneAddressKeys = 0;
+        for (int i = 0; i < keys.Length; i++)
+            if (slots.SlotOf(keys[i]) is var slot and >= 0)
+            {
+                if (first < 0 && Volatile.Read(ref slots.MappingId(ref everyAddress[slot])) != 0) first = i;
+            }
+            else oneAddressKeys++;
+        if (oneAddressKeys == 0) return first;
+        if (oneAddressKeys < CheckByWalkFrom)
+        {
+            for (int i = 0; i < keys.Length && (first < 0 || i < first); i++)
+                if (slots.SlotOf(keys[i]) < 0 && oneAddress.TryLookup(keys[i], out _)) return i;
+            return first;
+        }
+        foreach (var (key, _) in oneAddress.Entries())
+            if (index.TryGetValue(key, out var i) && (first < 0 || i < first)) first = i;
+        return first;
+    }
+
     public IReadOnlyList<TKey> Keys() => [.. Entries().Select(e => e.Key)];
 
     /// <summary>The hash's entries, then the published slots (a read of the array's memory).</summary>
@@ -153,7 +191,7 @@ internal sealed class PortTable<TKey, TValue>(IBpfMap<TKey, TValue> oneAddress, 
 }
 
 /// <summary>Where a family's port-map key has its every-address slot, and where its value keeps the mapping id.</summary>
-internal interface IPortSlots<TKey, TValue> where TKey : unmanaged where TValue : unmanaged
+public interface IPortSlots<TKey, TValue> where TKey : unmanaged where TValue : unmanaged
 {
     /// <summary>The every-address slot of the key (DP_PORTMAP_ANY_SLOT), or -1 for a key with a host address.</summary>
     int SlotOf(in TKey key);
