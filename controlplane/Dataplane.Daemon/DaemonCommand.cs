@@ -26,7 +26,7 @@ public static class DaemonCommand
         ["conntrack-timeouts"] = "Conntrack lifetimes in seconds, e.g. tcp-established=86400,udp=60 (defaults: nf_conntrack's)",
         ["snat-entries"] = "Obsolete, ignored (masquerade ports are claimed in the conntrack table)",
         ["masquerade-port-range"] = "Source ports for masquerade (default 61000-65535)",
-        ["published-ports"] = "Published ports of all containers together, the port map's size (default 16383; fixed when the maps are first pinned)",
+        ["published-ports"] = "Published ports of all containers together: the per-mapping counters' size and the one-address port map's (default 16383; fixed when the maps are first pinned)",
         ["docker"] = "Docker mode: follow this Docker engine's networks, containers and published ports (default unix:///var/run/docker.sock); dockerd must run with iptables, ip6tables and userland-proxy off",
         ["metrics-addr"] = "Also serve Prometheus metrics on this TCP address, e.g. 127.0.0.1:9323 (default off; GET /metrics on the API socket always)",
         ["ipv6"] = "Enable IPv6 on the default bridge (dual-stack; needs --fixed-cidr-v6)",

@@ -55,8 +55,8 @@ public sealed partial class DataPathMaps(
 
     /// <summary>
     /// Publishes many ports, all or nothing: every mapping is checked first (as <see cref="AddPortMapping"/>
-    /// checks one, and no two may share a host address, port and protocol), then they are written with
-    /// one BPF_MAP_UPDATE_BATCH. A host port already published refuses the whole batch before anything is
+    /// checks one, and no two may share a host address, port and protocol), then they are written: ports on
+    /// every address into their dp_portmap_any slots, the others with one BPF_MAP_UPDATE_BATCH. A host port already published refuses the whole batch before anything is
     /// written (InteropException, EEXIST, naming the port); a write the kernel refuses part-way (e.g. a full
     /// map) removes what was written before it throws.
     /// </summary>

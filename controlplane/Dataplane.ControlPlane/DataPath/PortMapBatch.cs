@@ -3,10 +3,10 @@ using Dataplane.Interop;
 namespace Dataplane.ControlPlane.DataPath;
 
 /// <summary>
-/// Publishing and unpublishing many ports in either family's port map. Publishing is all or nothing: no
-/// key twice in the batch, none already in the map (both checked before anything is written), then one
-/// BPF_MAP_UPDATE_BATCH; a write the kernel refuses part-way (e.g. a full map) removes what was written
-/// before it throws.
+/// Publishing and unpublishing many ports in either family's port table. Publishing is all or nothing: no
+/// key twice in the batch, none already published (both checked before anything is written), then the
+/// table's write (one BPF_MAP_UPDATE_BATCH of the one-address ports, a store per every-address slot); a
+/// write the kernel refuses part-way (e.g. a full hash) removes what was written before it throws.
 /// </summary>
 /// <remarks>The kernel's batch update has no BPF_NOEXIST (elem_flags other than BPF_F_LOCK are EINVAL),
 /// so "not yet published" is checked here and the batch writes create-or-replace. The check and the write
