@@ -55,6 +55,15 @@ public sealed class DataPathProgram : IDisposable
     internal PortTable<PortMapKey, PortMapValue> Ports => _ports;
     internal PortTable<PortMap6Key, PortMap6Value> Ports6 => _ports6;
 
+    /// <summary>Entries of a map this process counts from its own memory (the every-address port arrays'
+    /// published slots), or null: what <see cref="DataPathReader"/> would otherwise copy out of the kernel.</summary>
+    public int? CountedInMemory(string map) => map switch
+    {
+        DataPathAbi.MapPortmapAny => _ports.EveryAddressCount(),
+        DataPathAbi.MapPortmap6Any => _ports6.EveryAddressCount(),
+        _ => null,
+    };
+
     /// <summary>The published ports of the data path pinned in <paramref name="pinDirectory"/>.</summary>
     internal static PortTable<PortMapKey, PortMapValue> PinnedPorts(string pinDirectory)
         => PortTable<PortMapKey, PortMapValue>.OpenPinned(pinDirectory, DataPathAbi.MapPortmap, DataPathAbi.MapPortmapAny, PortSlots.Instance);

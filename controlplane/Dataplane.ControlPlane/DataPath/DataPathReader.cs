@@ -10,7 +10,8 @@ public sealed record MapFill(string Name, BpfMapType Type, int MaxEntries, int? 
 /// What observability reads from the data path beyond the facade: forward-path counters, the
 /// event controls and their per-CPU fate, and how full every map is. Reads only, at call time.
 /// </summary>
-public sealed class DataPathReader(BpfObject obj)
+/// <param name="countedInMemory">Entries of a map counted without the kernel (the daemon's mapped arrays), or null.</param>
+public sealed class DataPathReader(BpfObject obj, Func<string, int?>? countedInMemory = null)
 {
     private readonly BpfMap _fwd = obj.Map(DataPathAbi.MapFwd);
     private readonly BpfMap _dropDir = obj.Map(DataPathAbi.MapDropDir);
@@ -86,6 +87,7 @@ public sealed class DataPathReader(BpfObject obj)
         {
             if (map.Name.Contains('.')) continue; // .rodata and friends hold globals
             int? entries = known is not null && known.TryGetValue(map.Name, out var n) ? n
+                : countedInMemory?.Invoke(map.Name) is { } counted ? counted
                 : map.Type is BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.LpmTrie ? Count(map)
                 : map.Name is DataPathAbi.MapPortmapAny ? map.Entries<uint, PortMapValue>().Count(e => e.Value.MappingId != 0)
                 : map.Name is DataPathAbi.MapPortmap6Any ? map.Entries<uint, PortMap6Value>().Count(e => e.Value.MappingId != 0)

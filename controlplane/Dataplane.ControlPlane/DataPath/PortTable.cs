@@ -131,6 +131,15 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
         return first;
     }
 
+    /// <summary>How many ports are published on every address: a read of the slots' ids, no syscall.</summary>
+    public int EveryAddressCount()
+    {
+        int n = 0;
+        for (int slot = 0; slot < everyAddress.Length; slot++)
+            if (Volatile.Read(ref slots.MappingId(ref everyAddress[slot])) != 0) n++;
+        return n;
+    }
+
     public IReadOnlyList<TKey> Keys() => [.. Entries().Select(e => e.Key)];
 
     /// <summary>The hash's entries, then the published slots (a read of the array's memory).</summary>

@@ -29,7 +29,7 @@ public sealed class ObservabilityService : IDisposable
         _containers = containers;
         Options = options;
         Uplinks = uplinks;
-        Reader = new DataPathReader(dataPath.Object);
+        Reader = new DataPathReader(dataPath.Object, dataPath.CountedInMemory);
         _ns = options.Namespace is null ? NetworkNamespace.Current() : NetworkNamespace.Open(options.Namespace);
         try
         {

@@ -121,4 +121,17 @@ public sealed class EventTests : DataPathTestBase
         Assert.Contains(DataPathAbi.MapEvents, fill.Keys);
         Assert.All(fill.Values.Where(f => f.Entries is not null), f => Assert.InRange(f.Entries!.Value, 0, f.MaxEntries));
     }
+
+    /// <summary>The daemon counts the every-address port arrays from its own mapping of them (no 131,072-slot
+    /// copy per scrape), and gets what the kernel's copy says.</summary>
+    [PrivilegedFact]
+    public void Fill_EveryAddressPorts_CountedInMemoryAsTheKernelCountsThem()
+    {
+        var copied = Reader.Fill().ToDictionary(f => f.Name);
+        var counted = new DataPathReader(O.DataPath.Object, O.DataPath.CountedInMemory).Fill().ToDictionary(f => f.Name);
+
+        Assert.Equal(2, counted[DataPathAbi.MapPortmapAny].Entries); // TestWorld's WebPort and DnsPort
+        Assert.Equal(copied[DataPathAbi.MapPortmapAny].Entries, counted[DataPathAbi.MapPortmapAny].Entries);
+        Assert.Equal(copied[DataPathAbi.MapPortmap6Any].Entries, counted[DataPathAbi.MapPortmap6Any].Entries);
+    }
 }
