@@ -18,17 +18,17 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     /// lookup, ~0.3 us an entry) instead of a lookup per key (~1 us each).</summary>
     private const int CheckByWalkFrom = 1024;
 
-    private readonly IBpfMap<TKey, TValue> oneAddress;
-    private readonly BpfMappedArray<TValue> everyAddress;
-    private readonly IPortSlots<TKey, TValue> slots;
-    private readonly IDisposable[] owned;
+    private readonly IBpfMap<TKey, TValue> _oneAddress;
+    private readonly BpfMappedArray<TValue> _everyAddress;
+    private readonly IPortSlots<TKey, TValue> _slots;
+    private readonly IDisposable[] _owned;
 
     internal PortTable(IBpfMap<TKey, TValue> oneAddress, BpfMappedArray<TValue> everyAddress, IPortSlots<TKey, TValue> slots, params IDisposable[] owned)
     {
-        this.oneAddress = oneAddress;
-        this.everyAddress = everyAddress;
-        this.slots = slots;
-        this.owned = owned;
+        _oneAddress = oneAddress;
+        _everyAddress = everyAddress;
+        _slots = slots;
+        _owned = owned;
     }
 
     /// <summary>The table of a family over the maps pinned in <paramref name="pinDirectory"/> (another process's
@@ -52,26 +52,26 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
 
     public bool TryLookup(in TKey key, out TValue value)
     {
-        int slot = slots.SlotOf(key);
-        if (slot < 0) return oneAddress.TryLookup(key, out value);
-        ref var v = ref everyAddress[slot];
+        int slot = _slots.SlotOf(key);
+        if (slot < 0) return _oneAddress.TryLookup(key, out value);
+        ref var v = ref _everyAddress[slot];
         value = default;
-        if (Volatile.Read(ref slots.MappingId(ref v)) == 0) return false;
+        if (Volatile.Read(ref _slots.MappingId(ref v)) == 0) return false;
         value = v;
         return true;
     }
 
     public void Update(in TKey key, in TValue value, MapUpdate flags = MapUpdate.Any)
     {
-        int slot = slots.SlotOf(key);
+        int slot = _slots.SlotOf(key);
         if (slot < 0)
         {
-            oneAddress.Update(key, value, flags);
+            _oneAddress.Update(key, value, flags);
             return;
         }
         bool published = TryLookup(key, out _);
-        if (flags == MapUpdate.NoExist && published) throw new InteropException("update map element", DataPathAbi.MapPortmapAny, Errno.EEXIST);
-        if (flags == MapUpdate.Exist && !published) throw new InteropException("update map element", DataPathAbi.MapPortmapAny, Errno.ENOENT);
+        if (flags == MapUpdate.NoExist && published) throw new InteropException("update map element", _everyAddress.Name, Errno.EEXIST);
+        if (flags == MapUpdate.Exist && !published) throw new InteropException("update map element", _everyAddress.Name, Errno.ENOENT);
         Store(slot, value);
     }
 
@@ -82,20 +82,20 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
         if (keys.Length != values.Length) throw new ArgumentException($"{keys.Length} keys, {values.Length} values");
         var (oneKeys, oneValues) = (new List<TKey>(), new List<TValue>());
         for (int i = 0; i < keys.Length; i++)
-            if (slots.SlotOf(keys[i]) < 0)
+            if (_slots.SlotOf(keys[i]) < 0)
             {
                 oneKeys.Add(keys[i]);
                 oneValues.Add(values[i]);
             }
-        if (oneKeys.Count > 0) oneAddress.UpdateBatch([.. oneKeys], [.. oneValues]);
+        if (oneKeys.Count > 0) _oneAddress.UpdateBatch([.. oneKeys], [.. oneValues]);
         for (int i = 0; i < keys.Length; i++)
-            if (slots.SlotOf(keys[i]) is var slot and >= 0) Store(slot, values[i]);
+            if (_slots.SlotOf(keys[i]) is var slot and >= 0) Store(slot, values[i]);
     }
 
     public bool Delete(in TKey key)
     {
-        int slot = slots.SlotOf(key);
-        return slot < 0 ? oneAddress.Delete(key) : Clear(slot);
+        int slot = _slots.SlotOf(key);
+        return slot < 0 ? _oneAddress.Delete(key) : Clear(slot);
     }
 
     public int DeleteBatch(ReadOnlySpan<TKey> keys)
@@ -103,9 +103,9 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
         int deleted = 0;
         var one = new List<TKey>();
         foreach (var key in keys)
-            if (slots.SlotOf(key) is var slot and >= 0) deleted += Clear(slot) ? 1 : 0;
+            if (_slots.SlotOf(key) is var slot and >= 0) deleted += Clear(slot) ? 1 : 0;
             else one.Add(key);
-        return deleted + (one.Count > 0 ? oneAddress.DeleteBatch([.. one]) : 0);
+        return deleted + (one.Count > 0 ? _oneAddress.DeleteBatch([.. one]) : 0);
     }
 
     /// <summary>Index of the first key already published, or -1: every-address keys read from their slots, the
@@ -114,19 +114,19 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     {
         int first = -1, oneAddressKeys = 0;
         for (int i = 0; i < keys.Length; i++)
-            if (slots.SlotOf(keys[i]) is var slot and >= 0)
+            if (_slots.SlotOf(keys[i]) is var slot and >= 0)
             {
-                if (first < 0 && Volatile.Read(ref slots.MappingId(ref everyAddress[slot])) != 0) first = i;
+                if (first < 0 && Volatile.Read(ref _slots.MappingId(ref _everyAddress[slot])) != 0) first = i;
             }
             else oneAddressKeys++;
         if (oneAddressKeys == 0) return first;
         if (oneAddressKeys < CheckByWalkFrom)
         {
             for (int i = 0; i < keys.Length && (first < 0 || i < first); i++)
-                if (slots.SlotOf(keys[i]) < 0 && oneAddress.TryLookup(keys[i], out _)) return i;
+                if (_slots.SlotOf(keys[i]) < 0 && _oneAddress.TryLookup(keys[i], out _)) return i;
             return first;
         }
-        foreach (var (key, _) in oneAddress.Entries())
+        foreach (var (key, _) in _oneAddress.Entries())
             if (index.TryGetValue(key, out var i) && (first < 0 || i < first)) first = i;
         return first;
     }
@@ -135,8 +135,8 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     public int EveryAddressCount()
     {
         int n = 0;
-        for (int slot = 0; slot < everyAddress.Length; slot++)
-            if (Volatile.Read(ref slots.MappingId(ref everyAddress[slot])) != 0) n++;
+        for (int slot = 0; slot < _everyAddress.Length; slot++)
+            if (Volatile.Read(ref _slots.MappingId(ref _everyAddress[slot])) != 0) n++;
         return n;
     }
 
@@ -145,11 +145,11 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     /// <summary>The hash's entries, then the published slots (a read of the array's memory).</summary>
     public IReadOnlyList<KeyValuePair<TKey, TValue>> Entries()
     {
-        var entries = new List<KeyValuePair<TKey, TValue>>(oneAddress.Entries());
-        for (int slot = 0; slot < everyAddress.Length; slot++)
+        var entries = new List<KeyValuePair<TKey, TValue>>(_oneAddress.Entries());
+        for (int slot = 0; slot < _everyAddress.Length; slot++)
         {
-            ref var v = ref everyAddress[slot];
-            if (Volatile.Read(ref slots.MappingId(ref v)) != 0) entries.Add(new(slots.KeyOf(slot), v));
+            ref var v = ref _everyAddress[slot];
+            if (Volatile.Read(ref _slots.MappingId(ref v)) != 0) entries.Add(new(_slots.KeyOf(slot), v));
         }
         return entries;
     }
@@ -159,13 +159,13 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
     public int MoveEveryAddressEntriesOutOfTheHash()
     {
         int moved = 0;
-        foreach (var (key, published) in oneAddress.Entries())
+        foreach (var (key, published) in _oneAddress.Entries())
         {
             var value = published;
-            if (slots.SlotOf(key) is var slot and >= 0 && slots.MappingId(ref value) != 0)
+            if (_slots.SlotOf(key) is var slot and >= 0 && _slots.MappingId(ref value) != 0)
             {
                 Store(slot, value);
-                oneAddress.Delete(key);
+                _oneAddress.Delete(key);
                 moved++;
             }
         }
@@ -174,26 +174,26 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
 
     public void Dispose()
     {
-        everyAddress.Dispose();
-        foreach (var d in owned) d.Dispose();
+        _everyAddress.Dispose();
+        foreach (var d in _owned) d.Dispose();
     }
 
     private void Store(int slot, TValue value)
     {
-        uint id = slots.MappingId(ref value);
+        uint id = _slots.MappingId(ref value);
         if (id == 0) throw new ArgumentException("mapping id 0 means \"not published\" in an every-address slot", nameof(value));
-        ref var v = ref everyAddress[slot];
-        Volatile.Write(ref slots.MappingId(ref v), 0);
-        slots.MappingId(ref value) = 0;
+        ref var v = ref _everyAddress[slot];
+        Volatile.Write(ref _slots.MappingId(ref v), 0);
+        _slots.MappingId(ref value) = 0;
         v = value;                                       // the translation, id still 0 ...
-        Volatile.Write(ref slots.MappingId(ref v), id);  // ... then the id: published
+        Volatile.Write(ref _slots.MappingId(ref v), id);  // ... then the id: published
     }
 
     private bool Clear(int slot)
     {
-        ref var v = ref everyAddress[slot];
-        if (Volatile.Read(ref slots.MappingId(ref v)) == 0) return false;
-        Volatile.Write(ref slots.MappingId(ref v), 0);
+        ref var v = ref _everyAddress[slot];
+        if (Volatile.Read(ref _slots.MappingId(ref v)) == 0) return false;
+        Volatile.Write(ref _slots.MappingId(ref v), 0);
         v = default;
         return true;
     }

@@ -20,6 +20,7 @@ public sealed unsafe class BpfMappedArray<TValue> : IDisposable where TValue : u
             throw new InteropException("map values", map.Name, Errno.EINVAL, $"a {map.Type} map; only an ARRAY is mapped");
         if (map.ValueSize != sizeof(TValue))
             throw new InteropException("map values", map.Name, Errno.EINVAL, $"values are {map.ValueSize} bytes, {typeof(TValue).Name} is {sizeof(TValue)}");
+        Name = map.Name;
         _stride = (map.ValueSize + 7) & ~7;
         Length = map.MaxEntries;
         long page = Environment.SystemPageSize;
@@ -29,6 +30,8 @@ public sealed unsafe class BpfMappedArray<TValue> : IDisposable where TValue : u
             throw InteropException.FromLastError("mmap", map.Name, "was the map created with BPF_F_MMAPABLE?");
         _memory = new MappedMemoryHandle(at, size);
     }
+
+    public string Name { get; }
 
     public int Length { get; }
 
