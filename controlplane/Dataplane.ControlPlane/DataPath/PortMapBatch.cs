@@ -22,10 +22,9 @@ public static class PortMapBatch
     {
         int n = keys.Length;
         if (n == 0) return;
-        var index = new Dictionary<TKey, int>(n, RawKeyComparer<TKey>.Instance);
-        for (int i = 0; i < n; i++)
-            if (!index.TryAdd(keys[i], i))
-                throw twice(index[keys[i]], i);
+        var index = new Dictionary<TKey, int>(RawKeyComparer<TKey>.Instance);
+        if (map.FirstRepeat(keys, index) is var (first, second))
+            throw twice(first, second);
 
         lock (gate)
         {
@@ -43,8 +42,8 @@ public static class PortMapBatch
                 return;
             }
 
-            int first = map.FirstPublished(keys, index);
-            if (first >= 0) throw taken(first);
+            int published = map.FirstPublished(keys, index);
+            if (published >= 0) throw taken(published);
             try
             {
                 map.UpdateBatch(keys, values);

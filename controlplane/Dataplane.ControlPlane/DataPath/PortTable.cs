@@ -1,3 +1,4 @@
+using System.Collections;
 using Dataplane.Interop;
 using Dataplane.Interop.Bpf;
 
@@ -106,6 +107,29 @@ public sealed class PortTable<TKey, TValue> : IBpfMap<TKey, TValue>, IDisposable
             if (_slots.SlotOf(key) is var slot and >= 0) deleted += Clear(slot) ? 1 : 0;
             else one.Add(key);
         return deleted + (one.Count > 0 ? _oneAddress.DeleteBatch([.. one]) : 0);
+    }
+
+    /// <summary>The first key that repeats an earlier one, as (earlier, later) indices, or null. Fills
+    /// <paramref name="oneAddressIndex"/> with each one-address key's index (what <see cref="FirstPublished"/>
+    /// walks against); every-address keys are marked in a bitmap of their slots, not hashed.</summary>
+    public (int First, int Second)? FirstRepeat(ReadOnlySpan<TKey> keys, Dictionary<TKey, int> oneAddressIndex)
+    {
+        var marked = new BitArray(_everyAddress.Length);
+        for (int i = 0; i < keys.Length; i++)
+        {
+            int slot = _slots.SlotOf(keys[i]);
+            if (slot < 0)
+            {
+                if (!oneAddressIndex.TryAdd(keys[i], i)) return (oneAddressIndex[keys[i]], i);
+            }
+            else if (marked[slot])
+            {
+                for (int first = 0; ; first++)
+                    if (_slots.SlotOf(keys[first]) == slot) return (first, i);
+            }
+            else marked[slot] = true;
+        }
+        return null;
     }
 
     /// <summary>Index of the first key already published, or -1: every-address keys read from their slots, the

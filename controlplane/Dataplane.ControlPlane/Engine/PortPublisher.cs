@@ -59,9 +59,13 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             tx.Add("mapping ids", () => { foreach (var m in mappings) _ids.Release(m.Id); });
             foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, target.For(p), Unguarded: !reserveHostPorts));
             map.AddPortMappings(mappings);
-            var publication = Record(owner, endpoint);
-            publication.Endpoint6 ??= endpoint6;
-            publication.Mappings.AddRange(mappings);
+            if (existing is null)
+                _byOwner[owner] = target with { Mappings = mappings }; // the list itself: no copy of a large range
+            else
+            {
+                existing.Endpoint6 ??= endpoint6;
+                existing.Mappings.AddRange(mappings);
+            }
             tx.Commit();
             return ports;
         }

@@ -20,7 +20,7 @@ public sealed class SocketPortProbe(NetworkNamespace ns, bool hold = true) : IHo
 {
     private readonly EphemeralPortReservation? _ephemeral = hold ? new(ns) : null;
 
-    public void Published(IReadOnlyCollection<int> ports)
+    public void Published(PortSet ports)
     {
         try
         {

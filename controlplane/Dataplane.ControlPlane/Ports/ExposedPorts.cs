@@ -53,11 +53,20 @@ public static class ExposedPorts
     public static IReadOnlyList<ContainerPort> Union(IEnumerable<ContainerPort> exposed, IEnumerable<PortBinding> bindings)
     {
         var ports = exposed.Concat(bindings.Select(b => b.Container)).ToList();
-        ports.Sort(); // in place: LINQ's Distinct().Order() took 1.5 ms optimised (4.5 in tier-0) for 10,000 ports
+        if (!Ascending(ports))
+            ports.Sort(); // in place: LINQ's Distinct().Order() took 1.5 ms optimised (4.5 in tier-0) for 10,000 ports
         int kept = 0;
         for (int i = 0; i < ports.Count; i++)
             if (kept == 0 || ports[kept - 1] != ports[i]) ports[kept++] = ports[i];
         ports.RemoveRange(kept, ports.Count - kept);
         return ports;
+    }
+
+    /// <summary>Whether the ports are in order already, as one -p range's are: then no sort.</summary>
+    private static bool Ascending(List<ContainerPort> ports)
+    {
+        for (int i = 1; i < ports.Count; i++)
+            if (ports[i - 1].CompareTo(ports[i]) > 0) return false;
+        return true;
     }
 }

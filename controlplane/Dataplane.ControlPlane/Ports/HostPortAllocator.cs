@@ -15,10 +15,13 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
 
     private readonly IHostPortProbe _probe = probe ?? NoHostPortProbe.Instance;
     private readonly Lock _lock = new();
-    // Who holds each port of a protocol and family (HeldKey): one address almost always, so the first is
-    // kept alone and only further ones (specific addresses sharing a port) in a list aside. No object per port.
-    private readonly Dictionary<int, IPAddress> _held = [];
+    // Who holds each port of a protocol and family, indexed by HeldKey (2 MiB of references, no hashing): one
+    // address almost always, so the first is kept there and only further ones (specific addresses sharing
+    // a port) in a list aside. No object per port.
+    private readonly IPAddress?[] _held = new IPAddress?[HeldKeys];
     private readonly Dictionary<int, List<IPAddress>> _heldToo = [];
+    // The port numbers held in any protocol, family or address: what the host is told is published.
+    private readonly PortSet _heldPorts = new();
     private readonly Dictionary<Proto, int> _cursor = [];
 
     public PortRange DynamicRange { get; } = dynamicRange;
@@ -45,7 +48,6 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         lock (_lock)
         {
             var host = reserve ? _probe.Look(Wanted(all)) : HostPortView.Free;
-            _held.EnsureCapacity(_held.Count + all.Count);
             TakeExact(result, fixedAt, host);
             foreach (int i in fixedAt) done[i] = true;
             try
@@ -56,7 +58,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                         result[i] = TakeFromRange(all[i], host);
                         done[i] = true;
                     }
-                if (reserve) _probe.Published(HeldPorts());
+                if (reserve) _probe.Published(_heldPorts);
                 return result;
             }
             catch
@@ -83,7 +85,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
                     throw DataplaneException.Conflict(AlreadyAllocated(p.HostIp, p.HostPort));
             foreach (var p in ports)
                 Hold(p.HostIp, p.Container.Proto, p.HostPort);
-            _probe.Published(HeldPorts());
+            _probe.Published(_heldPorts);
         }
     }
 
@@ -95,11 +97,9 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         {
             foreach (var p in published)
                 Unhold(p.HostIp, p.Container.Proto, p.HostPort);
-            _probe.Published(HeldPorts());
+            _probe.Published(_heldPorts);
         }
     }
-
-    private int[] HeldPorts() => [.. _held.Keys.Select(k => k >> 2).Distinct()]; // HeldKey without protocol and family
 
     /// <summary>The distinct addresses and protocols of the bindings: a handful however many ports, so a
     /// scan of the few found so far beats hashing each binding.</summary>
@@ -187,14 +187,17 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         _ => "address already in use",
     };
 
-    // Addresses of two families never conflict, so each family has its own key: PortKey * 2 + IPv6.
+    // Addresses of two families never conflict, so each family has its own key: PortKey * 2 + IPv6. The four
+    // keys of a port number (two protocols, two families) are neighbours: port * 4 to port * 4 + 3.
+    private const int HeldKeys = 1 << 18;
+
     private static int HeldKey(IPAddress ip, Proto proto, int port) =>
         proto.PortKey(port) << 1 | (ip.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : 0);
 
     private bool Conflicts(IPAddress ip, Proto proto, int port)
     {
         int key = HeldKey(ip, proto, port);
-        if (!_held.TryGetValue(key, out var first)) return false;
+        if (_held[key] is not { } first) return false;
         if (Overlap(first, ip)) return true;
         if (_heldToo.TryGetValue(key, out var more))
             foreach (var held in more)
@@ -205,7 +208,12 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     private void Hold(IPAddress ip, Proto proto, int port)
     {
         int key = HeldKey(ip, proto, port);
-        if (_held.TryAdd(key, ip)) return;
+        _heldPorts.Add(port);
+        if (_held[key] is null)
+        {
+            _held[key] = ip;
+            return;
+        }
         if (!_heldToo.TryGetValue(key, out var more)) _heldToo[key] = more = [];
         more.Add(ip);
     }
@@ -213,7 +221,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
     private void Unhold(IPAddress ip, Proto proto, int port)
     {
         int key = HeldKey(ip, proto, port);
-        if (!_held.TryGetValue(key, out var first)) return;
+        if (_held[key] is not { } first) return;
         _heldToo.TryGetValue(key, out var more);
         if (!first.Equals(ip))
             more?.Remove(ip);
@@ -223,8 +231,10 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
             more.RemoveAt(more.Count - 1);
         }
         else
-            _held.Remove(key);
+            _held[key] = null;
         if (more is { Count: 0 }) _heldToo.Remove(key);
+        if (_held[port * 4] is null && _held[port * 4 + 1] is null && _held[port * 4 + 2] is null && _held[port * 4 + 3] is null)
+            _heldPorts.Remove(port);
     }
 
     private static bool Overlap(IPAddress a, IPAddress b) =>

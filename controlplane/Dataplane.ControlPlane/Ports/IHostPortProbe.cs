@@ -14,8 +14,8 @@ public interface IHostPortProbe
     HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted);
 
     /// <summary>Every host port published now (any address and protocol), after each change: the host
-    /// keeps them from being picked as ephemeral local ports.</summary>
-    void Published(IReadOnlyCollection<int> ports);
+    /// keeps them from being picked as ephemeral local ports. The set is the caller's, read only during the call.</summary>
+    void Published(PortSet ports);
 }
 
 /// <summary>A probe for tests and for callers that do not look at the host: every port is free.</summary>
@@ -25,7 +25,7 @@ public sealed class NoHostPortProbe : IHostPortProbe
 
     public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted) => HostPortView.Free;
 
-    public void Published(IReadOnlyCollection<int> ports)
+    public void Published(PortSet ports)
     {
     }
 }

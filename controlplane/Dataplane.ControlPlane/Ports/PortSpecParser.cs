@@ -8,6 +8,15 @@ public static class PortSpecParser
 {
     public static IReadOnlyList<PortBinding> Parse(string spec)
     {
+        var bindings = new List<PortBinding>();
+        Parse(spec, bindings);
+        return bindings;
+    }
+
+    /// <summary>Appends the spec's bindings to <paramref name="into"/>, or nothing when it is invalid: a run's
+    /// specs go into one list, with no copy of a large range.</summary>
+    public static void Parse(string spec, List<PortBinding> into)
+    {
         var (rawIp, hostPortText, containerText) = SplitParts(spec);
         var (protoText, containerPortText) = SplitProtoPort(containerText);
 
@@ -27,7 +36,7 @@ public static class PortSpecParser
                 $"Invalid ranges specified for container and host Ports: {containerPortText} and {hostPortText}");
 
         var proto = ProtoNames.Parse(protoText);
-        var bindings = new List<PortBinding>(container.Count);
+        into.EnsureCapacity(into.Count + container.Count);
         for (int i = 0; i < container.Count; i++)
         {
             PortRange? hostPorts = host switch
@@ -36,9 +45,8 @@ public static class PortSpecParser
                 { } hr when container.IsSingle => hr,
                 { } hr => PortRange.Single(hr.Start + i),
             };
-            bindings.Add(new PortBinding(hostIp, hostPorts, new ContainerPort(container.Start + i, proto)));
+            into.Add(new PortBinding(hostIp, hostPorts, new ContainerPort(container.Start + i, proto)));
         }
-        return bindings;
     }
 
     /// <summary>"80/udp" -> ("udp", "80"); "80" -> ("tcp", "80"); "80/" -> ("tcp", "80").</summary>

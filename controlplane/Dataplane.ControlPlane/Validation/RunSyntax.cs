@@ -38,7 +38,7 @@ public static partial class RunSyntax
         var mode = NetworkModeSpec.Parse(r.Network);
         var bindings = new List<PortBinding>();
         foreach (var spec in r.Publish ?? [])
-            bindings.AddRange(PortSpecParser.Parse(spec));
+            PortSpecParser.Parse(spec, bindings);
         var exposed = ExposedPorts.Union((r.Expose ?? []).SelectMany(ExposedPorts.Parse), bindings);
         if (r.Hostname is not null)
             HostnameFile.Validate(r.Hostname);

@@ -18,9 +18,9 @@ public class HostPortAllocatorTests
         public int Calls { get; private set; }
 
         /// <summary>What the host was last told is published.</summary>
-        public IReadOnlyCollection<int> Published { get; private set; } = [];
+        public IReadOnlyList<int> Published { get; private set; } = [];
 
-        void IHostPortProbe.Published(IReadOnlyCollection<int> ports) => Published = ports;
+        void IHostPortProbe.Published(PortSet ports) => Published = [.. ports]; // a copy: the set is the allocator's
 
         public HostPortView Look(IReadOnlyCollection<(IPAddress Address, Proto Proto)> wanted)
         {
