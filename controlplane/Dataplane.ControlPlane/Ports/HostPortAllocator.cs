@@ -38,7 +38,7 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         var all = bindings as IReadOnlyList<PortBinding> ?? bindings.ToList();
         var result = new PublishedPort[all.Count];
         var done = new bool[all.Count];
-        var fixedAt = new List<int>();
+        var fixedAt = new List<int>(all.Count);
         for (int i = 0; i < all.Count; i++)
             if (all[i].HostPorts is { IsSingle: true } port)
             {
