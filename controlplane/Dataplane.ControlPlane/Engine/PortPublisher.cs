@@ -43,7 +43,6 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
             if (_byOwner.TryGetValue(owner, out var existing) && !existing.Endpoint.Equals(endpoint))
                 throw DataplaneException.Conflict($"{owner} already publishes ports to {existing.Endpoint}");
             using var tx = new Rollback();
-            var target = new Publication(endpoint, []) { Endpoint6 = endpoint6 };
             if (endpoint6 is null && bindings.Select(b => b.HostIp).FirstOrDefault(ip => ip is { AddressFamily: AddressFamily.InterNetworkV6 }) is { } v6)
                 throw DataplaneException.Invalid($"cannot publish on [{v6}]: the container has no IPv6 address (its network is IPv4 only)");
             IReadOnlyList<PublishedPort> ports = hostPorts.AllocateAll(bindings, reserveHostPorts);
@@ -56,11 +55,12 @@ public sealed class PortPublisher(IPortMap map, HostPortAllocator hostPorts)
                 ports = [.. ports, .. twins];
             }
             var mappings = new List<PortMapping>(ports.Count);
+            var target = new Publication(endpoint, mappings) { Endpoint6 = endpoint6 }; // the owner's record when it is new
             tx.Add("mapping ids", () => { foreach (var m in mappings) _ids.Release(m.Id); });
             foreach (var p in ports) mappings.Add(new PortMapping(_ids.Take(), p, target.For(p), Unguarded: !reserveHostPorts));
             map.AddPortMappings(mappings);
             if (existing is null)
-                _byOwner[owner] = target with { Mappings = mappings }; // the list itself: no copy of a large range
+                _byOwner[owner] = target; // its list is this call's: no copy of a large range
             else
             {
                 existing.Endpoint6 ??= endpoint6;

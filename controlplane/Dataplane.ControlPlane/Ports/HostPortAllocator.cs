@@ -233,8 +233,15 @@ public sealed class HostPortAllocator(PortRange dynamicRange, IHostPortProbe? pr
         else
             _held[key] = null;
         if (more is { Count: 0 }) _heldToo.Remove(key);
-        if (_held[port * 4] is null && _held[port * 4 + 1] is null && _held[port * 4 + 2] is null && _held[port * 4 + 3] is null)
-            _heldPorts.Remove(port);
+        if (!AnyHolds(port)) _heldPorts.Remove(port);
+    }
+
+    /// <summary>Whether any protocol or family still holds the port number: its four keys are neighbours.</summary>
+    private bool AnyHolds(int port)
+    {
+        foreach (var holder in _held.AsSpan(HeldKey(IPAddress.Any, Proto.Tcp, port), 4))
+            if (holder is not null) return true;
+        return false;
     }
 
     private static bool Overlap(IPAddress a, IPAddress b) =>
