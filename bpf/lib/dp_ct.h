@@ -165,18 +165,38 @@ static __always_inline void dp_ct_peer_key(struct dp_ct_key *k, const struct dp_
 	k->proto = proto;
 }
 
+/* An entry's expiry is pushed to its peer when it moves into another epoch of
+ * ~1.07 s (2^30 ns): a flow's two directions then lag each other by at most that. */
+#define DP_CT_SYNC_SHIFT 30
+
+/* Whether a packet's update of its own entry must reach the peer entry too:
+ * the state or SEEN_REPLY changed, or the expiry moved into another epoch
+ * (about once a second on a busy flow; at once after a pause, or when a UDP
+ * flow's timeout grows from 30 s to 120 s). */
+static __always_inline int dp_ct_sync_peer(__u8 old_state, __u8 state, __u8 old_flags, __u8 flags,
+					   __u64 old_expires, __u64 expires)
+{
+	return old_state != state || old_flags != flags ||
+	       (old_expires >> DP_CT_SYNC_SHIFT) != (expires >> DP_CT_SYNC_SHIFT);
+}
+
 /*
- * Account a packet of a known flow: advance the state of both entries and
- * push their expiry. Races between CPUs may lose a counter increment or a
- * state step; never a translation (that is immutable after creation).
+ * Account a packet of a known flow in its own direction's entry. The peer
+ * entry is looked up and written only when dp_ct_sync_peer says so, so a busy
+ * flow costs one lookup a packet and each direction's entry stays with the CPU
+ * that handles that direction. Readers take the later expiry of the two (the
+ * sweeper removes a flow when both expired). Races between CPUs may lose a
+ * counter increment or a state step; never a translation (that is immutable
+ * after creation).
  */
 static __always_inline void dp_ct_touch(const struct dp_pkt *p, struct dp_ct_val *v)
 {
-	int reply = v->flags & DP_CT_F_REPLY;
-	__u8 state = dp_ct_next(p, v->state, reply);
+	__u8 flags = v->flags | ((v->flags & DP_CT_F_REPLY) ? DP_CT_F_SEEN_REPLY : 0);
+	__u8 state = dp_ct_next(p, v->state, v->flags & DP_CT_F_REPLY);
 	__u64 now = bpf_ktime_get_ns();
 	__u64 expires = now + dp_ct_timeout(p->tuple.proto,
 					    dp_ct_timeout_state(p->tuple.proto, state, v->created_ms, now));
+	int sync = dp_ct_sync_peer(v->state, state, v->flags, flags, v->expires_ns, expires);
 	struct dp_ct_key pk;
 	struct dp_ct_val *peer;
 
@@ -185,17 +205,16 @@ static __always_inline void dp_ct_touch(const struct dp_pkt *p, struct dp_ct_val
 	v->last_seen_ns = now;
 	v->expires_ns = expires;
 	v->state = state;
-	if (reply)
-		v->flags |= DP_CT_F_SEEN_REPLY;
-
+	v->flags = flags;
+	if (!sync)
+		return;
 	dp_ct_peer_key(&pk, v, p->tuple.proto);
 	peer = bpf_map_lookup_elem(&dp_ct, &pk);
 	if (peer) {
 		peer->last_seen_ns = now;
 		peer->expires_ns = expires;
 		peer->state = state;
-		if (reply)
-			peer->flags |= DP_CT_F_SEEN_REPLY;
+		peer->flags |= flags & DP_CT_F_SEEN_REPLY;
 	}
 }
 

@@ -56,14 +56,15 @@ static __always_inline void dp_ct6_peer_key(struct dp_ct6_key *k, const struct d
 	k->proto = proto;
 }
 
-/* dp_ct_touch for IPv6. */
+/* dp_ct_touch for IPv6: the peer entry written only when dp_ct_sync_peer says so. */
 static __always_inline void dp_ct6_touch(const struct dp_pkt6 *p, struct dp_ct6_val *v)
 {
-	int reply = v->flags & DP_CT_F_REPLY;
-	__u8 state = dp_ct6_next(p, v->state, reply);
+	__u8 flags = v->flags | ((v->flags & DP_CT_F_REPLY) ? DP_CT_F_SEEN_REPLY : 0);
+	__u8 state = dp_ct6_next(p, v->state, v->flags & DP_CT_F_REPLY);
 	__u64 now = bpf_ktime_get_ns();
 	__u64 expires = now + dp_ct6_timeout(p->tuple.proto,
 					     dp_ct_timeout_state(p->tuple.proto, state, v->created_ms, now));
+	int sync = dp_ct_sync_peer(v->state, state, v->flags, flags, v->expires_ns, expires);
 	struct dp_ct6_key pk;
 	struct dp_ct6_val *peer;
 
@@ -72,17 +73,16 @@ static __always_inline void dp_ct6_touch(const struct dp_pkt6 *p, struct dp_ct6_
 	v->last_seen_ns = now;
 	v->expires_ns = expires;
 	v->state = state;
-	if (reply)
-		v->flags |= DP_CT_F_SEEN_REPLY;
-
+	v->flags = flags;
+	if (!sync)
+		return;
 	dp_ct6_peer_key(&pk, v, p->tuple.proto);
 	peer = bpf_map_lookup_elem(&dp_ct6, &pk);
 	if (peer) {
 		peer->last_seen_ns = now;
 		peer->expires_ns = expires;
 		peer->state = state;
-		if (reply)
-			peer->flags |= DP_CT_F_SEEN_REPLY;
+		peer->flags |= flags & DP_CT_F_SEEN_REPLY;
 	}
 }
 

@@ -45,14 +45,17 @@ public static class ConntrackFlows
 {
     public static List<(ConntrackFlow Flow, TKey Key, TKey PeerKey)> Pair<TKey>(IReadOnlyList<(TKey Key, TKey PeerKey, ConntrackEntryView Entry)> entries)
     {
-        var byTuple = new Dictionary<(byte, FlowTuple), CounterValue>(entries.Count);
-        foreach (var (_, _, e) in entries) byTuple[(e.Proto, e.Tuple)] = e.Counters;
+        var byTuple = new Dictionary<(byte, FlowTuple), (CounterValue Counters, ulong ExpiresNs)>(entries.Count);
+        foreach (var (_, _, e) in entries) byTuple[(e.Proto, e.Tuple)] = (e.Counters, e.ExpiresNs);
         var flows = new List<(ConntrackFlow, TKey, TKey)>(entries.Count / 2 + 1);
         foreach (var (key, peerKey, e) in entries)
         {
             if ((e.Flags & CtFlags.Reply) != 0) continue;
-            var reply = byTuple.TryGetValue((e.Proto, e.Peer), out var counters) ? counters : default;
-            flows.Add((new ConntrackFlow(e.Proto, e.State, e.Flags, e.Tuple, e.Peer, e.MappingId, e.ExpiresNs, e.Counters, reply), key, peerKey));
+            byTuple.TryGetValue((e.Proto, e.Peer), out var reply);
+            // Each direction's entry carries the expiry its own last packet set (the data path tells
+            // the peer about once a second): the flow lives until the later of the two.
+            ulong expiresNs = Math.Max(e.ExpiresNs, reply.ExpiresNs);
+            flows.Add((new ConntrackFlow(e.Proto, e.State, e.Flags, e.Tuple, e.Peer, e.MappingId, expiresNs, e.Counters, reply.Counters), key, peerKey));
         }
         return flows;
     }

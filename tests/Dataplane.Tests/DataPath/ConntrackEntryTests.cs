@@ -21,6 +21,24 @@ public sealed class ConntrackEntryTests
             (NetOrder.Addr(peer.SAddrBe).ToString(), NetOrder.Addr(peer.DAddrBe).ToString(), NetOrder.Port(peer.SPortBe), NetOrder.Port(peer.DPortBe), peer.Proto));
     }
 
+    /// <summary>A flow lives until the later expiry of its two entries: each is pushed by its own direction's
+    /// packets, the other only about once a second.</summary>
+    [Fact]
+    public void Pair_FlowExpiresWithItsLaterEntry()
+    {
+        var orig = new FlowTuple(IPAddress.Parse("198.19.2.2"), 5555, IPAddress.Parse("198.18.5.5"), 443);
+        var reply = new FlowTuple(IPAddress.Parse("198.18.5.5"), 443, IPAddress.Parse("198.18.0.1"), 61000);
+        var entries = new List<(int, int, ConntrackEntryView)>
+        {
+            (1, 2, new(6, orig, reply, CtState.Established, CtFlags.Snat | CtFlags.SeenReply, 0, 100, new CounterValue { Packets = 3 })),
+            (2, 1, new(6, reply, orig, CtState.Established, CtFlags.Snat | CtFlags.Reply | CtFlags.SeenReply, 0, 250, new CounterValue { Packets = 7 })),
+        };
+        var (flow, key, peerKey) = Assert.Single(ConntrackFlows.Pair(entries));
+        Assert.Equal((250UL, 3UL, 7UL, 1, 2), (flow.ExpiresNs, flow.OriginalCounters.Packets, flow.ReplyCounters.Packets, key, peerKey));
+        entries[1] = entries[1] with { Item3 = entries[1].Item3 with { ExpiresNs = 50 } };
+        Assert.Equal(100UL, ConntrackFlows.Pair(entries)[0].Flow.ExpiresNs);
+    }
+
     [Fact]
     public void IsExpired_ComparesMonotonicNanoseconds()
     {

@@ -129,6 +129,31 @@ public sealed class ConntrackTests : DataPathTestBase
         Assert.Equal((CtState.Replied, 9UL), Entry(fwd));
     }
 
+    /// <summary>A packet that changes nothing but time updates its own entry only (a busy flow costs one
+    /// lookup a packet); the peer hears of it when the expiry moves into another 2^30 ns epoch, so at once
+    /// after a pause.</summary>
+    [PrivilegedFact]
+    public void Conntrack_PacketsOfABusyFlow_TellThePeerOnlyWhenTheExpiryMovesOnAnEpoch()
+    {
+        Orig(Syn); Reply(Syn | Ack); Orig(Ack);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Rev, out CtValue rev));
+        O.Update(DataPathAbi.MapCt, Rev, rev with { LastSeenNs = 1 }); // a mark the peer's update overwrites
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Fwd, out CtValue before));
+
+        Orig(Ack);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Fwd, out CtValue after));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Rev, out rev));
+        Assert.Equal(before.Packets + 1, after.Packets);
+        bool newEpoch = before.ExpiresNs >> 30 != after.ExpiresNs >> 30; // rarely: the packet crossed a boundary
+        Assert.Equal(newEpoch ? after.LastSeenNs : 1UL, rev.LastSeenNs);
+
+        O.Update(DataPathAbi.MapCt, Fwd, after with { ExpiresNs = after.ExpiresNs - 2 * Second }); // a 2 s pause
+        Orig(Ack);
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Fwd, out after));
+        Assert.True(O.TryLookup(DataPathAbi.MapCt, Rev, out rev));
+        Assert.Equal((after.ExpiresNs, after.LastSeenNs, CtState.Established), (rev.ExpiresNs, rev.LastSeenNs, (CtState)rev.State));
+    }
+
     [PrivilegedFact]
     public void Conntrack_EntriesCarryPeerKeyAndMappingForTheSweeper()
     {
