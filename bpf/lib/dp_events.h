@@ -46,6 +46,16 @@ static __always_inline int dp_event_take(const struct dp_event_ctl *ctl, struct 
  * the emitters 8 of the 32 bytes of BPF stack dp_veth6_in leaves them. */
 static const __u32 dp_key0 = 0;
 
+/* Whether a reader asked for events of this type: an inlined array lookup, so
+ * a packet pays no call to the emitter while nobody listens (every translated
+ * packet asks for DP_EVENT_TRACE). */
+static __always_inline int dp_event_wanted(__u32 type)
+{
+	struct dp_event_ctl *ctl = bpf_map_lookup_elem(&dp_event_ctl, &dp_key0);
+
+	return ctl && (ctl->mask & (1U << type));
+}
+
 /* A record for an event of this type with what every event says filled in, or
  * NULL: nobody asked for the type, the rate is spent, or the ring buffer is
  * full (counted). The caller adds the tuple, then dp_event_submit. */
