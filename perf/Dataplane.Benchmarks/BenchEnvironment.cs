@@ -146,6 +146,9 @@ internal sealed class BenchNamespace : IDisposable
     /// <summary>Moves the calling thread into the namespace (BenchmarkDotNet runs setup, iterations and cleanup on one thread).</summary>
     public void Enter() => _entered = _ns.EnterOnCurrentThread();
 
+    /// <summary>Moves another thread in too, until the result is disposed (on that thread).</summary>
+    public EnteredNamespace EnterOtherThread() => _ns.EnterOnCurrentThread();
+
     public void Dispose()
     {
         try

@@ -34,6 +34,9 @@ internal sealed class BenchWorld : IDisposable
     public BpfProgram Veth { get; }
     public BpfProgram Xdp { get; }
 
+    /// <summary>Puts a second thread into the world's namespace, until the result is disposed on it.</summary>
+    public IDisposable EnterOtherThread() => _ns.EnterOtherThread();
+
     /// <summary>An ARP frame: the harness's own cost (parse Ethernet, pass).</summary>
     public static byte[] Arp()
     {

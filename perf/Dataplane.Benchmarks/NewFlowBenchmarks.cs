@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Dataplane.Interop.Bpf;
+using Dataplane.Interop.Processes;
 using static Dataplane.Benchmarks.BenchNamespace;
 using static Dataplane.Benchmarks.BenchWorld;
 
@@ -82,11 +83,40 @@ public class NewFlowBenchmarks
                     total += b._uplink.TestRun(frame(i)).DurationNs;
                 Console.WriteLine($"{name},{(double)total / Flows:F0}");
             }
+            var (uplink, veth) = b.BothDirectionsAtOnce();
+            Console.WriteLine($"UDP established both ways at once: client to container (CPU 0),{uplink:F0}");
+            Console.WriteLine($"UDP established both ways at once: container to client (CPU 1),{veth:F0}");
         }
         finally
         {
             b.Cleanup();
         }
+    }
+
+    /// <summary>One established flow's two directions at the same time, each on a CPU of its own, as a busy
+    /// flow's packets and answers are handled: the mean of each direction, which includes what one
+    /// direction's conntrack writes cost the other (cache lines moving between the CPUs).</summary>
+    private (double Uplink, double Veth) BothDirectionsAtOnce()
+    {
+        if (Environment.ProcessorCount < 2) return (double.NaN, double.NaN);
+        byte[] reply = SentByC1(Frames.Udp(C1, Client, 53, 40000));
+        byte[] fromC1 = _world.FromC1();
+        EmptyTable();
+        Expect(_uplink.TestRun(_udpEstablished), TcActRedirect, "UDP to a published port");
+        Expect(_world.Veth.TestRun(reply, context: fromC1), TcActRedirect, "the container's answer");
+        using var start = new Barrier(2);
+        double Run(int cpu, Func<BpfTestRunResult> once)
+        {
+            using var entered = _world.EnterOtherThread();
+            using var pinned = ThreadAffinity.Pin(cpu);
+            start.SignalAndWait();
+            long total = 0;
+            for (int i = 0; i < Flows; i++) total += once().DurationNs;
+            return (double)total / Flows;
+        }
+        var up = Task.Factory.StartNew(() => Run(0, () => _uplink.TestRun(_udpEstablished)), TaskCreationOptions.LongRunning);
+        var back = Task.Factory.StartNew(() => Run(1, () => _world.Veth.TestRun(reply, context: fromC1)), TaskCreationOptions.LongRunning);
+        return (up.Result, back.Result);
     }
 
     [Benchmark(Baseline = true, Description = "dp_uplink_in ARP (harness: parse, pass)")]

@@ -25,6 +25,9 @@ public sealed unsafe class ThreadAffinity : IDisposable
             throw InteropException.FromLastError("pin", $"this thread to CPU {cpu}");
     }
 
+    /// <summary>Pins the calling thread to <paramref name="cpu"/>, one it may run on now.</summary>
+    public static ThreadAffinity Pin(int cpu) => new(cpu);
+
     /// <summary>Pins the calling thread to the first CPU it may run on now.</summary>
     public static ThreadAffinity PinToFirstAllowedCpu()
     {
