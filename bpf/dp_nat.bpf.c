@@ -33,26 +33,24 @@ static const struct dp_abi_obs_constants dp_abi_obs_constants __attribute__((sec
 static __always_inline int dp_tc_verdict(struct __sk_buff *skb, const struct dp_pkt *p, int rc, __u32 prog)
 {
 	if (rc >= TC_ACT_UNSPEC) {
-		if (rc == TC_ACT_REDIRECT && dp_event_wanted(DP_EVENT_TRACE))
+		if (rc == TC_ACT_REDIRECT)
 			dp_event_emit(DP_EVENT_TRACE, rc, skb->ingress_ifindex, prog, p);
 		return rc;
 	}
 	dp_count_drop_dir(rc, prog == DP_PROG_VETH_IN ? DP_DIR_EGRESS : DP_DIR_INGRESS, p->len);
-	if (dp_event_wanted(DP_EVENT_DROP))
-		dp_event_emit(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
+	dp_event_emit(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
 	return TC_ACT_SHOT;
 }
 
 static __always_inline int dp_tc_verdict6(struct __sk_buff *skb, const struct dp_pkt6 *p, int rc, __u32 prog)
 {
 	if (rc >= TC_ACT_UNSPEC) {
-		if (rc == TC_ACT_REDIRECT && dp_event_wanted(DP_EVENT_TRACE))
+		if (rc == TC_ACT_REDIRECT)
 			dp_event_emit6(DP_EVENT_TRACE, rc, skb->ingress_ifindex, prog, p);
 		return rc;
 	}
 	dp_count_drop_dir(rc, prog == DP_PROG_VETH_IN ? DP_DIR_EGRESS : DP_DIR_INGRESS, p->len);
-	if (dp_event_wanted(DP_EVENT_DROP))
-		dp_event_emit6(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
+	dp_event_emit6(DP_EVENT_DROP, rc, skb->ingress_ifindex, prog, p);
 	return TC_ACT_SHOT;
 }
 

@@ -46,9 +46,8 @@ static __always_inline int dp_event_take(const struct dp_event_ctl *ctl, struct 
  * the emitters 8 of the 32 bytes of BPF stack dp_veth6_in leaves them. */
 static const __u32 dp_key0 = 0;
 
-/* Whether a reader asked for events of this type: an inlined array lookup, so
- * a packet pays no call to the emitter while nobody listens (every translated
- * packet asks for DP_EVENT_TRACE). */
+/* Whether a reader asked for events of this type: an array lookup the
+ * verifier inlines (every translated packet asks for DP_EVENT_TRACE). */
 static __always_inline int dp_event_wanted(__u32 type)
 {
 	struct dp_event_ctl *ctl = bpf_map_lookup_elem(&dp_event_ctl, &dp_key0);
@@ -100,8 +99,9 @@ static __always_inline int dp_event_submit(struct dp_event *e, struct dp_event_s
 	return 1;
 }
 
-static __noinline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32 prog,
-				    const struct dp_pkt *p)
+/* The record of an IPv4 packet's event (dp_event_emit calls it when asked for). */
+static __noinline int dp_event_record(__u32 type, int reason, __u32 ifindex, __u32 prog,
+				      const struct dp_pkt *p)
 {
 	struct dp_event_state *st = NULL;
 	struct dp_event *e;
@@ -115,9 +115,9 @@ static __noinline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32
 	return dp_event_submit(e, st, p->len, p->tuple.sport, p->tuple.dport, p->tuple.proto, DP_AF_INET);
 }
 
-/* dp_event_emit for an IPv6 packet: the record holds both families. */
-static __noinline int dp_event_emit6(__u32 type, int reason, __u32 ifindex, __u32 prog,
-				     const struct dp_pkt6 *p)
+/* The same for an IPv6 packet: the record holds both families. */
+static __noinline int dp_event_record6(__u32 type, int reason, __u32 ifindex, __u32 prog,
+				       const struct dp_pkt6 *p)
 {
 	struct dp_event_state *st = NULL;
 	struct dp_event *e;
@@ -127,6 +127,20 @@ static __noinline int dp_event_emit6(__u32 type, int reason, __u32 ifindex, __u3
 	__builtin_memcpy(e->saddr, p->tuple.saddr, sizeof(e->saddr));
 	__builtin_memcpy(e->daddr, p->tuple.daddr, sizeof(e->daddr));
 	return dp_event_submit(e, st, p->len, p->tuple.sport, p->tuple.dport, p->tuple.proto, DP_AF_INET6);
+}
+
+/* Report a packet's event when a reader asked for its type: the check is
+ * inlined, so while nobody listens a packet pays no call. */
+static __always_inline int dp_event_emit(__u32 type, int reason, __u32 ifindex, __u32 prog,
+					 const struct dp_pkt *p)
+{
+	return dp_event_wanted(type) ? dp_event_record(type, reason, ifindex, prog, p) : 0;
+}
+
+static __always_inline int dp_event_emit6(__u32 type, int reason, __u32 ifindex, __u32 prog,
+					  const struct dp_pkt6 *p)
+{
+	return dp_event_wanted(type) ? dp_event_record6(type, reason, ifindex, prog, p) : 0;
 }
 
 #endif /* DP_EVENTS_H */
